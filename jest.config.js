@@ -1,0 +1,16 @@
+// One Jest run covers every package. Tests import workspace packages from their sources
+// (moduleNameMapper), so `pnpm test` needs no build first.
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/packages', '<rootDir>/examples', '<rootDir>/tests'],
+  testMatch: ['**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.jest.json', isolatedModules: true }],
+  },
+  moduleNameMapper: { '^@polybus/([a-z-]+)$': '<rootDir>/packages/$1/src/index.ts' },
+  testTimeout: 60_000,
+  // Integration tests share real brokers; two workers match the machines' two cores.
+  maxWorkers: 2,
+};
