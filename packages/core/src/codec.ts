@@ -1,0 +1,45 @@
+import { DecodeError } from './errors/decode-error';
+import { Headers } from './headers';
+import type { MessageHeaders } from './message';
+
+/**
+ * Turns bodies into bytes and back. `decode` throws `DecodeError` for a payload it cannot read;
+ * the engine dead-letters such a message with reason `decode-error` and goes on.
+ */
+export interface Codec {
+  readonly contentType: string;
+  encode(body: unknown): { payload: Buffer; contentType: string };
+  decode(payload: Buffer, headers: Readonly<MessageHeaders>): unknown;
+}
+
+const OCTET_STREAM = 'application/octet-stream';
+const JSON_TYPE = 'application/json';
+
+/**
+ * JSON by default. Buffers and Uint8Arrays pass through untouched as `application/octet-stream`
+ * and come back as Buffers. A payload without a content type (written by a raw client) is read
+ * as JSON.
+ */
+export const jsonCodec: Codec = {
+  contentType: JSON_TYPE,
+  encode(body) {
+    if (body instanceof Uint8Array) {
+      const payload = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+      return { payload, contentType: OCTET_STREAM };
+    }
+    const text = JSON.stringify(body);
+    if (text === undefined) throw new DecodeError(`cannot encode a body of type ${typeof body} as JSON`);
+    return { payload: Buffer.from(text), contentType: JSON_TYPE };
+  },
+  decode(payload, headers) {
+    const type = headers[Headers.contentType];
+    if (type === OCTET_STREAM) return payload;
+    if (type !== undefined && type !== JSON_TYPE && !type.startsWith('application/json'))
+      throw new DecodeError(`unsupported content-type '${type}'`);
+    try {
+      return JSON.parse(payload.toString('utf8'));
+    } catch (cause) {
+      throw new DecodeError(`payload is not valid JSON (${payload.length} bytes)`, { cause });
+    }
+  },
+};

@@ -1,0 +1,48 @@
+import { randomFillSync } from 'node:crypto';
+
+const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+const POOL_SIZE = 16 * 256;
+const pool = Buffer.allocUnsafe(POOL_SIZE);
+let poolOffset = POOL_SIZE;
+let lastMs = 0;
+let sequence = 0;
+
+/**
+ * A UUIDv7 (RFC 9562): 48-bit Unix milliseconds, then a 12-bit counter so that ids made in the same
+ * millisecond by this process still sort in creation order, then random bits.
+ */
+export function uuidv7(now: number = Date.now()): string {
+  if (poolOffset === POOL_SIZE) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  const r = poolOffset;
+  poolOffset += 16;
+  if (now <= lastMs) {
+    sequence = (sequence + 1) & 0xfff;
+    if (sequence === 0) lastMs += 1; // counter wrapped: borrow the next millisecond
+    now = lastMs;
+  } else {
+    lastMs = now;
+    sequence = pool[r] & 0x7ff; // random start keeps ids of different processes apart
+  }
+  const ms = now.toString(16).padStart(12, '0');
+  return (
+    ms.slice(0, 8) +
+    '-' +
+    ms.slice(8, 12) +
+    '-7' +
+    HEX[sequence >> 4].slice(1) +
+    HEX[((sequence & 0xf) << 4) | (pool[r + 1] & 0xf)] +
+    '-' +
+    HEX[0x80 | (pool[r + 2] & 0x3f)] +
+    HEX[pool[r + 3]] +
+    '-' +
+    HEX[pool[r + 4]] +
+    HEX[pool[r + 5]] +
+    HEX[pool[r + 6]] +
+    HEX[pool[r + 7]] +
+    HEX[pool[r + 8]] +
+    HEX[pool[r + 9]]
+  );
+}

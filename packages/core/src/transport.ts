@@ -1,0 +1,137 @@
+import type { Guarantee, MessageHeaders, TransportMessage } from './message';
+
+/**
+ * What a transport can do. The core reads these to validate bindings and to pick mechanisms; the
+ * conformance suite reads them to decide which cases apply. Declare only what the broker really
+ * gives: the core never fakes a missing power.
+ */
+export interface TransportCapabilities {
+  /** Several groups on one topic each receive every message (fan-out). */
+  readonly consumerGroups: boolean;
+  /** Members of one group share the messages (competing consumers). */
+  readonly competingConsumers: boolean;
+  /** With `ordering: 'per-key'`, messages of one key are handled one at a time, in publish order. */
+  readonly perKeyOrdering: boolean;
+  /** `Delivery.transaction()` is available: outputs and the consumption commit atomically (Kafka). */
+  readonly transactions: boolean;
+  /** The broker drops a republish of the same idempotency key within a window (SQS FIFO). */
+  readonly nativeDeduplication: boolean;
+  /** `nack({ delayMs })` redelivers after the delay instead of at once. */
+  readonly delayedRedelivery: boolean;
+  /** Unacked and unconsumed messages survive the consumer's process and the transport's close. */
+  readonly persistent: boolean;
+  /** Largest encoded payload + headers accepted, in bytes; undefined = no practical limit. */
+  readonly maxMessageBytes?: number;
+}
+
+/** What `subscribe` needs to know about a binding. */
+export interface SubscribeOptions {
+  readonly topic: string;
+  readonly group: string;
+  readonly guarantee: Guarantee;
+  /** Most deliveries handed over at once and not yet settled. */
+  readonly concurrency: number;
+  readonly ordering: 'none' | 'per-key';
+  /** Where the core will dead-letter; transports with native dead-letter topology may declare it. */
+  readonly deadLetterTopic: string | false;
+  readonly maxAttempts: number;
+}
+
+/** Where the message sits in the broker; copied into the dead-letter envelope as `polybus-dlq-<name>`. */
+export type Coordinates = Readonly<Record<string, string>>;
+
+/**
+ * One delivery of one message to one group member.
+ *
+ * The core settles every delivery it was handed exactly once, by calling one of `ack`, `nack`,
+ * `deadLetter` or by committing its `transaction()`. Settling after the subscription closed is
+ * allowed until `Transport.close()`. A transport must survive (log, then redeliver) a delivery the
+ * core never settles, e.g. when `Bus.stop` times out.
+ */
+export interface Delivery {
+  readonly message: TransportMessage;
+  /**
+   * 1-based attempt number of this delivery: the `polybus-attempt` header when the transport
+   * carries one, else the broker's delivery count.
+   */
+  readonly attempt: number;
+  readonly coordinates: Coordinates;
+  /** Processing done: the broker may forget the message (delete / commit / XACK). */
+  ack(): Promise<void>;
+  /**
+   * Not processed: deliver it again, to this or another member, after `delayMs` when the transport
+   * has `delayedRedelivery` (else as soon as the broker does). The redelivery reports `attempt`
+   * as its attempt number where the transport can carry it.
+   */
+  nack(options?: { delayMs?: number; attempt?: number }): Promise<void>;
+  /**
+   * Optional: move the message to `topic` with `headers` merged over the original ones, then ack
+   * it, atomically where the broker allows. When absent, the core publishes the copy through
+   * `Transport.publish` (at-least-once) and then acks.
+   */
+  deadLetter?(topic: string, headers: MessageHeaders): Promise<void>;
+  /** Only with `capabilities.transactions`: begin the delivery's consume-transform-produce transaction. */
+  transaction?(): DeliveryTransaction;
+}
+
+/**
+ * Outputs published inside a handler and the consumption of the delivery, committed together.
+ * `commit` settles (acks) the delivery; `abort` discards the outputs and leaves the delivery
+ * unsettled so the core can nack or dead-letter it. Transports may group several deliveries'
+ * transactions into one broker transaction; `commit` resolves when that one has committed.
+ */
+export interface DeliveryTransaction {
+  publish(messages: readonly TransportMessage[]): Promise<void>;
+  commit(): Promise<void>;
+  abort(): Promise<void>;
+}
+
+/** Called for each delivery. It settles the delivery before its promise resolves, and never rejects. */
+export type DeliveryHandler = (delivery: Delivery) => Promise<void>;
+
+export interface Subscription {
+  /**
+   * Stop fetching. Resolves once no new delivery will be handed over. Deliveries already handed
+   * over may still be settled afterwards. Idempotent.
+   */
+  close(): Promise<void>;
+}
+
+export interface TransportHealth {
+  readonly ok: boolean;
+  readonly details?: Record<string, unknown>;
+}
+
+/**
+ * A broker connection, shared by the bus's publishers and consumers.
+ *
+ * - Thread safety: every method may be called concurrently from many async tasks.
+ * - `connect` is called once before any other member; `close` is idempotent, stops every
+ *   subscription, flushes pending publishes and releases connections. Unsettled deliveries are
+ *   left to the broker, which redelivers them.
+ * - `publish` resolves when the batch is as safe as `options.guarantee` asks (at-most-once: handed
+ *   to the client; at-least-once and exactly-once: acknowledged by the broker) and rejects with
+ *   `PublishError` otherwise. Order is kept per key within one call and across calls awaited in turn.
+ * - `subscribe` delivers to `handler` at most `options.concurrency` unsettled deliveries at once;
+ *   with `ordering: 'per-key'` (only if `capabilities.perKeyOrdering`) never two of one key at once,
+ *   in publish order.
+ * - Optional members are powers the core detects: `ensureTopics` (topology setup at start),
+ *   `validateSubscription` (broker-specific refusals at bind time), `health`.
+ */
+export interface Transport {
+  /** Short broker name used in errors and logs: 'kafka', 'rabbitmq', 'sqs', 'redis-streams', 'memory'. */
+  readonly name: string;
+  readonly capabilities: TransportCapabilities;
+  connect(): Promise<void>;
+  close(): Promise<void>;
+  publish(messages: readonly TransportMessage[], options: { guarantee: Guarantee }): Promise<void>;
+  subscribe(options: SubscribeOptions, handler: DeliveryHandler): Promise<Subscription>;
+  /** Create or check topics, queues and their dead-letter targets before consumers start. */
+  ensureTopics?(topics: readonly string[]): Promise<void>;
+  /** Throw `ConfigurationError` / `GuaranteeNotSupportedError` for subscriptions this broker refuses. */
+  validateSubscription?(options: SubscribeOptions, existing: readonly SubscribeOptions[]): void;
+  health?(): Promise<TransportHealth>;
+}
+
+/** What `createBus({ url })` calls in an adapter package: `export function createTransportFromUrl(url)`. */
+export type TransportFromUrl = (url: URL) => Transport;
