@@ -35,6 +35,8 @@ export interface SubscribeOptions {
   /** Where the core will dead-letter; transports with native dead-letter topology may declare it. */
   readonly deadLetterTopic: string | false;
   readonly maxAttempts: number;
+  /** The binding has an idempotency store (what turns at-least-once delivery into exactly-once effects). */
+  readonly idempotent: boolean;
 }
 
 /** Where the message sits in the broker; copied into the dead-letter envelope as `polybus-dlq-<name>`. */
