@@ -1,0 +1,98 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { ConfigurationError, consoleLogger, type Logger } from '@polybus/core';
+import type { Redis } from 'ioredis';
+
+/** Options of `redisStreamsTransport`. Exactly one of `url` and `redis` is required. */
+export interface RedisStreamsOptions {
+  /** `redis://[user:pass@]host:port[/db]` or `rediss://` (TLS). The transport owns these connections. */
+  readonly url?: string;
+  /**
+   * A client you own. Blocking reads run on `redis.duplicate()` connections; `close()` quits the
+   * duplicates but leaves this client open.
+   */
+  readonly redis?: Redis;
+  /**
+   * Approximate cap on each stream's length (`XADD MAXLEN ~ n`). Trimming removes the oldest
+   * entries whether or not every group has read them: it can drop unread messages. Default: none.
+   */
+  readonly maxLen?: number;
+  /**
+   * An entry pending this long (ms) on a consumer that no longer refreshes it is claimed by another
+   * member (`XAUTOCLAIM`): this is the crash-recovery delay. Default 30 000.
+   */
+  readonly claimIdleMs?: number;
+  /** How often (ms) each subscription looks for claimable entries. Default: claimIdleMs / 2. */
+  readonly claimIntervalMs?: number;
+  /** `XREADGROUP ... BLOCK` duration (ms); bounds how long one read waits. Default 2 000. */
+  readonly blockMs?: number;
+  /** Most entries fetched per read. Default 100 (also bounded by the binding's free concurrency). */
+  readonly batchSize?: number;
+  /**
+   * This process's consumer name inside each group. Default `<host>-<pid>-<random>`, unique per
+   * transport. A fixed name lets a restarted process keep its identity.
+   */
+  readonly consumerName?: string;
+  /**
+   * A consumer owning no pending entries and idle this long (ms) is removed from the group
+   * (`XGROUP DELCONSUMER`). Default 3 600 000 (one hour).
+   */
+  readonly staleConsumerMs?: number;
+  /** Attempts of an at-least-once publish on connection errors before `PublishError`. Default 3. */
+  readonly publishAttempts?: number;
+  readonly logger?: Logger;
+}
+
+export interface ResolvedOptions {
+  readonly url?: string;
+  readonly redis?: Redis;
+  readonly maxLen?: number;
+  readonly claimIdleMs: number;
+  readonly claimIntervalMs: number;
+  readonly blockMs: number;
+  readonly batchSize: number;
+  readonly consumerName: string;
+  readonly staleConsumerMs: number;
+  readonly publishAttempts: number;
+  readonly logger: Logger;
+}
+
+function positiveInt(field: string, value: number | undefined, fallback: number, min = 1): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < min) {
+    throw new ConfigurationError(field, `must be an integer >= ${min}, got ${String(value)}`);
+  }
+  return value;
+}
+
+/** Validates at construction so a bad option fails where it was written, not at first use. */
+export function resolveOptions(options: RedisStreamsOptions): ResolvedOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new ConfigurationError('options', 'an options object is required');
+  }
+  if ((options.url === undefined) === (options.redis === undefined)) {
+    throw new ConfigurationError('url', 'give exactly one of `url` and `redis`');
+  }
+  if (options.url !== undefined && !/^rediss?:\/\//.test(options.url)) {
+    throw new ConfigurationError('url', `must start with redis:// or rediss://, got '${options.url}'`);
+  }
+  if (options.maxLen !== undefined) positiveInt('maxLen', options.maxLen, 0);
+  const claimIdleMs = positiveInt('claimIdleMs', options.claimIdleMs, 30_000, 10);
+  const consumerName = options.consumerName ?? `${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
+  if (typeof consumerName !== 'string' || consumerName.length === 0) {
+    throw new ConfigurationError('consumerName', 'must be a non-empty string');
+  }
+  return {
+    url: options.url,
+    redis: options.redis,
+    maxLen: options.maxLen,
+    claimIdleMs,
+    claimIntervalMs: positiveInt('claimIntervalMs', options.claimIntervalMs, Math.max(5, Math.floor(claimIdleMs / 2))),
+    blockMs: positiveInt('blockMs', options.blockMs, 2_000),
+    batchSize: positiveInt('batchSize', options.batchSize, 100),
+    consumerName,
+    staleConsumerMs: positiveInt('staleConsumerMs', options.staleConsumerMs, 3_600_000),
+    publishAttempts: positiveInt('publishAttempts', options.publishAttempts, 3),
+    logger: options.logger ?? consoleLogger,
+  };
+}

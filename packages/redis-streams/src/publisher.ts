@@ -1,0 +1,69 @@
+import { PublishError, type Guarantee, type Logger, type TransportMessage } from '@polybus/core';
+import type { Redis } from 'ioredis';
+import { encodeEntry } from './entry-codec';
+
+/** XADD arguments for one message: the trimming clause first, then `*` for a server-assigned id. */
+export function xaddArgs(message: TransportMessage, maxLen: number | undefined): Array<string | Buffer | number> {
+  const trim = maxLen === undefined ? [] : ['MAXLEN', '~', maxLen];
+  return [message.topic, ...trim, '*', ...encodeEntry(message)];
+}
+
+/** A reply error (WRONGTYPE, OOM, ...) is the server's verdict; retrying will not change it. */
+const isServerVerdict = (error: unknown): boolean => error instanceof Error && error.name === 'ReplyError';
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Writes batches with one pipelined round trip. At-most-once hands the pipeline to the client and
+ * returns; at-least-once waits for every XADD reply and retries from the first failed entry on
+ * connection errors (a retry may duplicate entries after it: allowed by at-least-once, and order
+ * per key is kept because the rest of the batch is rewritten in order).
+ */
+export class Publisher {
+  constructor(
+    private readonly redis: Redis,
+    private readonly maxLen: number | undefined,
+    private readonly attempts: number,
+    private readonly logger: Logger,
+  ) {}
+
+  async publish(messages: readonly TransportMessage[], guarantee: Guarantee): Promise<void> {
+    if (messages.length === 0) return;
+    if (guarantee === 'at-most-once') {
+      this.send(messages).catch((error: unknown) =>
+        this.logger.warn('redis-streams: fire-and-forget publish failed', { error: String(error) }),
+      );
+      return;
+    }
+    let remaining = messages;
+    for (let attempt = 1; ; attempt++) {
+      const failure = await this.send(remaining).then(
+        (results) => firstFailure(results),
+        (error: unknown) => ({ index: 0, error }),
+      );
+      if (failure === undefined) return;
+      const topic = remaining[failure.index]!.topic;
+      if (isServerVerdict(failure.error) || attempt >= this.attempts) {
+        throw new PublishError(topic, errorText(failure.error), { cause: failure.error });
+      }
+      this.logger.warn('redis-streams: publish failed, retrying', { topic, attempt, error: errorText(failure.error) });
+      remaining = remaining.slice(failure.index);
+      await sleep(50 * 2 ** (attempt - 1));
+    }
+  }
+
+  private async send(messages: readonly TransportMessage[]): Promise<Array<[Error | null, unknown]>> {
+    const pipeline = this.redis.pipeline();
+    for (const message of messages) pipeline.xadd(...(xaddArgs(message, this.maxLen) as [string, ...string[]]));
+    return (await pipeline.exec()) ?? [];
+  }
+}
+
+function firstFailure(results: Array<[Error | null, unknown]>): { index: number; error: unknown } | undefined {
+  const index = results.findIndex(([error]) => error !== null);
+  return index < 0 ? undefined : { index, error: results[index]![0] };
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,81 @@
+/**
+ * Reply shapes of the stream commands we rely on, normalised. Verified against Redis 7.0 with
+ * ioredis 6 over RESP3 in both reply mappings:
+ *
+ * - XREADGROUP: legacy `[[stream, entries]]` (ioredis re-wraps the RESP3 map), `replyMapping:
+ *   'resp3'` `{ stream: entries }`; `null` when the BLOCK times out. An entry is `[id, fields]`,
+ *   fields a flat `[name, value, ...]` list, or `null` when the entry was trimmed while pending.
+ * - XAUTOCLAIM: `[nextCursor, entries, deletedIds]` in both mappings (Redis >= 7).
+ * - XPENDING extended: `[[id, consumer, idleMs, deliveryCount], ...]` in both mappings.
+ * - XINFO CONSUMERS: legacy `[[name, v, pending, v, idle, v], ...]`, resp3 `[{ name, pending, idle }]`.
+ *
+ * The *Buffer variants return the same shapes with Buffers for every bulk string.
+ */
+
+export type Bulk = Buffer | string;
+
+export interface RawEntry {
+  readonly entryId: string;
+  /** Field/value pairs in stream order; null when the entry no longer exists. */
+  readonly fields: ReadonlyArray<readonly [string, Buffer]> | null;
+}
+
+const text = (value: Bulk): string => (typeof value === 'string' ? value : value.toString('utf8'));
+const bytes = (value: Bulk): Buffer => (typeof value === 'string' ? Buffer.from(value, 'utf8') : value);
+
+function parseEntry(raw: unknown): RawEntry {
+  const [id, flat] = raw as [Bulk, Bulk[] | null];
+  if (flat === null || flat === undefined) return { entryId: text(id), fields: null };
+  const fields: Array<readonly [string, Buffer]> = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) fields.push([text(flat[i]!), bytes(flat[i + 1]!)]);
+  return { entryId: text(id), fields };
+}
+
+/** Entries of one stream from an XREADGROUP reply (we always read a single stream). */
+export function parseReadGroupReply(reply: unknown): RawEntry[] {
+  if (reply === null || reply === undefined) return [];
+  let entries: unknown[] | undefined;
+  if (Array.isArray(reply)) {
+    entries = (reply[0] as [Bulk, unknown[]] | undefined)?.[1];
+  } else if (typeof reply === 'object') {
+    entries = Object.values(reply as Record<string, unknown[]>)[0];
+  }
+  return (entries ?? []).map(parseEntry);
+}
+
+export interface AutoClaimResult {
+  readonly cursor: string;
+  readonly entries: RawEntry[];
+  readonly deleted: string[];
+}
+
+export function parseAutoClaimReply(reply: unknown): AutoClaimResult {
+  const [cursor, entries, deleted] = reply as [Bulk, unknown[], Bulk[] | undefined];
+  return { cursor: text(cursor), entries: (entries ?? []).map(parseEntry), deleted: (deleted ?? []).map(text) };
+}
+
+/** entry id → delivery count, from an extended XPENDING reply. */
+export function parsePendingCounts(reply: unknown): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const row of (reply as unknown[][] | null) ?? []) counts.set(text(row[0] as Bulk), Number(row[3]));
+  return counts;
+}
+
+export interface ConsumerInfo {
+  readonly name: string;
+  readonly pending: number;
+  readonly idle: number;
+}
+
+export function parseConsumersReply(reply: unknown): ConsumerInfo[] {
+  return ((reply as unknown[] | null) ?? []).map((row) => {
+    let record: Record<string, unknown>;
+    if (Array.isArray(row)) {
+      record = {};
+      for (let i = 0; i + 1 < row.length; i += 2) record[text(row[i] as Bulk)] = row[i + 1];
+    } else {
+      record = row as Record<string, unknown>;
+    }
+    return { name: text(record.name as Bulk), pending: Number(record.pending), idle: Number(record.idle) };
+  });
+}

@@ -1,0 +1,198 @@
+import type { DeliveryHandler, SubscribeOptions, Subscription, TransportMessage } from '@polybus/core';
+import type { Redis } from 'ioredis';
+import { Acker } from './acker';
+import { createDelivery, type DeliveryContext } from './delivery';
+import { decodeEntry } from './entry-codec';
+import type { ResolvedOptions } from './options';
+import { Recovery, type RecoveryHost } from './recovery';
+import { parseReadGroupReply, type RawEntry } from './replies';
+import { Slots } from './slots';
+
+/** An entry this consumer holds: handed to the handler, or waiting out a nack delay. */
+interface Held {
+  timer?: NodeJS.Timeout;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * One binding's consumer: a read loop on its own blocking connection (`XREADGROUP ... BLOCK`),
+ * sized by free concurrency slots, plus the recovery timers (claims, heartbeats, stale consumers).
+ */
+export class StreamSubscription implements Subscription, RecoveryHost {
+  readonly held = new Map<string, Held>();
+  private readonly slots: Slots;
+  private readonly acker: Acker;
+  private readonly recovery: Recovery;
+  private readonly context: DeliveryContext;
+  private closed = false;
+  private loop: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly options: SubscribeOptions,
+    private readonly handler: DeliveryHandler,
+    private readonly commands: Redis,
+    private readonly blocker: Redis,
+    private readonly config: ResolvedOptions,
+  ) {
+    this.slots = new Slots(options.concurrency);
+    this.acker = new Acker(commands, options.topic, options.group);
+    const noAck = options.guarantee === 'at-most-once';
+    this.context = {
+      stream: options.topic,
+      group: options.group,
+      noAck,
+      commands,
+      acker: this.acker,
+      logger: config.logger,
+      settled: () => undefined,
+      redeliver: (entryId, message, delayMs, attempt) => this.scheduleRedelivery(entryId, message, delayMs, attempt),
+    };
+    this.recovery = new Recovery(this, commands, config, options.topic, options.group, noAck);
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  get freeSlots(): number {
+    return this.slots.free;
+  }
+
+  async start(): Promise<void> {
+    await this.ensureGroup();
+    this.loop = this.readLoop();
+    this.recovery.start();
+  }
+
+  /** Idempotent: a group that already exists is kept with its position. */
+  async ensureGroup(): Promise<void> {
+    try {
+      // Start id '0': a group created after entries were written still receives them.
+      await this.commands.xgroup('CREATE', this.options.topic, this.options.group, '0', 'MKSTREAM');
+    } catch (error) {
+      if (!String((error as Error).message).startsWith('BUSYGROUP')) throw error;
+    }
+  }
+
+  /** Hands one entry to the handler; the caller has taken its slot. */
+  dispatch(entry: RawEntry, attempt: number): void {
+    if (entry.fields === null) {
+      // Trimmed while pending: nothing left to process, only the pending record to clear.
+      this.slots.release();
+      if (!this.context.noAck) void this.acker.ack(entry.entryId).catch(() => undefined);
+      return;
+    }
+    const message = decodeEntry(this.options.topic, { entryId: entry.entryId, fields: entry.fields });
+    this.handOver(entry.entryId, message, attempt);
+  }
+
+  takeSlot(): void {
+    this.slots.take();
+  }
+
+  releaseSlot(): void {
+    this.slots.release();
+  }
+
+  private handOver(entryId: string, message: TransportMessage, attempt: number): void {
+    if (!this.context.noAck) this.held.set(entryId, {});
+    let released = false;
+    const release = (): void => {
+      if (released) return;
+      released = true;
+      this.slots.release();
+    };
+    const settled = (id: string, outcome: string): void => {
+      if (outcome !== 'nack') this.held.delete(id);
+      release();
+    };
+    const delivery = createDelivery({ ...this.context, settled }, entryId, message, attempt);
+    void this.handler(delivery)
+      .catch((error: unknown) =>
+        this.config.logger.error('redis-streams: delivery handler rejected', { entryId, error: String(error) }),
+      )
+      .then(() => {
+        if (delivery.isSettled()) return;
+        // Never settled: stop refreshing it so a claim (ours or another member's) redelivers it.
+        this.config.logger.warn('redis-streams: delivery left unsettled; it will be reclaimed', { entryId });
+        this.held.delete(entryId);
+        release();
+      });
+  }
+
+  private scheduleRedelivery(entryId: string, message: TransportMessage, delayMs: number, attempt: number): void {
+    const held: Held = {};
+    this.held.set(entryId, held);
+    held.timer = setTimeout(() => void this.redeliver(entryId, message, attempt), delayMs);
+  }
+
+  private async redeliver(entryId: string, message: TransportMessage, attempt: number): Promise<void> {
+    await this.slots.waitForFree(() => this.closed);
+    // Closed: the entry stays pending under this consumer and another member claims it later.
+    if (this.closed) return;
+    this.slots.take();
+    try {
+      // RETRYCOUNT makes the group's delivery count say which attempt this is, for any member.
+      const claimed = (await this.commands.xclaim(
+        this.options.topic, this.options.group, this.config.consumerName, 0, entryId,
+        'RETRYCOUNT', attempt, 'JUSTID',
+      )) as unknown[];
+      if (claimed.length === 1 && !this.closed) return this.handOver(entryId, message, attempt);
+    } catch (error) {
+      this.config.logger.warn('redis-streams: redelivery claim failed; the entry stays pending', { entryId, error: String(error) });
+    }
+    // Gone (acked or trimmed elsewhere), claim failed or closed meanwhile: let recovery decide.
+    this.held.delete(entryId);
+    this.slots.release();
+  }
+
+  private async readLoop(): Promise<void> {
+    const { topic, group } = this.options;
+    while (!this.closed) {
+      await this.slots.waitForFree(() => this.closed);
+      if (this.closed) return;
+      const count = Math.min(this.slots.free, this.config.batchSize);
+      const noAck = this.context.noAck ? ['NOACK'] : [];
+      let reply: unknown;
+      try {
+        reply = await this.blocker.xreadgroupBuffer(
+          'GROUP', group, this.config.consumerName, 'COUNT', count, 'BLOCK', this.config.blockMs,
+          ...(noAck as ['NOACK']), 'STREAMS', topic, '>',
+        );
+      } catch (error) {
+        if (this.closed) return;
+        const message = String((error as Error).message);
+        this.config.logger.warn('redis-streams: read failed', { topic, group, error: message });
+        if (message.startsWith('NOGROUP')) await this.ensureGroup().catch(() => undefined);
+        await sleep(200);
+        continue;
+      }
+      for (const entry of parseReadGroupReply(reply)) {
+        this.slots.take();
+        this.dispatch(entry, 1);
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return this.loop;
+    this.closed = true;
+    this.slots.wakeAll();
+    this.recovery.stop();
+    for (const [entryId, held] of this.held) {
+      if (held.timer) {
+        clearTimeout(held.timer);
+        this.held.delete(entryId);
+      }
+    }
+    // Interrupts the BLOCK at once instead of waiting up to blockMs for it to return.
+    this.blocker.disconnect();
+    await this.loop;
+  }
+
+  /** Waits for the acks already requested (used by Transport.close). */
+  drainAcks(): Promise<void> {
+    return this.acker.drain();
+  }
+}

@@ -1,0 +1,138 @@
+import {
+  ConfigurationError,
+  GuaranteeNotSupportedError,
+  type DeliveryHandler,
+  type Guarantee,
+  type SubscribeOptions,
+  type Subscription,
+  type Transport,
+  type TransportCapabilities,
+  type TransportHealth,
+  type TransportMessage,
+} from '@polybus/core';
+import Redis from 'ioredis';
+import { resolveOptions, type RedisStreamsOptions, type ResolvedOptions } from './options';
+import { Publisher } from './publisher';
+import { StreamSubscription } from './subscription';
+
+const capabilities: TransportCapabilities = {
+  consumerGroups: true,
+  competingConsumers: true,
+  // A stream is not partitioned: members of one group read entries of one key concurrently, and a
+  // nacked entry is retried while later ones proceed. Claiming per-key order would be a lie.
+  perKeyOrdering: false,
+  transactions: false,
+  nativeDeduplication: false,
+  delayedRedelivery: true,
+  persistent: true,
+};
+
+/**
+ * Redis Streams transport: one stream per topic, one consumer group per binding group. Publishing
+ * pipelines XADDs on a shared connection; each subscription reads with XREADGROUP BLOCK on its own
+ * connection (a blocked connection cannot carry other commands) and acks with batched XACKs.
+ */
+export function redisStreamsTransport(options: RedisStreamsOptions): Transport {
+  return new RedisStreamsTransport(resolveOptions(options));
+}
+
+class RedisStreamsTransport implements Transport {
+  readonly name = 'redis-streams';
+  readonly capabilities = capabilities;
+  private commands?: Redis;
+  private publisher?: Publisher;
+  private readonly subscriptions = new Set<StreamSubscription>();
+  private readonly blockers = new Set<Redis>();
+  private closing?: Promise<void>;
+
+  constructor(private readonly config: ResolvedOptions) {}
+
+  async connect(): Promise<void> {
+    if (this.commands) return;
+    const commands = this.config.redis ?? new Redis(this.config.url!, { lazyConnect: true });
+    if (!this.config.redis) {
+      // ioredis reconnects by itself; without a listener it would print every socket error.
+      commands.on('error', (error: Error) => this.config.logger.warn('redis-streams: connection error', { error: error.message }));
+    }
+    this.commands = commands;
+    this.publisher = new Publisher(commands, this.config.maxLen, this.config.publishAttempts, this.config.logger);
+    if (commands.status === 'wait') await commands.connect();
+  }
+
+  async publish(messages: readonly TransportMessage[], options: { guarantee: Guarantee }): Promise<void> {
+    await this.publisher!.publish(messages, options.guarantee);
+  }
+
+  validateSubscription(options: SubscribeOptions): void {
+    if (options.ordering === 'per-key') {
+      throw new GuaranteeNotSupportedError(this.name, options.guarantee, perKeyRefusal(options.topic));
+    }
+    if (options.guarantee === 'exactly-once' && !options.idempotent) {
+      throw new GuaranteeNotSupportedError(
+        this.name,
+        options.guarantee,
+        `exactly-once on '${options.topic}' needs an idempotency store on redis-streams (at-least-once delivery + idempotent processing)`,
+      );
+    }
+    if (!Number.isInteger(options.concurrency) || options.concurrency < 1) {
+      throw new ConfigurationError('concurrency', `must be an integer >= 1, got ${String(options.concurrency)}`);
+    }
+  }
+
+  async subscribe(options: SubscribeOptions, handler: DeliveryHandler): Promise<Subscription> {
+    this.validateSubscription(options);
+    if (this.closing) throw new ConfigurationError('subscribe', 'the transport is closed');
+    const blocker = this.newBlockingConnection();
+    const subscription = new StreamSubscription(options, handler, this.commands!, blocker, this.config);
+    this.subscriptions.add(subscription);
+    try {
+      await subscription.start();
+    } catch (error) {
+      this.subscriptions.delete(subscription);
+      await subscription.close();
+      throw error;
+    }
+    return subscription;
+  }
+
+  async health(): Promise<TransportHealth> {
+    try {
+      await this.commands!.ping();
+      return { ok: true, details: { consumer: this.config.consumerName, subscriptions: this.subscriptions.size } };
+    } catch (error) {
+      return { ok: false, details: { error: String(error) } };
+    }
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    const subscriptions = [...this.subscriptions];
+    await Promise.all(subscriptions.map((s) => s.close()));
+    await Promise.all(subscriptions.map((s) => s.drainAcks()));
+    this.blockers.forEach((b) => b.disconnect());
+    // Let fire-and-forget publishes and last acks reach the server before the connection goes.
+    if (this.commands && !this.config.redis) await this.commands.quit().catch(() => this.commands!.disconnect());
+  }
+
+  /** Blocking reads need a connection of their own, without a command timeout that would cut BLOCK. */
+  private newBlockingConnection(): Redis {
+    const overrides = { commandTimeout: undefined, blockingTimeout: undefined, enableAutoPipelining: false, lazyConnect: false };
+    const blocker = this.config.redis
+      ? this.config.redis.duplicate(overrides)
+      : new Redis(this.config.url!, overrides);
+    blocker.on('error', (error: Error) => this.config.logger.debug('redis-streams: blocking connection error', { error: error.message }));
+    this.blockers.add(blocker);
+    return blocker;
+  }
+}
+
+function perKeyRefusal(topic: string): string {
+  return (
+    `ordering: 'per-key' on '${topic}': Redis streams are not partitioned, so members of a group ` +
+    `can process two entries of one key at once; use ordering: 'none' or a transport that partitions by key`
+  );
+}
