@@ -24,11 +24,13 @@ export const jsonCodec: Codec = {
   contentType: JSON_TYPE,
   encode(body) {
     if (body instanceof Uint8Array) {
-      const payload = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+      const payload = Buffer.isBuffer(body)
+        ? body
+        : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
       return { payload, contentType: OCTET_STREAM };
     }
     const text = JSON.stringify(body);
-    if (text === undefined) throw new DecodeError(`cannot encode a body of type ${typeof body} as JSON`);
+    if (text === undefined) throw new TypeError(`a body of type ${typeof body} has no JSON form`);
     return { payload: Buffer.from(text), contentType: JSON_TYPE };
   },
   decode(payload, headers) {

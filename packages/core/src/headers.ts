@@ -16,8 +16,4 @@ export const Headers = {
 } as const;
 
 export type DeadLetterReason =
-  | 'handler-error'
-  | 'permanent-error'
-  | 'decode-error'
-  | 'validation-error'
-  | 'max-attempts';
+  'handler-error' | 'permanent-error' | 'decode-error' | 'validation-error' | 'max-attempts';

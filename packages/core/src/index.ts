@@ -33,3 +33,35 @@ export type {
   TransportFromUrl,
 } from './transport';
 export type { IdempotencyStore, IdempotencyScope, AcquireResult } from './idempotency-store';
+export { MessageLockedError } from './errors/message-locked-error';
+export { MaxAttemptsError } from './errors/max-attempts-error';
+export type { StandardSchemaV1 } from './standard-schema';
+export type { Handler, HandlerContext } from './handler';
+export type { BindOptions, RetryOptions, ResolvedBinding, ResolvedRetry } from './bind-options';
+export { DEFAULT_RETRY } from './bind-options';
+export {
+  createBus,
+  type Bus,
+  type BusOptions,
+  type BusHealth,
+  type BindingHealth,
+  type BusState,
+} from './bus';
+export type { BindingCounters } from './engine/counters';
+export { backoffDelay } from './engine/backoff';
+export { deadLetterHeaders, type EnvelopeInput } from './engine/envelope';
+export { encodeMessage } from './encode';
+export { transportFromUrl } from './transport-loader';
+export {
+  memoryTransport,
+  type MemoryTransport,
+  type MemoryTransportOptions,
+} from './memory/memory-transport';
+export { memoryBroker, MemoryBroker, type MemoryGroupStats } from './memory/memory-broker';
+export type { MemoryFaults } from './memory/memory-faults';
+export {
+  memoryIdempotencyStore,
+  type MemoryIdempotencyStoreOptions,
+} from './memory/memory-idempotency-store';
+export { createSpy, type HandlerSpy, type SpyCall, type SpyMatch } from './testing/handler-spy';
+export { waitFor, type WaitOptions } from './testing/wait-for';

@@ -1,0 +1,82 @@
+import type { Codec } from './codec';
+import type { IdempotencyStore } from './idempotency-store';
+import type { Guarantee } from './message';
+import type { StandardSchemaV1 } from './standard-schema';
+
+export interface RetryOptions {
+  /** Total attempts, the first included, before the dead letter. Default 5. */
+  maxAttempts?: number;
+  /** Default 100 ms. */
+  initialDelayMs?: number;
+  /** Default 30 000 ms. */
+  maxDelayMs?: number;
+  /** Default 2. */
+  multiplier?: number;
+  /** Full jitter: a random delay between 0 and the computed one. Default true. */
+  jitter?: boolean;
+  /**
+   * Attempts made in process, each after its backoff, before the core hands the retry to the
+   * broker's delayed redelivery (where the transport has one). Default 3.
+   */
+  immediateAttempts?: number;
+}
+
+export interface BindOptions<T = unknown> {
+  /** Consumer group (Kafka group, RabbitMQ queue, Redis group, SQS queue consumer). Required. */
+  group: string;
+  /** Default 'at-least-once'. */
+  guarantee?: Guarantee;
+  /** Required for exactly-once unless the transport has native transactions. */
+  idempotency?: IdempotencyStore;
+  /** How long an idempotency lock outlives a crashed processor. Default 30 000 ms. */
+  idempotencyLockTtlMs?: number;
+  /** `false` disables retries: the first failure goes to the dead letter. */
+  retry?: RetryOptions | false;
+  /** Default `${topic}.dlq`; `false` drops after the last attempt (logged and counted). */
+  deadLetter?: string | false;
+  /** Deliveries handled at once. Default 8. */
+  concurrency?: number;
+  /** Default 'none'. */
+  ordering?: 'none' | 'per-key';
+  /** Standard Schema validator; a body that fails goes to the dead letter with `validation-error`. */
+  schema?: StandardSchemaV1<unknown, T>;
+  /** Per-attempt handler time limit; the handler's `ctx.signal` is aborted when it passes. */
+  timeoutMs?: number;
+  /** Default: the bus's codec (JSON). */
+  codec?: Codec;
+}
+
+export interface ResolvedRetry {
+  readonly maxAttempts: number;
+  readonly initialDelayMs: number;
+  readonly maxDelayMs: number;
+  readonly multiplier: number;
+  readonly jitter: boolean;
+  readonly immediateAttempts: number;
+}
+
+export const DEFAULT_RETRY: ResolvedRetry = {
+  maxAttempts: 5,
+  initialDelayMs: 100,
+  maxDelayMs: 30_000,
+  multiplier: 2,
+  jitter: true,
+  immediateAttempts: 3,
+};
+
+/** A binding with every default filled in and every field checked. */
+export interface ResolvedBinding<T = unknown> {
+  readonly topic: string;
+  readonly group: string;
+  readonly guarantee: Guarantee;
+  readonly idempotency: IdempotencyStore | undefined;
+  readonly idempotencyLockTtlMs: number;
+  /** `retry: false` resolves to one attempt. */
+  readonly retry: ResolvedRetry;
+  readonly deadLetter: string | false;
+  readonly concurrency: number;
+  readonly ordering: 'none' | 'per-key';
+  readonly schema: StandardSchemaV1<unknown, T> | undefined;
+  readonly timeoutMs: number | undefined;
+  readonly codec: Codec;
+}

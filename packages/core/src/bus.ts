@@ -1,0 +1,230 @@
+import type { BindOptions } from './bind-options';
+import { checkGuarantee, toSubscribeOptions } from './check-guarantee';
+import { jsonCodec, type Codec } from './codec';
+import { Dispatcher } from './dispatcher';
+import type { BindingCounters } from './engine/counters';
+import { encodeMessage } from './encode';
+import { ConfigurationError } from './errors/configuration-error';
+import type { Handler } from './handler';
+import { uuidv7 } from './id';
+import { consoleLogger, type Logger } from './logger';
+import type { BatchEntry, Guarantee, PublishOptions, PublishReceipt, TransportMessage } from './message';
+import { resolveBinding } from './resolve-binding';
+import type { Transport, TransportHealth } from './transport';
+import { transportFromUrl } from './transport-loader';
+
+export interface BusOptions {
+  /** `memory://`, `kafka://…`, `amqp://…`, `sqs://…`, `redis://…`. Exactly one of url / transport. */
+  url?: string;
+  transport?: Transport;
+  /** Default JSON (bytes pass through). */
+  codec?: Codec;
+  /** Default: warnings and errors to the console. */
+  logger?: Logger;
+}
+
+export type BusState = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
+
+export interface BindingHealth {
+  topic: string;
+  group: string;
+  guarantee: Guarantee;
+  inFlight: number;
+  counters: Readonly<BindingCounters>;
+}
+
+export interface BusHealth {
+  ok: boolean;
+  state: BusState;
+  transport: TransportHealth | undefined;
+  bindings: BindingHealth[];
+}
+
+/** One broker connection, its bindings, and the publish side. */
+export interface Bus {
+  /** Adds a handler for `topic` in `options.group`. Bind before `start`; options are checked now. */
+  bind<T>(topic: string, handler: Handler<T>, options: BindOptions<T>): this;
+  publish<T>(topic: string, body: T, options?: PublishOptions): Promise<PublishReceipt>;
+  /** One broker round trip where the transport batches; order per key is kept. */
+  publishBatch(
+    entries: readonly BatchEntry[],
+    options?: { guarantee?: Guarantee },
+  ): Promise<PublishReceipt[]>;
+  /** Connects, sets up topics, checks every binding against the transport, starts consuming. */
+  start(): Promise<void>;
+  /** Stops fetching, drains in-flight work (up to `timeoutMs`, default 10 s), acks what finished, closes. Idempotent. */
+  stop(options?: { timeoutMs?: number }): Promise<void>;
+  health(): Promise<BusHealth>;
+  /** The transport, once resolved (at start or first publish). */
+  readonly transport: Transport | undefined;
+}
+
+export function createBus(options: BusOptions): Bus {
+  return new PolybusBus(options);
+}
+
+class PolybusBus implements Bus {
+  private readonly codec: Codec;
+  private readonly logger: Logger;
+  private readonly dispatchers: Dispatcher[] = [];
+  private readonly pending: Array<{
+    topic: string;
+    handler: Handler<unknown>;
+    options: BindOptions<unknown>;
+  }> = [];
+  private readonly stopping = new AbortController();
+  private readonly ownerPrefix = uuidv7();
+  private resolved: Transport | undefined;
+  private connected: Promise<Transport> | undefined;
+  private ready = false;
+  private state: BusState = 'idle';
+  private stopped: Promise<void> | undefined;
+
+  constructor(private readonly options: BusOptions) {
+    if ((options.url === undefined) === (options.transport === undefined))
+      throw new ConfigurationError('url', 'give exactly one of `url` and `transport`');
+    this.codec = options.codec ?? jsonCodec;
+    this.logger = options.logger ?? consoleLogger;
+    this.resolved = options.transport;
+  }
+
+  get transport(): Transport | undefined {
+    return this.resolved;
+  }
+
+  bind<T>(topic: string, handler: Handler<T>, options: BindOptions<T>): this {
+    if (this.state !== 'idle')
+      throw new ConfigurationError('bind', `bind before start (the bus is ${this.state})`);
+    if (typeof handler !== 'function') throw new ConfigurationError('handler', 'must be a function');
+    const binding = resolveBinding(topic, options, this.codec);
+    if (this.pending.some((b) => b.topic === topic && b.options.group === binding.group))
+      throw new ConfigurationError('group', `'${topic}' is already bound for group '${binding.group}'`);
+    if (this.resolved)
+      checkGuarantee(
+        binding,
+        this.resolved,
+        this.pending.map((b) => this.subscribeOptionsOf(b)),
+      );
+    this.pending.push({
+      topic,
+      handler: handler as Handler<unknown>,
+      options: options as BindOptions<unknown>,
+    });
+    return this;
+  }
+
+  async start(): Promise<void> {
+    if (this.state !== 'idle') throw new ConfigurationError('start', `the bus is already ${this.state}`);
+    this.state = 'starting';
+    try {
+      const transport = await this.connect();
+      const deps = {
+        transport,
+        logger: this.logger,
+        stopping: this.stopping.signal,
+        ownerPrefix: this.ownerPrefix,
+        encode: (topic: string, body: unknown, o: PublishOptions) => this.encode(topic, body, o),
+      };
+      const existing = [];
+      for (const b of this.pending) {
+        const binding = resolveBinding(b.topic, b.options, this.codec);
+        checkGuarantee(binding, transport, existing);
+        existing.push(toSubscribeOptions(binding));
+        this.dispatchers.push(new Dispatcher(binding, b.handler, deps));
+      }
+      const topics = new Set<string>();
+      for (const d of this.dispatchers) {
+        topics.add(d.binding.topic);
+        if (d.binding.deadLetter !== false) topics.add(d.binding.deadLetter);
+      }
+      if (topics.size > 0) await transport.ensureTopics?.([...topics]);
+      for (const d of this.dispatchers)
+        d.subscription = await transport.subscribe(toSubscribeOptions(d.binding), d.handle);
+      this.state = 'running';
+    } catch (error) {
+      this.state = 'idle';
+      await Promise.allSettled(this.dispatchers.map((d) => d.subscription?.close()));
+      this.dispatchers.length = 0;
+      throw error;
+    }
+  }
+
+  async publish<T>(topic: string, body: T, options: PublishOptions = {}): Promise<PublishReceipt> {
+    const transport = this.ready ? this.resolved! : await this.connect();
+    const message = this.encode(topic, body, options);
+    await transport.publish([message], { guarantee: options.guarantee ?? 'at-least-once' });
+    return { id: message.id, topic };
+  }
+
+  async publishBatch(
+    entries: readonly BatchEntry[],
+    options: { guarantee?: Guarantee } = {},
+  ): Promise<PublishReceipt[]> {
+    const transport = this.ready ? this.resolved! : await this.connect();
+    const messages = entries.map((e) => this.encode(e.topic, e.body, e));
+    if (messages.length > 0)
+      await transport.publish(messages, { guarantee: options.guarantee ?? 'at-least-once' });
+    return messages.map((m) => ({ id: m.id, topic: m.topic }));
+  }
+
+  stop(options: { timeoutMs?: number } = {}): Promise<void> {
+    return (this.stopped ??= this.shutdown(options.timeoutMs ?? 10_000));
+  }
+
+  async health(): Promise<BusHealth> {
+    let transport: TransportHealth | undefined;
+    if (this.resolved && this.ready)
+      transport = this.resolved.health
+        ? await this.resolved
+            .health()
+            .catch((error: unknown) => ({ ok: false, details: { error: String(error) } }))
+        : { ok: true };
+    return {
+      ok: this.state === 'running' && (transport?.ok ?? false),
+      state: this.state,
+      transport,
+      bindings: this.dispatchers.map((d) => ({
+        topic: d.binding.topic,
+        group: d.binding.group,
+        guarantee: d.binding.guarantee,
+        inFlight: d.inFlight.size,
+        counters: { ...d.counters },
+      })),
+    };
+  }
+
+  private async shutdown(timeoutMs: number): Promise<void> {
+    this.state = 'stopping';
+    this.stopping.abort();
+    await Promise.allSettled(this.dispatchers.map((d) => d.subscription?.close()));
+    const drained = await Promise.all(this.dispatchers.map((d) => d.drain(timeoutMs)));
+    if (drained.includes(false))
+      this.logger.warn('stop timed out with messages in flight; the broker will redeliver them', {
+        timeoutMs,
+      });
+    if (this.connected) await (await this.connected.catch(() => undefined))?.close();
+    this.state = 'stopped';
+  }
+
+  private connect(): Promise<Transport> {
+    return (this.connected ??= (async () => {
+      const transport = (this.resolved ??= transportFromUrl(this.options.url!));
+      try {
+        await transport.connect();
+      } catch (error) {
+        this.connected = undefined; // let a later start or publish try again
+        throw error;
+      }
+      this.ready = true;
+      return transport;
+    })());
+  }
+
+  private encode(topic: string, body: unknown, options: Omit<PublishOptions, 'guarantee'>): TransportMessage {
+    return encodeMessage(this.codec, topic, body, options, this.resolved?.capabilities.maxMessageBytes);
+  }
+
+  private subscribeOptionsOf(b: { topic: string; options: BindOptions<unknown> }) {
+    return toSubscribeOptions(resolveBinding(b.topic, b.options, this.codec));
+  }
+}

@@ -1,0 +1,88 @@
+import type { ResolvedBinding } from './bind-options';
+import { backoffDelay } from './engine/backoff';
+import { buildChain } from './engine/chain';
+import { newCounters, type BindingCounters } from './engine/counters';
+import { newProcessing, type Processing, type Step } from './engine/processing';
+import type { BindingRuntime, EncodeOptions } from './engine/runtime';
+import type { Handler } from './handler';
+import type { Logger } from './logger';
+import type { TransportMessage } from './message';
+import type { Delivery, DeliveryHandler, Subscription, Transport } from './transport';
+
+export interface DispatcherDeps {
+  transport: Transport;
+  logger: Logger;
+  stopping: AbortSignal;
+  ownerPrefix: string;
+  encode(topic: string, body: unknown, options: EncodeOptions): TransportMessage;
+}
+
+/**
+ * One binding at run time: feeds the transport's deliveries through the binding's chain, keeps
+ * track of the ones in flight so `stop` can drain them, and makes sure a delivery is never left
+ * unsettled by a failure the chain did not handle (it is handed back to the broker).
+ */
+export class Dispatcher {
+  readonly counters: BindingCounters = newCounters();
+  readonly inFlight = new Set<Processing>();
+  subscription: Subscription | undefined;
+  private readonly chain: Step;
+  private readonly runtime: BindingRuntime;
+  private idle: (() => void) | undefined;
+
+  constructor(
+    readonly binding: ResolvedBinding,
+    handler: Handler<unknown>,
+    deps: DispatcherDeps,
+  ) {
+    this.runtime = { ...deps, binding, handler, counters: this.counters };
+    this.chain = buildChain(this.runtime);
+  }
+
+  readonly handle: DeliveryHandler = (delivery: Delivery) => {
+    const p = newProcessing(delivery);
+    this.counters.received++;
+    this.inFlight.add(p);
+    return this.chain(p).then(
+      () => this.done(p),
+      (error: unknown) => this.rescue(p, error),
+    );
+  };
+
+  private done(p: Processing): void {
+    this.inFlight.delete(p);
+    if (this.idle !== undefined && this.inFlight.size === 0) this.idle();
+  }
+
+  /** The chain failed to settle (e.g. the dead letter could not be written): hand it back. */
+  private async rescue(p: Processing, error: unknown): Promise<void> {
+    const { binding, logger } = this.runtime;
+    logger.error('message could not be settled; handing it back to the broker', {
+      topic: binding.topic,
+      group: binding.group,
+      id: p.delivery.message.id,
+      error,
+    });
+    if (!p.settled)
+      await p.delivery
+        .nack({ delayMs: backoffDelay(p.attempt, binding.retry), attempt: p.attempt })
+        .catch((nackError: unknown) =>
+          logger.error('nack failed; the broker will redeliver', { error: nackError }),
+        );
+    this.done(p);
+  }
+
+  /** Resolves when nothing is in flight, or after `timeoutMs` (then aborts handlers' signals). */
+  async drain(timeoutMs: number): Promise<boolean> {
+    if (this.inFlight.size === 0) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const drained = await Promise.race([
+      new Promise<boolean>((resolve) => (this.idle = () => resolve(true))),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs))),
+    ]);
+    clearTimeout(timer);
+    this.idle = undefined;
+    if (!drained) for (const p of this.inFlight) p.controller?.abort(new Error('bus stopped'));
+    return drained;
+  }
+}

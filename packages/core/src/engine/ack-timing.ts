@@ -1,0 +1,23 @@
+import type { BindingRuntime } from './runtime';
+import type { Middleware } from './processing';
+
+/**
+ * When the broker may forget the message. at-most-once: before the handler runs (a crash then
+ * loses it, never duplicates it). at-least-once and exactly-once: after the chain succeeded and
+ * only if nothing inside settled the delivery already (a nack, dead letter or transaction commit).
+ */
+export function ackTiming(rt: BindingRuntime): Middleware {
+  if (rt.binding.guarantee === 'at-most-once')
+    return (next) => async (p) => {
+      p.settled = true;
+      await p.delivery.ack();
+      await next(p);
+    };
+  return (next) => async (p) => {
+    await next(p);
+    if (!p.settled) {
+      p.settled = true;
+      await p.delivery.ack();
+    }
+  };
+}

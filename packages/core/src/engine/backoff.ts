@@ -1,0 +1,16 @@
+import type { ResolvedRetry } from '../bind-options';
+
+/**
+ * Delay before attempt `attempt + 1`: exponential from `initialDelayMs`, capped at `maxDelayMs`,
+ * with "equal jitter" when enabled: a random delay between half and all of it, which spreads
+ * the retries of many consumers apart yet keeps a lower bound that grows.
+ */
+export function backoffDelay(
+  attempt: number,
+  retry: ResolvedRetry,
+  random: () => number = Math.random,
+): number {
+  const exponential = retry.initialDelayMs * Math.pow(retry.multiplier, Math.max(0, attempt - 1));
+  const capped = Math.min(retry.maxDelayMs, exponential);
+  return Math.round(retry.jitter ? capped * (0.5 + random() / 2) : capped);
+}

@@ -1,0 +1,66 @@
+import { Headers } from '../headers';
+import { classify } from './classify';
+import { deadLetterHeaders } from './envelope';
+import type { Middleware, Processing } from './processing';
+import type { BindingRuntime } from './runtime';
+
+/**
+ * Catches a final failure (permanent, undecodable, invalid, out of attempts, or any failure when
+ * retries are off) and moves the message to the binding's dead-letter topic with the envelope, or
+ * drops it when `deadLetter: false` (logged and counted). If the dead letter cannot be written the
+ * error propagates and the delivery is handed back to the broker: nothing is lost.
+ */
+export function deadLetter(rt: BindingRuntime): Middleware {
+  const { binding, transport, counters, logger } = rt;
+  return (next) => async (p) => {
+    try {
+      await next(p);
+    } catch (error) {
+      if (p.settled && binding.guarantee !== 'at-most-once') throw error;
+      const kind = classify(error);
+      const reason = kind === 'transient' ? 'handler-error' : kind;
+      const fields = { topic: binding.topic, group: binding.group, id: p.delivery.message.id, reason, error };
+      if (binding.deadLetter === false) {
+        counters.dropped++;
+        logger.warn('message dropped after its last attempt (deadLetter: false)', fields);
+        if (!p.settled) {
+          p.settled = true;
+          await p.delivery.ack();
+        }
+        return;
+      }
+      const headers = deadLetterHeaders({
+        reason,
+        error,
+        topic: binding.topic,
+        group: binding.group,
+        attempts: p.attempt,
+        coordinates: p.delivery.coordinates,
+      });
+      await moveToDeadLetter(rt, p, binding.deadLetter, headers);
+      counters.deadLettered++;
+      logger.warn('message dead-lettered', { ...fields, deadLetter: binding.deadLetter });
+    }
+  };
+}
+
+async function moveToDeadLetter(
+  rt: BindingRuntime,
+  p: Processing,
+  topic: string,
+  headers: Record<string, string>,
+): Promise<void> {
+  const original = p.delivery.message;
+  if (!p.settled && p.delivery.deadLetter) {
+    await p.delivery.deadLetter(topic, headers);
+    p.settled = true;
+    return;
+  }
+  const copy = { ...original, topic, headers: { ...original.headers, ...headers } };
+  copy.headers[Headers.id] = original.id;
+  await rt.transport.publish([copy], { guarantee: 'at-least-once' });
+  if (!p.settled) {
+    await p.delivery.ack();
+    p.settled = true;
+  }
+}

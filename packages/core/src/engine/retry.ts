@@ -1,0 +1,64 @@
+import { IdempotencyStoreUnavailableError } from '../errors/idempotency-store-unavailable-error';
+import { MaxAttemptsError } from '../errors/max-attempts-error';
+import { MessageLockedError } from '../errors/message-locked-error';
+import { backoffDelay } from './backoff';
+import { classify } from './classify';
+import type { Middleware, Processing } from './processing';
+import type { BindingRuntime } from './runtime';
+import { sleep } from './sleep';
+
+/**
+ * The retry loop. Transient failures are retried after a backoff: the first
+ * `retry.immediateAttempts` in process, the rest through the transport's delayed redelivery where
+ * it has one (so a slow retry does not hold a consumer slot), all counted in one attempt number
+ * that travels as `polybus-attempt`. After `maxAttempts` it throws `MaxAttemptsError` for the dead
+ * letter. Final errors pass straight through. A busy lock or an unreachable idempotency store
+ * (fail-closed) is waited out without spending an attempt: that message has not been processed.
+ */
+export function retry(rt: BindingRuntime): Middleware {
+  const { binding, counters } = rt;
+  const policy = binding.retry;
+  const delayed = rt.transport.capabilities.delayedRedelivery;
+  return (next) => async (p) => {
+    for (;;) {
+      try {
+        return await next(p);
+      } catch (error) {
+        if (classify(error) !== 'transient') throw error;
+        const waitOnly = MessageLockedError.is(error) || IdempotencyStoreUnavailableError.is(error);
+        if (!waitOnly) {
+          counters.failed++;
+          if (p.attempt >= policy.maxAttempts) throw new MaxAttemptsError(p.attempt, { cause: error });
+        }
+        const nextAttempt = waitOnly ? p.attempt : p.attempt + 1;
+        const delayMs = backoffDelay(p.attempt, policy);
+        const inProcess = p.attempt - p.delivery.attempt + 1;
+        if (rt.stopping.aborted || (delayed && inProcess >= policy.immediateAttempts))
+          return handBack(rt, p, delayMs, nextAttempt, error);
+        await sleep(delayMs, rt.stopping);
+        if (rt.stopping.aborted) return handBack(rt, p, delayMs, nextAttempt, error);
+        p.attempt = nextAttempt;
+        counters.retried++;
+      }
+    }
+  };
+}
+
+async function handBack(
+  rt: BindingRuntime,
+  p: Processing,
+  delayMs: number,
+  attempt: number,
+  error: unknown,
+): Promise<void> {
+  rt.logger.debug('handing the message back for a later attempt', {
+    topic: rt.binding.topic,
+    id: p.delivery.message.id,
+    attempt,
+    delayMs,
+    error,
+  });
+  await p.delivery.nack({ delayMs, attempt });
+  p.settled = true;
+  rt.counters.redelivered++;
+}

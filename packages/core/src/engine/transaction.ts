@@ -1,0 +1,22 @@
+import type { Middleware } from './processing';
+
+/**
+ * Consume-transform-produce for exactly-once bindings on transports with native transactions
+ * (Kafka): each attempt runs in its own transaction that carries `ctx.publish` outputs and the
+ * consumed offset. Commit settles the delivery; a failure aborts, so no output of a failed attempt
+ * is ever visible to read-committed consumers.
+ */
+export const transaction: Middleware = (next) => async (p) => {
+  const tx = p.delivery.transaction!();
+  p.transaction = tx;
+  try {
+    await next(p);
+  } catch (error) {
+    p.transaction = undefined;
+    await tx.abort();
+    throw error;
+  }
+  p.transaction = undefined;
+  await tx.commit();
+  p.settled = true;
+};

@@ -1,0 +1,62 @@
+import { ConfigurationError } from './errors/configuration-error';
+import { memoryTransport } from './memory/memory-transport';
+import type { Transport, TransportFromUrl } from './transport';
+
+/** URL scheme → the adapter package that serves it. */
+const ADAPTERS: Readonly<Record<string, { pkg: string; client: string }>> = {
+  'kafka:': { pkg: '@polybus/kafka', client: 'kafkajs' },
+  'amqp:': { pkg: '@polybus/rabbitmq', client: 'amqplib' },
+  'amqps:': { pkg: '@polybus/rabbitmq', client: 'amqplib' },
+  'sqs:': { pkg: '@polybus/sqs', client: '@aws-sdk/client-sqs' },
+  'redis:': { pkg: '@polybus/redis-streams', client: 'ioredis' },
+  'rediss:': { pkg: '@polybus/redis-streams', client: 'ioredis' },
+};
+
+/**
+ * Makes the transport a URL names. Adapters are loaded on demand (core imports none of them), first
+ * from core's own resolution, then from the application's working directory.
+ */
+export function transportFromUrl(url: string): Transport {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch (cause) {
+    throw new ConfigurationError('url', `'${url}' is not a valid URL`, { cause });
+  }
+  if (parsed.protocol === 'memory:') return memoryTransport({ namespace: parsed.host || 'default' });
+  const adapter = ADAPTERS[parsed.protocol];
+  if (!adapter)
+    throw new ConfigurationError(
+      'url',
+      `unknown scheme '${parsed.protocol}'; use one of memory:, ${Object.keys(ADAPTERS).join(', ')}`,
+    );
+  const factory = load(adapter.pkg, adapter.client).createTransportFromUrl as TransportFromUrl | undefined;
+  if (typeof factory !== 'function')
+    throw new ConfigurationError('url', `${adapter.pkg} does not export createTransportFromUrl; upgrade it`);
+  return factory(parsed);
+}
+
+function load(pkg: string, client: string): Record<string, unknown> {
+  try {
+    return require(pkg);
+  } catch (error) {
+    if (!isMissing(error, pkg)) throw error;
+  }
+  try {
+    return require(require.resolve(pkg, { paths: [process.cwd()] }));
+  } catch (error) {
+    if (!isMissing(error, pkg)) throw error;
+    throw new ConfigurationError(
+      'url',
+      `this URL needs the ${pkg} package: install it with \`npm install ${pkg} ${client}\``,
+      {
+        cause: error,
+      },
+    );
+  }
+}
+
+function isMissing(error: unknown, pkg: string): boolean {
+  const e = error as { code?: string; message?: string };
+  return e?.code === 'MODULE_NOT_FOUND' && (e.message ?? '').includes(pkg);
+}
