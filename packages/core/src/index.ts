@@ -65,3 +65,4 @@ export {
 } from './memory/memory-idempotency-store';
 export { createSpy, type HandlerSpy, type SpyCall, type SpyMatch } from './testing/handler-spy';
 export { waitFor, type WaitOptions } from './testing/wait-for';
+export { bridge, type Bridge, type BridgeOptions, type BridgeStats } from './bridge';
