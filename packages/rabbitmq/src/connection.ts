@@ -1,0 +1,95 @@
+import { connect, type Channel, type ConfirmChannel, type RecoveringChannelModel } from 'amqplib';
+import { PolybusError, type Logger } from '@polybus/core';
+import type { ResolvedOptions } from './options';
+
+/**
+ * One AMQP connection that reconnects by itself (amqplib's recovery: exponential backoff with
+ * jitter, forever once connected). Channels are not recovered by amqplib: their owners watch
+ * the channel's 'close' event and open a new one, which waits here until the connection is back.
+ */
+export class ConnectionManager {
+  private model: RecoveringChannelModel | undefined;
+  private connecting: Promise<void> | undefined;
+  private closed = false;
+  private connections = 0;
+  private readonly reconnectListeners: Array<() => void> = [];
+
+  constructor(
+    private readonly options: ResolvedOptions,
+    /** 'publish' or 'consume': RabbitMQ throttles publishing connections, so acks get their own. */
+    private readonly role: string,
+    private readonly logger: Logger,
+  ) {}
+
+  connect(): Promise<void> {
+    this.connecting ??= this.open();
+    return this.connecting;
+  }
+
+  /** Called after every reconnect (not the first connect), before channels are re-opened. */
+  onReconnect(listener: () => void): void {
+    this.reconnectListeners.push(listener);
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  async createChannel(): Promise<Channel> {
+    return this.watch(await this.ready().createChannel());
+  }
+
+  async createConfirmChannel(): Promise<ConfirmChannel> {
+    return this.watch(await this.ready().createConfirmChannel());
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.connecting?.catch(() => undefined);
+    await this.model?.close().catch(() => undefined);
+  }
+
+  private ready(): RecoveringChannelModel {
+    if (this.closed) throw new PolybusError('POLYBUS_RABBITMQ_CLOSED', 'the RabbitMQ transport is closed');
+    if (!this.model) throw new PolybusError('POLYBUS_RABBITMQ_NOT_CONNECTED', 'call connect() first');
+    return this.model;
+  }
+
+  // An 'error' event without a listener would crash the process; the 'close' that follows is
+  // what owners act on.
+  private watch<T extends Channel>(channel: T): T {
+    channel.on('error', (err: Error) => this.logger.debug('rabbitmq channel error', { role: this.role, error: err.message }));
+    return channel;
+  }
+
+  private async open(): Promise<void> {
+    const { options, logger } = this;
+    const model = await connect(options.url, {
+      clientProperties: { connection_name: `${options.connectionName}-${this.role}` },
+      ...(options.heartbeatSeconds === undefined ? {} : { heartbeat: options.heartbeatSeconds }),
+      recovery: {
+        initialDelay: options.reconnectInitialDelayMs,
+        maxDelay: options.reconnectMaxDelayMs,
+        initialMaxRetries: options.connectRetries,
+        maxRetries: Infinity,
+        waitForConnect: false,
+      },
+    });
+    this.model = model;
+    model.on('error', (err: Error) => logger.debug('rabbitmq connection error', { role: this.role, error: err.message }));
+    model.on('disconnect', (err: Error) => logger.warn('rabbitmq connection lost, reconnecting', { role: this.role, error: err.message }));
+    model.on('connect', () => {
+      this.connections += 1;
+      if (this.connections === 1) return;
+      logger.info('rabbitmq reconnected', { role: this.role });
+      for (const listener of this.reconnectListeners) listener();
+    });
+    try {
+      await model.waitForConnect();
+    } catch (cause) {
+      this.closed = true;
+      throw new PolybusError('POLYBUS_RABBITMQ_CONNECT', `cannot connect to RabbitMQ: ${(cause as Error).message}`, { cause });
+    }
+  }
+}

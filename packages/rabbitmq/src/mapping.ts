@@ -1,0 +1,94 @@
+import { createHash } from 'node:crypto';
+import type { ConsumeMessage, Options } from 'amqplib';
+import { Headers, type MessageHeaders, type TransportMessage } from '@polybus/core';
+
+/** Headers this adapter adds to carry what AMQP properties cannot hold exactly. */
+export const AmqpHeaders = {
+  /** The message key (the routing key holds it too when it fits in 255 bytes). */
+  key: 'polybus-key',
+  /** Milliseconds; the AMQP `timestamp` property has whole seconds only. */
+  timestamp: 'polybus-timestamp',
+} as const;
+
+const MAX_ROUTING_KEY_BYTES = 255;
+/** Added by the broker when the retry queues dead-letter a message back; not the user's headers. */
+const BROKER_HEADER = /^x-(death|first-death-|last-death-|delivery-count$)/;
+
+export interface AmqpOutgoing {
+  readonly routingKey: string;
+  readonly options: Options.Publish;
+}
+
+/** Properties and headers of a published message. `content-type` travels as the property. */
+export function toAmqp(message: TransportMessage, persistent: boolean): AmqpOutgoing {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(message.headers)) if (name !== Headers.contentType) headers[name] = value;
+  headers[Headers.id] = message.id;
+  headers[AmqpHeaders.timestamp] = String(message.timestamp);
+  let routingKey = '';
+  if (message.key !== undefined) {
+    headers[AmqpHeaders.key] = message.key;
+    if (Buffer.byteLength(message.key) <= MAX_ROUTING_KEY_BYTES) routingKey = message.key;
+  }
+  return {
+    routingKey,
+    options: {
+      messageId: message.id,
+      contentType: message.headers[Headers.contentType],
+      timestamp: Math.floor(message.timestamp / 1000),
+      persistent,
+      headers,
+    },
+  };
+}
+
+function headerText(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  if (Buffer.isBuffer(value)) return value.toString('utf8');
+  return undefined; // tables and arrays have no faithful string form
+}
+
+/**
+ * A broker message as Polybus sees it. A message from a raw client gets its id from the
+ * `messageId` property, else a hash of its exchange, routing key, headers and body (stable across
+ * redeliveries, so idempotency still works); its key is the routing key.
+ */
+export function fromAmqp(msg: ConsumeMessage, topic: string): TransportMessage {
+  const headers: MessageHeaders = {};
+  for (const [name, value] of Object.entries(msg.properties.headers ?? {})) {
+    if (BROKER_HEADER.test(name)) continue;
+    const text = headerText(value);
+    if (text !== undefined) headers[name] = text;
+  }
+  const contentType = headerText(msg.properties.contentType);
+  if (contentType !== undefined) headers[Headers.contentType] = contentType;
+  const id = headers[Headers.id] ?? headerText(msg.properties.messageId) ?? fallbackId(msg);
+  headers[Headers.id] = id;
+  // Via the default exchange (retry queues, requeues, sendToQueue) the routing key is a queue name.
+  const routed = msg.fields.exchange !== '' ? msg.fields.routingKey : '';
+  const key = headers[AmqpHeaders.key] ?? (routed || undefined);
+  const ms = Number(headers[AmqpHeaders.timestamp]);
+  const seconds = Number(msg.properties.timestamp);
+  const timestamp = Number.isFinite(ms) && ms > 0 ? ms : Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : Date.now();
+  delete headers[AmqpHeaders.key];
+  delete headers[AmqpHeaders.timestamp];
+  return { id, topic, key, headers, payload: msg.content, timestamp };
+}
+
+function fallbackId(msg: ConsumeMessage): string {
+  const hash = createHash('sha256');
+  hash.update(`${msg.fields.exchange}\0${msg.fields.routingKey}\0`);
+  hash.update(JSON.stringify(msg.properties.headers ?? {}));
+  hash.update(msg.content);
+  return `amqp-${hash.digest('hex').slice(0, 32)}`;
+}
+
+/** `polybus-attempt` when present, else the quorum queue's delivery count + 1, else 1. */
+export function attemptOf(msg: ConsumeMessage): number {
+  const headers = msg.properties.headers ?? {};
+  const carried = Number(headerText(headers[Headers.attempt]));
+  if (Number.isInteger(carried) && carried >= 1) return carried;
+  const count = Number(headers['x-delivery-count']);
+  return Number.isInteger(count) && count >= 0 ? count + 1 : 1;
+}

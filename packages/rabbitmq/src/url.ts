@@ -1,0 +1,39 @@
+import { ConfigurationError, type Transport } from '@polybus/core';
+import type { RabbitmqTransportOptions } from './options';
+import { rabbitmqTransport } from './transport';
+
+/** Query parameters Polybus reads itself; the rest (heartbeat, frameMax, ...) go to amqplib. */
+const OWN_PARAMS = ['prefetch', 'queueType', 'deliveryLimit', 'publishTimeoutMs', 'connectionName'] as const;
+
+function intParam(url: URL, name: string): number | undefined {
+  const raw = url.searchParams.get(name);
+  if (raw === null) return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value)) throw new ConfigurationError(`url.${name}`, `must be an integer, got '${raw}'`);
+  return value;
+}
+
+/**
+ * Options from `amqp://user:pass@host:5672/vhost?prefetch=32&queueType=quorum` (and `amqps://`).
+ * Exported for tests and for `createBus({ url })` callers who want to inspect the mapping.
+ */
+export function optionsFromUrl(url: URL): RabbitmqTransportOptions {
+  if (url.protocol !== 'amqp:' && url.protocol !== 'amqps:')
+    throw new ConfigurationError('url', `scheme must be amqp: or amqps:, got '${url.protocol}'`);
+  const brokerUrl = new URL(url.href);
+  for (const name of OWN_PARAMS) brokerUrl.searchParams.delete(name);
+  const queueType = url.searchParams.get('queueType') ?? undefined;
+  return {
+    url: brokerUrl.href,
+    prefetch: intParam(url, 'prefetch'),
+    queueType: queueType as RabbitmqTransportOptions['queueType'],
+    deliveryLimit: intParam(url, 'deliveryLimit'),
+    publishTimeoutMs: intParam(url, 'publishTimeoutMs'),
+    connectionName: url.searchParams.get('connectionName') ?? undefined,
+  };
+}
+
+/** What `createBus({ url: 'amqp://...' })` calls. */
+export function createTransportFromUrl(url: URL): Transport {
+  return rabbitmqTransport(optionsFromUrl(url));
+}
