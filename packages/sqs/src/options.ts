@@ -1,0 +1,114 @@
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { ConfigurationError, consoleLogger, type Logger } from '@polybus/core';
+import type { FifoMode } from './queue-name';
+
+export interface SqsCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string;
+}
+
+export interface SqsTransportOptions {
+  /** AWS region; when absent the SDK's own resolution applies (AWS_REGION, profile). */
+  readonly region?: string;
+  /** Endpoint URL, e.g. `http://127.0.0.1:9324` for ElasticMQ; absent = the region's AWS endpoint. */
+  readonly endpoint?: string;
+  /** Static credentials; absent = the SDK's default provider chain. */
+  readonly credentials?: SqsCredentials;
+  /** Bring your own client (region/endpoint/credentials are then ignored); not destroyed on close. */
+  readonly client?: SQSClient;
+  /** `by-name` (default): topics ending in `.fifo` are FIFO queues. `always`: every queue is FIFO. */
+  readonly fifo?: FifoMode;
+  /** FIFO MessageGroupId for messages without a key. Default `polybus-default` (one ordered group). */
+  readonly defaultMessageGroupId?: string;
+  /** Long-poll wait per ReceiveMessage, 0–20 s. Default 20 (fewest empty receives on AWS). */
+  readonly waitTimeSeconds?: number;
+  /** Visibility timeout set on every receive, 1–43200 s. Default 30. */
+  readonly visibilityTimeoutSeconds?: number;
+  /** How often held messages get their visibility extended. Default a third of the visibility timeout. */
+  readonly heartbeatIntervalMs?: number;
+  /** Concurrent ReceiveMessage loops per subscription. Default ceil(concurrency / 10), at most 10. */
+  readonly pollers?: number;
+  /** How long a partial SendMessageBatch waits for more messages. Default 5 ms. */
+  readonly publishLingerMs?: number;
+  /** How long a partial DeleteMessageBatch / ChangeMessageVisibilityBatch waits. Default 5 ms. */
+  readonly ackLingerMs?: number;
+  /** Size limit per message and per batch (body + attributes). Default 262144 (256 KiB). */
+  readonly maxMessageBytes?: number;
+  /** Create a missing queue on first use. Default true. */
+  readonly autoCreateQueues?: boolean;
+  /** Extra CreateQueue attributes (e.g. MessageRetentionPeriod, KmsMasterKeyId). */
+  readonly queueAttributes?: Readonly<Record<string, string>>;
+  /**
+   * When set, queues created by `ensureTopics` get an SQS RedrivePolicy to their `.dlq` queue with
+   * this maxReceiveCount: a safety net for messages that crash the consumer process itself. Keep it
+   * above every binding's retry.maxAttempts, or SQS moves messages before Polybus dead-letters them.
+   */
+  readonly redriveMaxReceiveCount?: number;
+  readonly logger?: Logger;
+}
+
+export type ResolvedSqsOptions = Required<
+  Omit<SqsTransportOptions, 'region' | 'endpoint' | 'credentials' | 'client' | 'pollers' | 'redriveMaxReceiveCount'>
+> &
+  Pick<SqsTransportOptions, 'region' | 'endpoint' | 'credentials' | 'client' | 'pollers' | 'redriveMaxReceiveCount'>;
+
+const KNOWN = new Set([
+  'region', 'endpoint', 'credentials', 'client', 'fifo', 'defaultMessageGroupId', 'waitTimeSeconds',
+  'visibilityTimeoutSeconds', 'heartbeatIntervalMs', 'pollers', 'publishLingerMs', 'ackLingerMs',
+  'maxMessageBytes', 'autoCreateQueues', 'queueAttributes', 'redriveMaxReceiveCount', 'logger',
+]);
+
+function integer(field: string, value: unknown, min: number, max: number): void {
+  if (value === undefined) return;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max)
+    throw new ConfigurationError(field, `must be an integer from ${min} to ${max}, got ${String(value)}`);
+}
+
+function text(field: string, value: unknown): void {
+  if (value !== undefined && (typeof value !== 'string' || value.length === 0))
+    throw new ConfigurationError(field, 'must be a non-empty string');
+}
+
+/** Validates at construction, so a bad option fails where it is written rather than at first use. */
+export function resolveOptions(options: SqsTransportOptions): ResolvedSqsOptions {
+  if (typeof options !== 'object' || options === null) throw new ConfigurationError('options', 'must be an object');
+  for (const name of Object.keys(options))
+    if (!KNOWN.has(name)) throw new ConfigurationError(name, `unknown option (known: ${[...KNOWN].join(', ')})`);
+  text('region', options.region);
+  text('endpoint', options.endpoint);
+  if (options.endpoint !== undefined && !URL.canParse(options.endpoint))
+    throw new ConfigurationError('endpoint', `'${options.endpoint}' is not a URL`);
+  if (options.credentials !== undefined) {
+    text('credentials.accessKeyId', options.credentials.accessKeyId ?? '');
+    text('credentials.secretAccessKey', options.credentials.secretAccessKey ?? '');
+  }
+  if (options.fifo !== undefined && options.fifo !== 'by-name' && options.fifo !== 'always')
+    throw new ConfigurationError('fifo', `must be 'by-name' or 'always', got ${String(options.fifo)}`);
+  text('defaultMessageGroupId', options.defaultMessageGroupId);
+  integer('waitTimeSeconds', options.waitTimeSeconds, 0, 20);
+  integer('visibilityTimeoutSeconds', options.visibilityTimeoutSeconds, 1, 43_200);
+  const visibility = options.visibilityTimeoutSeconds ?? 30;
+  integer('heartbeatIntervalMs', options.heartbeatIntervalMs, 100, visibility * 1000 - 1);
+  integer('pollers', options.pollers, 1, 100);
+  integer('publishLingerMs', options.publishLingerMs, 0, 1000);
+  integer('ackLingerMs', options.ackLingerMs, 0, 1000);
+  integer('maxMessageBytes', options.maxMessageBytes, 1024, 1_048_576);
+  integer('redriveMaxReceiveCount', options.redriveMaxReceiveCount, 1, 1000);
+  if (options.autoCreateQueues !== undefined && typeof options.autoCreateQueues !== 'boolean')
+    throw new ConfigurationError('autoCreateQueues', 'must be a boolean');
+  return {
+    ...options,
+    fifo: options.fifo ?? 'by-name',
+    defaultMessageGroupId: options.defaultMessageGroupId ?? 'polybus-default',
+    waitTimeSeconds: options.waitTimeSeconds ?? 20,
+    visibilityTimeoutSeconds: visibility,
+    heartbeatIntervalMs: options.heartbeatIntervalMs ?? Math.floor((visibility * 1000) / 3),
+    publishLingerMs: options.publishLingerMs ?? 5,
+    ackLingerMs: options.ackLingerMs ?? 5,
+    maxMessageBytes: options.maxMessageBytes ?? 262_144,
+    autoCreateQueues: options.autoCreateQueues ?? true,
+    queueAttributes: options.queueAttributes ?? {},
+    logger: options.logger ?? consoleLogger,
+  };
+}

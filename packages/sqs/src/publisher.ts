@@ -1,0 +1,138 @@
+import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
+import { Headers, PublishError, type Guarantee, type Logger, type TransportMessage } from '@polybus/core';
+import { Batcher } from './batcher';
+import type { Queue, QueueRegistry } from './queues';
+import { sqsId } from './sqs-ids';
+import { encodeMessage } from './wire';
+
+export interface PublisherOptions {
+  readonly lingerMs: number;
+  readonly maxMessageBytes: number;
+  readonly defaultMessageGroupId: string;
+  readonly logger: Logger;
+}
+
+interface Outgoing {
+  readonly topic: string;
+  readonly entry: Omit<SendMessageBatchRequestEntry, 'Id'>;
+  readonly bytes: number;
+}
+
+// Entries SQS failed on its own side (SenderFault false) are sent again this many times.
+const ENTRY_ATTEMPTS = 3;
+
+/** Publishes through one SendMessageBatch batcher per queue; each message settles with its own entry. */
+export class Publisher {
+  private readonly batchers = new Map<string, Batcher<Outgoing>>();
+
+  constructor(
+    private readonly client: SQSClient,
+    private readonly queues: QueueRegistry,
+    private readonly options: PublisherOptions,
+  ) {}
+
+  async publish(messages: readonly TransportMessage[], guarantee: Guarantee): Promise<void> {
+    // Encode and size-check everything first, so an oversize message refuses the call before any send.
+    const encoded = messages.map((message) => {
+      const wire = encodeMessage(message);
+      if (wire.bytes > this.options.maxMessageBytes)
+        throw new PublishError(
+          message.topic,
+          `message '${message.id}' is ${wire.bytes} bytes as sent to SQS (body ${Buffer.byteLength(wire.body)} + attributes), ` +
+            `over the ${this.options.maxMessageBytes}-byte limit; store large payloads elsewhere (e.g. S3) and send a reference`,
+        );
+      return { message, wire };
+    });
+    const topics = [...new Set(messages.map((m) => m.topic))];
+    const resolved = new Map<string, Queue>();
+    await Promise.all(
+      topics.map(async (topic) => {
+        try {
+          resolved.set(topic, await this.queues.resolve(topic));
+        } catch (error) {
+          throw new PublishError(topic, `cannot resolve the queue: ${reasonOf(error)}`, { cause: error });
+        }
+      }),
+    );
+    // Added synchronously in call order, so one key's messages keep their order within a batch.
+    const sends = encoded.map(({ message, wire }) => {
+      const queue = resolved.get(message.topic) as Queue;
+      const entry: Omit<SendMessageBatchRequestEntry, 'Id'> = {
+        MessageBody: wire.body,
+        MessageAttributes: wire.attributes,
+        ...(queue.fifo
+          ? {
+              MessageGroupId: sqsId(message.key || this.options.defaultMessageGroupId),
+              MessageDeduplicationId: sqsId(message.headers[Headers.idempotencyKey] || message.id),
+            }
+          : {}),
+      };
+      return this.batcherFor(queue).add({ topic: message.topic, entry, bytes: wire.bytes });
+    });
+    if (guarantee === 'at-most-once') {
+      for (const sent of sends)
+        sent.catch((error: unknown) => this.options.logger.warn('sqs: at-most-once publish lost', { error: reasonOf(error) }));
+      return;
+    }
+    await Promise.all(sends);
+  }
+
+  /** Sends every pending batch and waits for the ones in flight. */
+  async flush(): Promise<void> {
+    await Promise.all([...this.batchers.values()].map((b) => b.flush()));
+  }
+
+  private batcherFor(queue: Queue): Batcher<Outgoing> {
+    let batcher = this.batchers.get(queue.url);
+    if (batcher === undefined) {
+      batcher = new Batcher<Outgoing>({
+        maxEntries: 10,
+        maxBytes: this.options.maxMessageBytes,
+        sizeOf: (item) => item.bytes,
+        lingerMs: this.options.lingerMs,
+        // FIFO order across batches needs one batch in flight per queue.
+        sequential: queue.fifo,
+        run: (items) => this.send(queue, items),
+      });
+      this.batchers.set(queue.url, batcher);
+    }
+    return batcher;
+  }
+
+  private async send(queue: Queue, items: readonly Outgoing[]): Promise<Array<Error | undefined>> {
+    const outcomes: Array<Error | undefined> = items.map(() => undefined);
+    let todo = items.map((_, i) => i);
+    for (let attempt = 1; todo.length > 0; attempt++) {
+      let result;
+      try {
+        result = await this.client.send(
+          new SendMessageBatchCommand({
+            QueueUrl: queue.url,
+            Entries: todo.map((i) => ({ Id: String(i), ...items[i].entry })),
+          }),
+        );
+      } catch (error) {
+        for (const i of todo) outcomes[i] = new PublishError(items[i].topic, reasonOf(error), { cause: error });
+        return outcomes;
+      }
+      const retry: number[] = [];
+      for (const failed of result.Failed ?? []) {
+        const i = Number(failed.Id);
+        const reason = `${failed.Code ?? 'Failed'}: ${failed.Message ?? 'SendMessageBatch entry failed'}`;
+        if (!failed.SenderFault && attempt < ENTRY_ATTEMPTS) retry.push(i);
+        else outcomes[i] = new PublishError(items[i].topic, reason);
+      }
+      const answered = new Set([...(result.Successful ?? []), ...(result.Failed ?? [])].map((e) => Number(e.Id)));
+      for (const i of todo)
+        if (!answered.has(i)) outcomes[i] = new PublishError(items[i].topic, 'SendMessageBatch returned no result for the entry');
+      todo = retry;
+      if (todo.length > 0) await new Promise((r) => setTimeout(r, 50 * attempt));
+    }
+    return outcomes;
+  }
+}
+
+export function reasonOf(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}

@@ -1,0 +1,107 @@
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  GetQueueUrlCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import { ConfigurationError } from '@polybus/core';
+import { queueNameFor, type FifoMode, type QueueName } from './queue-name';
+
+export interface Queue extends QueueName {
+  readonly url: string;
+}
+
+export interface QueueRegistryOptions {
+  readonly fifo: FifoMode;
+  readonly autoCreate: boolean;
+  readonly attributes: Readonly<Record<string, string>>;
+  readonly redriveMaxReceiveCount?: number;
+}
+
+/** Topic → queue URL, resolved once per topic and cached (a failed lookup is retried next time). */
+export class QueueRegistry {
+  private readonly cache = new Map<string, Promise<Queue>>();
+
+  constructor(
+    private readonly client: SQSClient,
+    private readonly options: QueueRegistryOptions,
+  ) {}
+
+  nameOf(topic: string): QueueName {
+    return queueNameFor(topic, this.options.fifo);
+  }
+
+  resolve(topic: string): Promise<Queue> {
+    let queue = this.cache.get(topic);
+    if (queue === undefined) {
+      queue = this.lookup(topic);
+      this.cache.set(topic, queue);
+      queue.catch(() => this.cache.delete(topic));
+    }
+    return queue;
+  }
+
+  /** Forget a URL that stopped working (queue deleted and recreated). */
+  forget(topic: string): void {
+    this.cache.delete(topic);
+  }
+
+  /** Creates every topic's queue (idempotent), with a redrive policy to its `.dlq` queue when configured. */
+  async ensure(topics: readonly string[]): Promise<void> {
+    for (const topic of topics) {
+      const queue = this.nameOf(topic);
+      const attributes: Record<string, string> = { ...this.options.attributes };
+      const redrive = this.options.redriveMaxReceiveCount;
+      if (redrive !== undefined && !topic.endsWith('.dlq')) {
+        const dlqPromise = this.create(this.nameOf(`${topic}.dlq`), { ...this.options.attributes });
+        this.cache.set(`${topic}.dlq`, dlqPromise);
+        const dlq = await dlqPromise;
+        const arn = await this.client.send(
+          new GetQueueAttributesCommand({ QueueUrl: dlq.url, AttributeNames: ['QueueArn'] }),
+        );
+        attributes.RedrivePolicy = JSON.stringify({
+          deadLetterTargetArn: arn.Attributes?.QueueArn,
+          maxReceiveCount: redrive,
+        });
+      }
+      this.cache.set(topic, this.create(queue, attributes));
+      await this.cache.get(topic);
+    }
+  }
+
+  private async lookup(topic: string): Promise<Queue> {
+    const queue = this.nameOf(topic);
+    try {
+      const found = await this.client.send(new GetQueueUrlCommand({ QueueName: queue.name }));
+      return { ...queue, url: found.QueueUrl as string };
+    } catch (error) {
+      if (!isMissingQueue(error)) throw error;
+      if (!this.options.autoCreate)
+        throw new ConfigurationError(
+          'autoCreateQueues',
+          `queue '${queue.name}' for topic '${topic}' does not exist and autoCreateQueues is false`,
+          { cause: error },
+        );
+      return this.create(queue, { ...this.options.attributes });
+    }
+  }
+
+  private async create(queue: QueueName, attributes: Record<string, string>): Promise<Queue> {
+    // Deduplication ids always come from Polybus (idempotency key or message id), never from the body.
+    if (queue.fifo) Object.assign(attributes, { FifoQueue: 'true', ContentBasedDeduplication: 'false' });
+    try {
+      const created = await this.client.send(new CreateQueueCommand({ QueueName: queue.name, Attributes: attributes }));
+      return { ...queue, url: created.QueueUrl as string };
+    } catch (error) {
+      // Someone created it with other attributes: use it as it is rather than fail.
+      if ((error as { name?: string }).name !== 'QueueNameExists') throw error;
+      const found = await this.client.send(new GetQueueUrlCommand({ QueueName: queue.name }));
+      return { ...queue, url: found.QueueUrl as string };
+    }
+  }
+}
+
+export function isMissingQueue(error: unknown): boolean {
+  const name = (error as { name?: string; Code?: string } | undefined)?.name ?? '';
+  return name === 'QueueDoesNotExist' || name === 'AWS.SimpleQueueService.NonExistentQueue';
+}

@@ -1,0 +1,225 @@
+import { ReceiveMessageCommand, type Message as SqsMessage, type SQSClient } from '@aws-sdk/client-sqs';
+import type { DeliveryHandler, Logger, SubscribeOptions, Subscription } from '@polybus/core';
+import type { AttemptMemory } from './attempt-memory';
+import { createDelivery } from './delivery';
+import type { Heartbeat } from './heartbeat';
+import { KeySerializer } from './key-serializer';
+import type { Publisher } from './publisher';
+import { reasonOf } from './publisher';
+import type { Queue } from './queues';
+import type { Settler } from './settler';
+import { attemptOf, decodeMessage } from './wire';
+
+export interface SubscriptionContext {
+  readonly client: SQSClient;
+  readonly settler: Settler;
+  readonly heartbeat: Heartbeat;
+  readonly publisher: Publisher;
+  readonly attempts: AttemptMemory;
+  readonly logger: Logger;
+  readonly waitTimeSeconds: number;
+  readonly visibilityTimeoutSeconds: number;
+  readonly pollers?: number;
+}
+
+/** A received message this subscription holds until it is settled or released. */
+export interface HeldMessage {
+  readonly sqs: SqsMessage;
+  readonly handle: string;
+  /** FIFO group (or key with per-key ordering): never two of one at once. */
+  readonly serialKey?: string;
+  /** At-most-once: resolves true once deleted; a message whose delete failed is not handed over. */
+  readonly deleted?: Promise<boolean>;
+}
+
+/**
+ * Several long-polling loops feed one handler. `held` counts received, unsettled messages, and a
+ * loop asks only for as many as `concurrency` leaves room for, so the handler never has more than
+ * `concurrency` deliveries unsettled and no message waits invisible in memory beyond that.
+ */
+export class SqsSubscription implements Subscription {
+  private held = 0;
+  private closing: Promise<void> | undefined;
+  private readonly abort = new AbortController();
+  private readonly waiters: Array<() => void> = [];
+  private readonly loops: Promise<void>[] = [];
+  private readonly serializer = new KeySerializer<HeldMessage>((m) => void this.hand(m));
+  private readonly atMostOnce: boolean;
+
+  constructor(
+    private readonly ctx: SubscriptionContext,
+    readonly queue: Queue,
+    readonly options: SubscribeOptions,
+    private readonly handler: DeliveryHandler,
+  ) {
+    this.atMostOnce = options.guarantee === 'at-most-once';
+  }
+
+  start(): void {
+    const count = this.ctx.pollers ?? Math.min(10, Math.max(1, Math.ceil(this.options.concurrency / 10)));
+    for (let i = 0; i < count; i++) this.loops.push(this.poll());
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.abort.abort();
+      this.wake();
+      await Promise.allSettled(this.loops);
+      // Received but never handed over: give them back at once instead of after the visibility timeout.
+      this.release(this.serializer.dropAllWaiting());
+    })();
+    return this.closing;
+  }
+
+  private get closed(): boolean {
+    return this.abort.signal.aborted;
+  }
+
+  private async poll(): Promise<void> {
+    let failures = 0;
+    while (!this.closed) {
+      const room = this.options.concurrency - this.held;
+      if (room <= 0) {
+        await new Promise<void>((resolve) => this.waiters.push(resolve));
+        continue;
+      }
+      const max = Math.min(10, room);
+      this.held += max; // reserved, so parallel loops do not overshoot
+      let messages: SqsMessage[];
+      try {
+        const result = await this.ctx.client.send(
+          new ReceiveMessageCommand({
+            QueueUrl: this.queue.url,
+            MaxNumberOfMessages: max,
+            WaitTimeSeconds: this.ctx.waitTimeSeconds,
+            VisibilityTimeout: this.ctx.visibilityTimeoutSeconds,
+            MessageAttributeNames: ['All'],
+            MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp', 'MessageGroupId'],
+          }),
+          { abortSignal: this.abort.signal },
+        );
+        messages = (result.Messages ?? []).filter((m) => m.ReceiptHandle !== undefined);
+        failures = 0;
+      } catch (error) {
+        this.held -= max;
+        if (this.closed) return;
+        failures++;
+        this.ctx.logger.warn('sqs: receive failed, retrying', { queue: this.queue.name, error: reasonOf(error) });
+        await this.sleep(Math.min(5000, 100 * 2 ** failures));
+        continue;
+      }
+      this.held -= max - messages.length;
+      this.accept(messages);
+    }
+  }
+
+  private accept(messages: SqsMessage[]): void {
+    const held: HeldMessage[] = messages.map((sqs) => ({
+      sqs,
+      handle: sqs.ReceiptHandle as string,
+      serialKey: this.queue.fifo
+        ? (sqs.Attributes?.MessageGroupId ?? '')
+        : this.options.ordering === 'per-key'
+          ? decodeMessage(this.options.topic, sqs).message.key
+          : undefined,
+    }));
+    for (const m of held) this.ctx.heartbeat.track(this.queue.url, m.handle);
+    if (this.closed) return this.release(held);
+    const items = this.atMostOnce ? this.deleteFirst(held) : held;
+    for (const m of items) this.serializer.push(m.serialKey, m);
+  }
+
+  /** At-most-once: each message is deleted before its handler may run. */
+  private deleteFirst(held: HeldMessage[]): HeldMessage[] {
+    return held.map((m) => ({
+      ...m,
+      deleted: this.ctx.settler.delete(this.queue.url, m.handle).then(
+        () => true,
+        (error: unknown) => {
+          this.ctx.logger.warn('sqs: at-most-once delete failed; not handing the message over', { error: reasonOf(error) });
+          return false;
+        },
+      ),
+    }));
+  }
+
+  private async hand(m: HeldMessage): Promise<void> {
+    if (m.deleted !== undefined && !(await m.deleted)) return this.settled(m);
+    const { message, headerProblem } = decodeMessage(this.options.topic, m.sqs);
+    if (headerProblem !== undefined)
+      this.ctx.logger.warn(`sqs: ${headerProblem}; delivering with attribute headers only`, { id: message.id });
+    const messageId = m.sqs.MessageId ?? '';
+    const delivery = createDelivery({
+      message,
+      attempt: Math.max(attemptOf(m.sqs, message.headers), this.ctx.attempts.recall(messageId)),
+      coordinates: { 'sqs-message-id': messageId },
+      ack: async () => {
+        this.ctx.attempts.forget(messageId);
+        this.settled(m); // the slot frees now; the delete rides the next DeleteMessageBatch
+        if (this.atMostOnce) return;
+        await this.ctx.settler.delete(this.queue.url, m.handle).catch((error: unknown) =>
+          this.ctx.logger.warn('sqs: delete failed; the message will be delivered again', { error: reasonOf(error) }),
+        );
+      },
+      nack: async (delayMs, attempt) => {
+        if (this.atMostOnce) return this.settled(m);
+        if (attempt !== undefined) this.ctx.attempts.remember(messageId, attempt);
+        // FIFO: later messages of the group must not overtake this one; SQS keeps them back while it is invisible.
+        if (m.serialKey !== undefined) this.release(this.serializer.dropWaiting(m.serialKey));
+        const seconds = Math.min(43_200, Math.ceil(Math.max(0, delayMs ?? 0) / 1000));
+        await this.ctx.settler
+          .changeVisibility(this.queue.url, m.handle, seconds)
+          .catch((error: unknown) => this.ctx.logger.warn('sqs: nack failed', { error: reasonOf(error) }))
+          .finally(() => this.settled(m));
+      },
+      deadLetter: async (topic, headers) => {
+        this.ctx.attempts.forget(messageId);
+        try {
+          const copy = { ...message, topic, headers: { ...message.headers, ...headers } };
+          await this.ctx.publisher.publish([copy], 'at-least-once');
+          if (!this.atMostOnce)
+            await this.ctx.settler.delete(this.queue.url, m.handle).catch((error: unknown) =>
+              this.ctx.logger.warn('sqs: delete after dead letter failed', { error: reasonOf(error) }),
+            );
+        } finally {
+          this.settled(m);
+        }
+      },
+    });
+    try {
+      await this.handler(delivery);
+    } catch (error) {
+      this.ctx.logger.error('sqs: delivery handler rejected', { error: reasonOf(error) });
+    }
+  }
+
+  private settled(m: HeldMessage): void {
+    this.ctx.heartbeat.untrack(m.handle);
+    this.held--;
+    if (m.serialKey !== undefined) this.serializer.done(m.serialKey);
+    this.wake();
+  }
+
+  private release(messages: HeldMessage[]): void {
+    for (const m of messages) {
+      this.ctx.heartbeat.untrack(m.handle);
+      this.held--;
+      if (m.deleted !== undefined) continue; // at-most-once: already gone from the queue
+      this.ctx.settler
+        .changeVisibility(this.queue.url, m.handle, 0)
+        .catch((error: unknown) => this.ctx.logger.debug('sqs: release failed', { error: reasonOf(error) }));
+    }
+    this.wake();
+  }
+
+  private wake(): void {
+    for (const resume of this.waiters.splice(0)) resume();
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.abort.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+    });
+  }
+}
