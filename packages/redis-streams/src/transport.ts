@@ -113,7 +113,8 @@ class RedisStreamsTransport implements Transport {
     const subscriptions = [...this.subscriptions];
     await Promise.all(subscriptions.map((s) => s.close()));
     await Promise.all(subscriptions.map((s) => s.drainAcks()));
-    this.blockers.forEach((b) => b.disconnect());
+    // Subscriptions disconnected theirs; a second disconnect would leave a 2 s ioredis timer behind.
+    this.blockers.forEach((b) => b.status !== 'end' && b.disconnect());
     // Let fire-and-forget publishes and last acks reach the server before the connection goes.
     if (this.commands && !this.config.redis) await this.commands.quit().catch(() => this.commands!.disconnect());
   }
