@@ -1,0 +1,95 @@
+import type { Message as SqsMessage } from '@aws-sdk/client-sqs';
+import type { TransportMessage } from '@polybus/core';
+import { sqsId } from './sqs-ids';
+import { attemptOf, decodeMessage, encodeMessage } from './wire';
+
+const base: TransportMessage = {
+  id: 'id-1',
+  topic: 't',
+  key: 'k',
+  headers: { 'content-type': 'application/json' },
+  payload: Buffer.from('{"a":1}'),
+  timestamp: 1_700_000_000_000,
+};
+
+/** What SQS hands back for what we sent. */
+function received(message: TransportMessage, extra: Partial<SqsMessage> = {}): SqsMessage {
+  const wire = encodeMessage(message);
+  return { MessageId: 'sqs-1', Body: wire.body, MessageAttributes: wire.attributes, Attributes: {}, ...extra };
+}
+
+describe('encodeMessage / decodeMessage', () => {
+  it('round-trips id, key, headers, payload and timestamp; text stays text', () => {
+    const wire = encodeMessage(base);
+    expect(wire.body).toBe('{"a":1}');
+    expect(decodeMessage('t', received(base)).message).toEqual(base);
+  });
+
+  it('packs any number of headers into few attributes (SQS allows 10)', () => {
+    const headers = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`h-${i}`, `v${i}`]));
+    const wire = encodeMessage({ ...base, headers });
+    expect(Object.keys(wire.attributes).length).toBeLessThanOrEqual(10);
+    expect(decodeMessage('t', received({ ...base, headers })).message.headers).toEqual(headers);
+  });
+
+  it.each([
+    ['binary', Buffer.from([0xff, 0x00, 0xfe, 0x01])],
+    ['control characters', Buffer.from('a\u0000b\u0008')],
+    ['empty', Buffer.alloc(0)],
+  ])('carries a %s payload exactly', (_, payload) => {
+    const message = { ...base, payload };
+    const wire = encodeMessage(message);
+    expect(wire.body.length).toBeGreaterThan(0);
+    expect(decodeMessage('t', received(message)).message.payload.equals(payload)).toBe(true);
+  });
+
+  it('counts body and attributes the way SQS does', () => {
+    const wire = encodeMessage(base);
+    let expected = Buffer.byteLength(wire.body);
+    for (const [name, v] of Object.entries(wire.attributes))
+      expected += name.length + (v.DataType ?? '').length + Buffer.byteLength(v.StringValue ?? '');
+    expect(wire.bytes).toBe(expected);
+  });
+
+  it('maps a raw client message: MessageId, group as key, String attributes as headers', () => {
+    const decoded = decodeMessage('t', {
+      MessageId: 'm-9',
+      Body: 'not json',
+      MessageAttributes: { 'content-type': { DataType: 'String', StringValue: 'text/plain' } },
+      Attributes: { MessageGroupId: 'g1', SentTimestamp: '123' },
+    });
+    expect(decoded.message).toEqual({
+      id: 'm-9',
+      topic: 't',
+      key: 'g1',
+      headers: { 'content-type': 'text/plain' },
+      payload: Buffer.from('not json'),
+      timestamp: 123,
+    });
+  });
+
+  it('reports a malformed header attribute instead of throwing', () => {
+    const decoded = decodeMessage('t', {
+      MessageId: 'm',
+      Body: '{}',
+      MessageAttributes: { 'polybus-headers': { DataType: 'String', StringValue: '{broken' } },
+    });
+    expect(decoded.headerProblem).toMatch(/polybus-headers/);
+    expect(decoded.message.id).toBe('m');
+  });
+
+  it('takes the larger of receive count and polybus-attempt', () => {
+    expect(attemptOf({ Attributes: { ApproximateReceiveCount: '3' } }, { 'polybus-attempt': '2' })).toBe(3);
+    expect(attemptOf({ Attributes: { ApproximateReceiveCount: '1' } }, { 'polybus-attempt': '4' })).toBe(4);
+    expect(attemptOf({}, {})).toBe(1);
+  });
+});
+
+describe('sqsId', () => {
+  it('keeps valid ids and hashes the rest deterministically', () => {
+    expect(sqsId('order-1:abc')).toBe('order-1:abc');
+    expect(sqsId('with space')).toMatch(/^h-[0-9a-f]{64}$/);
+    expect(sqsId('x'.repeat(129))).toBe(sqsId('x'.repeat(129)));
+    expect(sqsId('ü')).not.toBe(sqsId('ö'));
+  });
+});
