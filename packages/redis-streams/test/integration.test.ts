@@ -1,0 +1,146 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { createBus, createSpy, silentLogger, type Bus, PermanentError } from '@polybus/core';
+import type Redis from 'ioredis';
+import { redisStreamsTransport } from '../src/transport';
+import { rawClient, readStream, REDIS_URL, unique, waitUntil } from './helpers';
+
+const repoRoot = join(__dirname, '../../..');
+
+describe('Redis Streams through the Bus', () => {
+  let raw: Redis;
+  const buses: Bus[] = [];
+  const streams: string[] = [];
+  const children: ChildProcess[] = [];
+
+  const newBus = (options: Partial<Parameters<typeof redisStreamsTransport>[0]> = {}): Bus => {
+    const bus = createBus({
+      transport: redisStreamsTransport({ url: REDIS_URL, claimIdleMs: 1_000, blockMs: 200, logger: silentLogger, ...options }),
+      logger: silentLogger,
+    });
+    buses.push(bus);
+    return bus;
+  };
+  const topic = (): string => {
+    const name = unique('rs-bus');
+    streams.push(name, `${name}.dlq`);
+    return name;
+  };
+
+  beforeAll(() => {
+    raw = rawClient();
+  });
+  afterAll(async () => {
+    children.forEach((c) => c.exitCode === null && c.kill('SIGKILL'));
+    await Promise.all(buses.map((b) => b.stop({ timeoutMs: 2_000 })));
+    if (streams.length) await raw.del(...streams);
+    raw.disconnect();
+  });
+
+  it('a consumer SIGKILLed while holding pending entries: another member claims them, nothing is lost', async () => {
+    const name = topic();
+    const publisher = newBus();
+    const ids = new Set<string>();
+    for (let i = 0; i < 30; i++) ids.add((await publisher.publish(name, { i })).id);
+
+    const worker = spawn(
+      process.execPath,
+      ['--conditions=polybus-source', '--import', require.resolve('tsx', { paths: [repoRoot] }), join(__dirname, 'fixtures/hold-worker.ts'), name, 'workers'],
+      { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, POLYBUS_REDIS_URL: REDIS_URL } },
+    );
+    children.push(worker);
+    let out = '';
+    worker.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    // The worker holds as many as its concurrency allows (10), all pending under its name.
+    await waitUntil(() => (out.match(/holding /g) ?? []).length === 10, 30_000, 'the worker to hold 10 entries');
+    const [pendingBefore] = (await raw.xpending(name, 'workers')) as [number];
+    expect(pendingBefore).toBe(10);
+    const held = [...out.matchAll(/holding (\S+)/g)].map((m) => m[1]!);
+    worker.kill('SIGKILL');
+    await new Promise((resolve) => worker.once('exit', resolve));
+
+    const spy = createSpy<{ i: number }>();
+    const survivor = newBus({ claimIdleMs: 1_000, claimIntervalMs: 100 });
+    survivor.bind(name, spy.handler, { group: 'workers', concurrency: 10 });
+    await survivor.start();
+    await spy.waitForCount(30, { timeoutMs: 30_000 });
+    expect(new Set(spy.processed.map((m) => m.id))).toEqual(ids);
+    // The entries the dead worker held come back as their second delivery.
+    for (const id of held) expect(spy.calls.find((c) => c.message.id === id)!.attempt).toBe(2);
+    await waitUntil(async () => ((await raw.xpending(name, 'workers')) as [number])[0] === 0, 10_000, 'all acked');
+  });
+
+  it('poison: retried through delayed redelivery, then the dead-letter stream with the envelope', async () => {
+    const name = topic();
+    const bus = newBus();
+    const spy = createSpy(async () => {
+      throw new Error('boom');
+    });
+    bus.bind(name, spy.handler, {
+      group: 'poison',
+      retry: { maxAttempts: 3, initialDelayMs: 20, maxDelayMs: 50, jitter: false, immediateAttempts: 1 },
+    });
+    await bus.start();
+    const { id } = await bus.publish(name, { poison: true }, { key: 'p-1' });
+    const [dead] = await waitUntil(async () => {
+      const entries = await readStream(raw, `${name}.dlq`);
+      return entries.length > 0 ? entries : undefined;
+    });
+    const [source] = await readStream(raw, name);
+    expect(dead).toMatchObject({ id, key: 'p-1', body: '{"poison":true}' });
+    expect(JSON.parse(dead!.headers!)).toMatchObject({
+      'polybus-dlq-reason': 'max-attempts',
+      'polybus-dlq-error': 'Error: boom',
+      'polybus-dlq-source': name,
+      'polybus-dlq-group': 'poison',
+      'polybus-dlq-attempts': '3',
+      'polybus-dlq-stream-entry-id': source!.entryId,
+    });
+    expect(spy.calls.map((c) => c.attempt)).toEqual([1, 2, 3]);
+    expect(((await raw.xpending(name, 'poison')) as [number])[0]).toBe(0);
+  });
+
+  it('entries written by a raw client that are not JSON go to the dead letter as decode-error; later ones still flow', async () => {
+    const name = topic();
+    const badBody = await raw.xadd(name, '*', 'body', Buffer.from([0xff, 0xfe, 0x00, 0x7b]));
+    const noBody = await raw.xadd(name, '*', 'orderId', '42');
+    const bus = newBus();
+    const spy = createSpy();
+    bus.bind(name, spy.handler, { group: 'decoders' });
+    await bus.start();
+    const { id } = await bus.publish(name, { fine: true });
+    await spy.waitFor({ id });
+    const dead = await waitUntil(async () => {
+      const entries = await readStream(raw, `${name}.dlq`);
+      return entries.length === 2 ? entries : undefined;
+    });
+    const byEntry = new Map(dead.map((e) => [JSON.parse(e.headers!)['polybus-dlq-stream-entry-id'], e]));
+    const first = byEntry.get(badBody)!;
+    expect(first.id).toBe(`redis:${name}:${badBody}`);
+    expect(JSON.parse(first.headers!)['polybus-dlq-reason']).toBe('decode-error');
+    const firstBytes = (await raw.xrangeBuffer(`${name}.dlq`, first.entryId, first.entryId))[0]![1];
+    const bodyIndex = firstBytes.findIndex((f) => f.toString() === 'body');
+    expect(firstBytes[bodyIndex + 1]).toEqual(Buffer.from([0xff, 0xfe, 0x00, 0x7b]));
+    const second = JSON.parse(byEntry.get(noBody)!.headers!);
+    expect(second).toMatchObject({ orderId: '42', 'polybus-dlq-reason': 'decode-error' });
+    expect(spy.processed.map((m) => m.id)).toEqual([id]);
+    expect(((await raw.xpending(name, 'decoders')) as [number])[0]).toBe(0);
+  });
+
+  it('a permanent error skips the retries', async () => {
+    const name = topic();
+    const bus = newBus();
+    const spy = createSpy(async () => {
+      throw new PermanentError('never');
+    });
+    bus.bind(name, spy.handler, { group: 'perm' });
+    await bus.start();
+    await bus.publish(name, { x: 1 });
+    const [dead] = await waitUntil(async () => {
+      const entries = await readStream(raw, `${name}.dlq`);
+      return entries.length > 0 ? entries : undefined;
+    });
+    expect(JSON.parse(dead!.headers!)['polybus-dlq-reason']).toBe('permanent-error');
+    expect(spy.calls).toHaveLength(1);
+  });
+});
