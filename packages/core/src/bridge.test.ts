@@ -46,7 +46,16 @@ async function open(transport: MemoryTransport): Promise<MemoryTransport> {
 async function collect(transport: Transport, topic: string, group = 'probe'): Promise<TransportMessage[]> {
   const seen: TransportMessage[] = [];
   const sub: Subscription = await transport.subscribe(
-    { topic, group, guarantee: 'at-least-once', concurrency: 8, ordering: 'none', deadLetterTopic: false, maxAttempts: 5, idempotent: false },
+    {
+      topic,
+      group,
+      guarantee: 'at-least-once',
+      concurrency: 8,
+      ordering: 'none',
+      deadLetterTopic: false,
+      maxAttempts: 5,
+      idempotent: false,
+    },
     async (d: Delivery) => {
       seen.push(d.message);
       await d.ack();
@@ -68,7 +77,12 @@ describe('bridge', () => {
     const producer = await open(memoryTransport({ namespace: oldNs }));
     const consumer = await open(memoryTransport({ namespace: newNs }));
     const seen = await collect(consumer, topic);
-    const b = await start({ from: memoryTransport({ namespace: oldNs }), to: memoryTransport({ namespace: newNs }), topics: [topic], group: 'bridge' });
+    const b = await start({
+      from: memoryTransport({ namespace: oldNs }),
+      to: memoryTransport({ namespace: newNs }),
+      topics: [topic],
+      group: 'bridge',
+    });
 
     const sent = [0, 1, 2, 3].map((i) => rawMessage(topic, i));
     await producer.publish(sent, { guarantee: 'at-least-once' });
@@ -99,7 +113,8 @@ describe('bridge', () => {
       group: 'bridge',
       mapTopic: (t) => `v2.${t}`,
     });
-    for (let i = 0; i < 30; i++) await producer.publish([rawMessage(topic, i, { key: 'one-key' })], { guarantee: 'at-least-once' });
+    for (let i = 0; i < 30; i++)
+      await producer.publish([rawMessage(topic, i, { key: 'one-key' })], { guarantee: 'at-least-once' });
     await waitFor(() => seen.length === 30, '30 forwarded messages');
     expect(seen.map((m) => JSON.parse(m.payload.toString()).i)).toEqual([...Array(30).keys()]);
   });
@@ -109,7 +124,14 @@ describe('bridge', () => {
     const producer = await open(memoryTransport({ namespace: oldNs }));
     const seen = await collect(await open(memoryTransport({ namespace: newNs })), topic);
     const flaky = memoryTransport({ namespace: newNs, faults: { publishFailureRate: 0.4 }, seed: 7 });
-    const b = await start({ from: memoryTransport({ namespace: oldNs }), to: flaky, topics: [topic], group: 'bridge', initialDelayMs: 1, maxDelayMs: 5 });
+    const b = await start({
+      from: memoryTransport({ namespace: oldNs }),
+      to: flaky,
+      topics: [topic],
+      group: 'bridge',
+      initialDelayMs: 1,
+      maxDelayMs: 5,
+    });
 
     const sent = Array.from({ length: 200 }, (_, i) => rawMessage(topic, i));
     await producer.publish(sent, { guarantee: 'at-least-once' });
@@ -157,7 +179,12 @@ describe('bridge', () => {
     const seen = await collect(await open(memoryTransport({ namespace: newNs })), topic);
     const small = memoryTransport({ namespace: newNs });
     const to: Transport = { ...small, capabilities: { ...small.capabilities, maxMessageBytes: 300 } };
-    const b = await start({ from: memoryTransport({ namespace: oldNs }), to, topics: [topic], group: 'bridge' });
+    const b = await start({
+      from: memoryTransport({ namespace: oldNs }),
+      to,
+      topics: [topic],
+      group: 'bridge',
+    });
 
     const big = rawMessage(topic, 0, { key: 'k', payload: Buffer.alloc(1000, 0x61) });
     const next = rawMessage(topic, 1, { key: 'k' });
@@ -198,7 +225,14 @@ describe('bridge', () => {
     const [oldNs, newNs, topic] = [unique('old'), unique('new'), unique('orders')];
     const producer = await open(memoryTransport({ namespace: oldNs }));
     const down = memoryTransport({ namespace: newNs, faults: { publishFailureRate: 1 } });
-    const b = await start({ from: memoryTransport({ namespace: oldNs }), to: down, topics: [topic], group: 'bridge', initialDelayMs: 60_000, maxDelayMs: 60_000 });
+    const b = await start({
+      from: memoryTransport({ namespace: oldNs }),
+      to: down,
+      topics: [topic],
+      group: 'bridge',
+      initialDelayMs: 60_000,
+      maxDelayMs: 60_000,
+    });
     const message = rawMessage(topic, 0);
     await producer.publish([message], { guarantee: 'at-least-once' });
     await waitFor(() => b.stats.publishFailures === 1, 'the first failed publish');

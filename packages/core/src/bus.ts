@@ -4,6 +4,7 @@ import { jsonCodec, type Codec } from './codec';
 import { Dispatcher } from './dispatcher';
 import type { BindingCounters } from './engine/counters';
 import { encodeMessage } from './encode';
+import { setMaxListeners } from 'node:events';
 import { ConfigurationError } from './errors/configuration-error';
 import type { Handler } from './handler';
 import { uuidv7 } from './id';
@@ -79,6 +80,9 @@ class PolybusBus implements Bus {
   private ready = false;
   private state: BusState = 'idle';
   private stopped: Promise<void> | undefined;
+  /** Publish calls not yet settled; stop waits for them before closing the transport. */
+  private publishing = 0;
+  private publishingDone: (() => void) | undefined;
 
   constructor(private readonly options: BusOptions) {
     if ((options.url === undefined) === (options.transport === undefined))
@@ -86,6 +90,8 @@ class PolybusBus implements Bus {
     this.codec = options.codec ?? jsonCodec;
     this.logger = options.logger ?? consoleLogger;
     this.resolved = options.transport;
+    // Every retry waiting out its backoff listens for stop; there may be thousands at once.
+    setMaxListeners(0, this.stopping.signal);
   }
 
   get transport(): Transport | undefined {
@@ -150,10 +156,15 @@ class PolybusBus implements Bus {
   }
 
   async publish<T>(topic: string, body: T, options: PublishOptions = {}): Promise<PublishReceipt> {
-    const transport = this.ready ? this.resolved! : await this.connect();
-    const message = this.encode(topic, body, options);
-    await transport.publish([message], { guarantee: options.guarantee ?? 'at-least-once' });
-    return { id: message.id, topic };
+    this.publishing++;
+    try {
+      const transport = this.ready ? this.resolved! : await this.connect();
+      const message = this.encode(topic, body, options);
+      await transport.publish([message], { guarantee: options.guarantee ?? 'at-least-once' });
+      return { id: message.id, topic };
+    } finally {
+      if (--this.publishing === 0) this.publishingDone?.();
+    }
   }
 
   async publishBatch(

@@ -45,3 +45,13 @@ export const jsonCodec: Codec = {
     }
   },
 };
+
+/**
+ * Hands the handler the raw payload as a Buffer, whatever its content type: for reading dead
+ * letters whose bodies could not be decoded, bridges and byte-level consumers.
+ */
+export const bytesCodec: Codec = {
+  contentType: OCTET_STREAM,
+  encode: (body) => jsonCodec.encode(body),
+  decode: (payload) => payload,
+};

@@ -9,7 +9,7 @@ export { IdempotencyStoreUnavailableError } from './errors/idempotency-store-una
 export { HandlerTimeoutError } from './errors/handler-timeout-error';
 export { Headers, type DeadLetterReason } from './headers';
 export { uuidv7 } from './id';
-export { jsonCodec, type Codec } from './codec';
+export { jsonCodec, bytesCodec, type Codec } from './codec';
 export { consoleLogger, silentLogger, type Logger, type LogFields } from './logger';
 export type {
   Message,

@@ -12,13 +12,14 @@ import { sleep } from './sleep';
  * `retry.immediateAttempts` in process, the rest through the transport's delayed redelivery where
  * it has one (so a slow retry does not hold a consumer slot), all counted in one attempt number
  * that travels as `polybus-attempt`. After `maxAttempts` it throws `MaxAttemptsError` for the dead
- * letter. Final errors pass straight through. A busy lock or an unreachable idempotency store
+ * letter. Final errors pass straight through. Per-key bindings retry in process only: a message
+ * handed back to the broker would let the key's later messages overtake it. A busy lock or an unreachable idempotency store
  * (fail-closed) is waited out without spending an attempt: that message has not been processed.
  */
 export function retry(rt: BindingRuntime): Middleware {
   const { binding, counters } = rt;
   const policy = binding.retry;
-  const delayed = rt.transport.capabilities.delayedRedelivery;
+  const delayed = rt.transport.capabilities.delayedRedelivery && binding.ordering !== 'per-key';
   return (next) => async (p) => {
     for (;;) {
       try {
