@@ -1,0 +1,19 @@
+import { logLevel, type logCreator } from 'kafkajs';
+import type { Logger } from '@polybus/core';
+
+/**
+ * Routes kafkajs logs to the Polybus logger. kafkajs reports routine rebalances and reconnects at
+ * ERROR level; those go to debug so that a normal group join does not read like an incident.
+ */
+export function kafkaLogCreator(logger: Logger): logCreator {
+  return () =>
+    ({ namespace, level, log }) => {
+      const { message, ...fields } = log;
+      const text = `kafkajs ${namespace}: ${message}`;
+      const routine = /rebalanc|not aware of this member|coordinator|disconnected|ECONNRESET|Crash: KafkaJSNonRetriableError: Closed/i.test(
+        `${message} ${String(fields.error ?? '')}`,
+      );
+      if (level === logLevel.ERROR && !routine) logger.warn(text, fields);
+      else logger.debug(text, fields);
+    };
+}

@@ -1,0 +1,239 @@
+import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { DeliveryHandler, Logger, SubscribeOptions, Subscription, TransportMessage } from '@polybus/core';
+import { KafkaDelivery, type SettleKind } from './kafka-delivery';
+import { KeyLanes } from './key-lanes';
+import { OffsetCommitter, type CommitTarget } from './offset-committer';
+import type { ResolvedKafkaOptions } from './options';
+import { PartitionTracker } from './partition-tracker';
+import type { ProducerPool } from './producer-pool';
+import { Slots } from './slots';
+import { TransactionalPartition } from './transactional-partition';
+import { attemptOf, fromKafkaMessage } from './wire';
+
+export interface SubscriptionDeps {
+  readonly kafka: Kafka;
+  readonly admin: Admin;
+  readonly producers: ProducerPool;
+  readonly options: ResolvedKafkaOptions;
+  readonly logger: Logger;
+}
+
+interface PartitionState extends CommitTarget {
+  readonly txn?: TransactionalPartition;
+  readonly opened: Promise<void>;
+}
+
+/**
+ * One binding = one kafkajs consumer in the binding's group, with manual offsets.
+ *
+ * `eachBatch` only takes records (bounded by `concurrency`) and returns; handlers run beside it, so
+ * the fetch loop keeps heartbeating through long handlers. While it waits for a free slot it
+ * heartbeats itself, which is also how it learns of a rebalance. A partition is committed up to its
+ * lowest unfinished offset; a revoked partition's late settlements are never committed.
+ */
+export class KafkaSubscription implements Subscription {
+  private readonly consumer: Consumer;
+  private readonly states = new Map<number, PartitionState>();
+  private readonly slots: Slots;
+  private readonly lanes = new KeyLanes();
+  private readonly committer: OffsetCommitter;
+  private closing = false;
+  private shutdownPromise?: Promise<void>;
+
+  constructor(
+    private readonly deps: SubscriptionDeps,
+    readonly options: SubscribeOptions,
+    private readonly handler: DeliveryHandler,
+  ) {
+    const c = deps.options.consumer;
+    this.slots = new Slots(Math.max(1, options.concurrency));
+    this.consumer = deps.kafka.consumer({
+      groupId: options.group,
+      sessionTimeout: c.sessionTimeout,
+      rebalanceTimeout: c.rebalanceTimeout,
+      heartbeatInterval: c.heartbeatInterval,
+      maxWaitTimeInMs: c.maxWaitTimeInMs,
+      maxBytesPerPartition: c.maxBytesPerPartition,
+      readUncommitted: false,
+      allowAutoTopicCreation: true,
+    });
+    this.committer = new OffsetCommitter(options.topic, (offsets) => this.consumer.commitOffsets(offsets), c.commitIntervalMs, deps.logger);
+  }
+
+  async start(): Promise<void> {
+    const { GROUP_JOIN, REBALANCING, CRASH } = this.consumer.events;
+    let joined!: () => void;
+    const firstJoin = new Promise<void>((resolve) => (joined = resolve));
+    this.consumer.on(GROUP_JOIN, (event) => {
+      this.onAssignment(event.payload.memberAssignment[this.options.topic] ?? []);
+      joined();
+    });
+    // Commit what is finished while this generation still owns its partitions.
+    this.consumer.on(REBALANCING, () => void this.committer.flush());
+    this.consumer.on(CRASH, (event) =>
+      this.deps.logger.warn('kafka consumer crashed', { group: this.options.group, error: event.payload.error?.message, restart: event.payload.restart }),
+    );
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: [this.options.topic], fromBeginning: this.deps.options.consumer.fromBeginning });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.deps.options.consumer.partitionsConsumedConcurrently,
+      eachBatch: (payload) => this.onBatch(payload),
+    });
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([firstJoin, new Promise<void>((resolve) => (timer = setTimeout(resolve, this.deps.options.consumer.sessionTimeout)))]);
+    clearTimeout(timer);
+  }
+
+  /** Stops handing over deliveries; the group membership is given up once in-flight ones settle. */
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    try {
+      this.consumer.pause([{ topic: this.options.topic }]);
+    } catch {
+      // not running (never joined): nothing to pause
+    }
+    void this.slots.idle().then(() => this.shutdown());
+  }
+
+  /** Final commit of finished work, then leave the group. Unfinished deliveries stay uncommitted. */
+  shutdown(): Promise<void> {
+    this.closing = true;
+    this.shutdownPromise ??= (async () => {
+      await this.committer.flush();
+      this.committer.stop();
+      await Promise.all([...this.states.values()].map((s) => s.txn?.close()));
+      await this.consumer.disconnect().catch((error: Error) => this.deps.logger.debug('kafka consumer disconnect failed', { error: error.message }));
+    })();
+    return this.shutdownPromise;
+  }
+
+  private onAssignment(partitions: number[]): void {
+    const assigned = new Set(partitions);
+    for (const [partition, state] of this.states) {
+      if (assigned.has(partition)) continue;
+      state.revoked = true;
+      this.states.delete(partition);
+      if (state.txn) {
+        state.txn.abandon(`partition ${partition} was revoked`);
+        void state.txn.close();
+      }
+    }
+  }
+
+  private state(partition: number): PartitionState {
+    let state = this.states.get(partition);
+    if (!state) {
+      const tracker = new PartitionTracker();
+      const txn =
+        this.options.guarantee === 'exactly-once'
+          ? new TransactionalPartition({ ...this.deps, group: this.options.group, topic: this.options.topic, partition, tracker })
+          : undefined;
+      state = { partition, tracker, revoked: false, txn, opened: txn ? txn.open() : Promise.resolve() };
+      this.states.set(partition, state);
+    }
+    return state;
+  }
+
+  private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    if (this.closing) return;
+    const state = this.state(batch.partition);
+    try {
+      await state.opened;
+    } catch (error) {
+      if (this.states.get(batch.partition) === state) this.states.delete(batch.partition);
+      throw error;
+    }
+    const { tracker } = state;
+    const takeSlot = async (): Promise<boolean> => {
+      while (!this.slots.take()) {
+        if (this.closing || state.revoked || !isRunning() || isStale()) return false;
+        await within(this.slots.released(), this.deps.options.consumer.heartbeatInterval);
+        await heartbeat(); // throws when the group rebalances: kafkajs then rejoins
+      }
+      if (this.closing || state.revoked) {
+        this.slots.give();
+        return false;
+      }
+      return true;
+    };
+
+    if (this.options.guarantee === 'at-most-once') {
+      // Commit before handing over: a crash afterwards loses these records, never repeats them.
+      const fresh = batch.messages.filter((m) => tracker.isNew(Number(m.offset)));
+      const point = Number(batch.lastOffset()) + 1;
+      if (point > tracker.committed) {
+        await this.consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: String(point) }]);
+        tracker.committed = point;
+      }
+      tracker.passed(point - 1);
+      resolveOffset(batch.lastOffset());
+      for (const record of fresh) {
+        if (!(await takeSlot())) return;
+        this.dispatch(state, record, false);
+      }
+      return;
+    }
+
+    for (const record of batch.messages) {
+      const offset = Number(record.offset);
+      if (tracker.isNew(offset)) {
+        if (!(await takeSlot())) return;
+        tracker.take(offset);
+        this.dispatch(state, record, true);
+      }
+      resolveOffset(record.offset);
+    }
+    tracker.passed(Number(batch.lastOffset()));
+    resolveOffset(batch.lastOffset());
+  }
+
+  private dispatch(state: PartitionState, record: KafkaMessage, tracked: boolean): void {
+    const message = fromKafkaMessage(this.options.topic, state.partition, record);
+    const run = (): Promise<void> => this.deliver(state, message, Number(record.offset), tracked).finally(() => this.slots.give());
+    if (this.options.ordering === 'per-key' && message.key !== undefined) {
+      this.lanes.run(`${state.partition}\u0000${message.key}`, run);
+    } else {
+      void run();
+    }
+  }
+
+  /** Hands the record to the handler until it is settled; a nack hands it over again in place. */
+  private async deliver(state: PartitionState, message: TransportMessage, offset: number, tracked: boolean): Promise<void> {
+    const coordinates = { 'kafka-partition': String(state.partition), 'kafka-offset': String(offset) };
+    const settle = (kind: SettleKind, outputs: readonly TransportMessage[]) => this.settle(state, offset, tracked, kind, outputs);
+    let attempt = attemptOf(message.headers);
+    for (;;) {
+      // A record not yet handed over when the subscription closes or the partition moves stays
+      // uncommitted: the broker gives it to the next owner.
+      if (this.closing || state.revoked) return;
+      const delivery = new KafkaDelivery(message, attempt, coordinates, settle, state.txn !== undefined);
+      try {
+        await this.handler(delivery);
+      } catch (error) {
+        this.deps.logger.error('delivery handler rejected', { topic: message.topic, id: message.id, error: (error as Error).message });
+      }
+      await delivery.pending;
+      if (delivery.state === 'settled') return;
+      if (delivery.state === 'open') {
+        this.deps.logger.warn('delivery returned unsettled; handing it over again', { topic: message.topic, id: message.id, offset });
+      }
+      attempt = delivery.nextAttempt ?? attempt + 1;
+    }
+  }
+
+  private async settle(state: PartitionState, offset: number, tracked: boolean, kind: SettleKind, outputs: readonly TransportMessage[]): Promise<void> {
+    if (state.txn) return state.txn.settle(offset, outputs);
+    if (kind === 'dead-letter') await this.deps.producers.send(outputs, 'at-least-once');
+    if (!tracked) return;
+    state.tracker.finish(offset);
+    this.committer.touch(state);
+  }
+}
+
+function within(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,173 @@
+import type { KafkaConfig, SASLOptions } from 'kafkajs';
+import { ConfigurationError, consoleLogger, type Logger } from '@polybus/core';
+
+export type KafkaAcks = 0 | 1 | -1;
+export type KafkaCompression = 'none' | 'gzip';
+
+/** Options of `kafkaTransport(...)`. Only `brokers` is required. */
+export interface KafkaTransportOptions {
+  /** Bootstrap brokers as `host:port`. */
+  brokers: string[];
+  /** Client id shown in broker logs and quotas. Default `polybus`. */
+  clientId?: string;
+  ssl?: KafkaConfig['ssl'];
+  sasl?: SASLOptions;
+  /** Ms to open a broker connection. Default 3000. */
+  connectionTimeout?: number;
+  /** Ms to wait for a broker reply. Default 30000. */
+  requestTimeout?: number;
+  /**
+   * Overrides the acks that the publish guarantee picks (at-most-once 0, at-least-once -1).
+   * Refused where it would weaken the guarantee: 0 for at-least-once, anything but -1 for exactly-once.
+   */
+  acks?: KafkaAcks;
+  /** Record batch compression. kafkajs ships gzip; other codecs need a kafkajs codec plugin. */
+  compression?: KafkaCompression;
+  /** Producer retries for at-least-once publishes. Default 5 (at-most-once never retries). */
+  retries?: number;
+  topics?: {
+    /** Partitions of topics created by `ensureTopics`. Default 3. */
+    partitions?: number;
+    /** Replication factor of created topics. Default: the broker's `default.replication.factor`. */
+    replicationFactor?: number;
+    /** Create missing topics at start (default true); false = only check they exist. */
+    create?: boolean;
+  };
+  consumer?: {
+    /** Default 30000. The broker bounds it by group.min/max.session.timeout.ms. */
+    sessionTimeout?: number;
+    /** Default 60000. */
+    rebalanceTimeout?: number;
+    /** Default 3000; must be below sessionTimeout. */
+    heartbeatInterval?: number;
+    /** Longest a fetch waits on the broker for data. Default 500. */
+    maxWaitTimeInMs?: number;
+    /** A group without committed offsets starts at the earliest offset (default true) or the latest. */
+    fromBeginning?: boolean;
+    /** At-least-once commits are coalesced and sent at most this often. Default 50 ms. */
+    commitIntervalMs?: number;
+    /** Partitions whose batches are taken in parallel by one consumer. Default 4. */
+    partitionsConsumedConcurrently?: number;
+    /** Default 1 MiB. */
+    maxBytesPerPartition?: number;
+  };
+  transactions?: {
+    /** Transactional ids are `${idPrefix}-${group}-${topic}-${partition}`. Default `polybus`. */
+    idPrefix?: string;
+    /** Broker aborts a transaction left open this long. Default 30000. */
+    timeoutMs?: number;
+    /** Most deliveries committed in one Kafka transaction. Default 2000. */
+    maxBatchSize?: number;
+  };
+  /** Largest payload + headers accepted by publish, in bytes. Default 1000000 (broker message.max.bytes). */
+  maxMessageBytes?: number;
+  logger?: Logger;
+}
+
+export interface ResolvedKafkaOptions {
+  brokers: string[];
+  clientId: string;
+  ssl?: KafkaConfig['ssl'];
+  sasl?: SASLOptions;
+  connectionTimeout: number;
+  requestTimeout: number;
+  acks?: KafkaAcks;
+  compression: KafkaCompression;
+  retries: number;
+  topics: { partitions: number; replicationFactor: number; create: boolean };
+  consumer: {
+    sessionTimeout: number;
+    rebalanceTimeout: number;
+    heartbeatInterval: number;
+    maxWaitTimeInMs: number;
+    fromBeginning: boolean;
+    commitIntervalMs: number;
+    partitionsConsumedConcurrently: number;
+    maxBytesPerPartition: number;
+  };
+  transactions: { idPrefix: string; timeoutMs: number; maxBatchSize: number };
+  maxMessageBytes: number;
+  logger: Logger;
+}
+
+const BROKER = /^[^\s:,]+:\d{1,5}$/;
+
+function int(field: string, value: number | undefined, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < min) {
+    throw new ConfigurationError(field, `must be an integer >= ${min}, got ${String(value)}`);
+  }
+  return value;
+}
+
+/** Validates options and fills defaults; every error names the offending field. */
+export function resolveOptions(options: KafkaTransportOptions): ResolvedKafkaOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new ConfigurationError('options', 'kafkaTransport needs an options object with brokers');
+  }
+  const { brokers } = options;
+  if (!Array.isArray(brokers) || brokers.length === 0) {
+    throw new ConfigurationError('brokers', 'give at least one broker as "host:port"');
+  }
+  brokers.forEach((broker, i) => {
+    if (typeof broker !== 'string' || !BROKER.test(broker)) {
+      throw new ConfigurationError(`brokers[${i}]`, `expected "host:port", got ${JSON.stringify(broker)}`);
+    }
+  });
+  const clientId = options.clientId ?? 'polybus';
+  if (typeof clientId !== 'string' || clientId.length === 0) {
+    throw new ConfigurationError('clientId', 'must be a non-empty string');
+  }
+  if (options.acks !== undefined && ![0, 1, -1].includes(options.acks)) {
+    throw new ConfigurationError('acks', `must be 0, 1 or -1, got ${String(options.acks)}`);
+  }
+  const compression = options.compression ?? 'none';
+  if (compression !== 'none' && compression !== 'gzip') {
+    throw new ConfigurationError('compression', `must be 'none' or 'gzip', got ${String(compression)}`);
+  }
+  const c = options.consumer ?? {};
+  const sessionTimeout = int('consumer.sessionTimeout', c.sessionTimeout, 30_000, 1);
+  const heartbeatInterval = int('consumer.heartbeatInterval', c.heartbeatInterval, 3_000, 1);
+  if (heartbeatInterval >= sessionTimeout) {
+    throw new ConfigurationError('consumer.heartbeatInterval', 'must be below consumer.sessionTimeout');
+  }
+  const t = options.topics ?? {};
+  const x = options.transactions ?? {};
+  const idPrefix = x.idPrefix ?? 'polybus';
+  if (typeof idPrefix !== 'string' || idPrefix.length === 0) {
+    throw new ConfigurationError('transactions.idPrefix', 'must be a non-empty string');
+  }
+  return {
+    brokers: [...brokers],
+    clientId,
+    ssl: options.ssl,
+    sasl: options.sasl,
+    connectionTimeout: int('connectionTimeout', options.connectionTimeout, 3_000, 1),
+    requestTimeout: int('requestTimeout', options.requestTimeout, 30_000, 1),
+    acks: options.acks,
+    compression,
+    retries: int('retries', options.retries, 5, 0),
+    topics: {
+      partitions: int('topics.partitions', t.partitions, 3, 1),
+      replicationFactor: t.replicationFactor === undefined ? -1 : int('topics.replicationFactor', t.replicationFactor, -1, 1),
+      create: t.create ?? true,
+    },
+    consumer: {
+      sessionTimeout,
+      heartbeatInterval,
+      rebalanceTimeout: int('consumer.rebalanceTimeout', c.rebalanceTimeout, 60_000, 1),
+      maxWaitTimeInMs: int('consumer.maxWaitTimeInMs', c.maxWaitTimeInMs, 500, 0),
+      fromBeginning: c.fromBeginning ?? true,
+      commitIntervalMs: int('consumer.commitIntervalMs', c.commitIntervalMs, 50, 0),
+      partitionsConsumedConcurrently: int('consumer.partitionsConsumedConcurrently', c.partitionsConsumedConcurrently, 4, 1),
+      maxBytesPerPartition: int('consumer.maxBytesPerPartition', c.maxBytesPerPartition, 1_048_576, 1),
+    },
+    transactions: {
+      idPrefix,
+      timeoutMs: int('transactions.timeoutMs', x.timeoutMs, 30_000, 1),
+      maxBatchSize: int('transactions.maxBatchSize', x.maxBatchSize, 2_000, 1),
+    },
+    maxMessageBytes: int('maxMessageBytes', options.maxMessageBytes, 1_000_000, 1),
+    logger: options.logger ?? consoleLogger,
+  };
+}

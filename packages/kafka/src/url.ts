@@ -1,0 +1,35 @@
+import { ConfigurationError, type Transport } from '@polybus/core';
+import { kafkaTransport } from './kafka-transport';
+import type { KafkaTransportOptions } from './options';
+
+/**
+ * Options from `kafka://host:port[,host:port][?clientId=..&partitions=..&acks=..&compression=gzip]`.
+ * The WHATWG `URL` cannot hold several `host:port` pairs, so pass the string for that form;
+ * `kafka://a,b:9092` (one port for all) and `?brokers=c:9092,d:9092` also work on a `URL`.
+ */
+export function kafkaOptionsFromUrl(input: URL | string): KafkaTransportOptions {
+  const text = String(input);
+  const match = /^kafka:\/\/([^/?#]*)(?:\/[^?#]*)?(?:\?([^#]*))?/i.exec(text);
+  if (!match) throw new ConfigurationError('url', `expected kafka://host:port[,host:port], got ${text}`);
+  const params = new URLSearchParams(match[2] ?? '');
+  const hosts = match[1].split(',').filter(Boolean);
+  const lastPort = /:(\d+)$/.exec(hosts[hosts.length - 1] ?? '')?.[1] ?? '9092';
+  const brokers = hosts.map((h) => (/:\d+$/.test(h) ? h : `${h}:${lastPort}`));
+  for (const extra of (params.get('brokers') ?? '').split(',').filter(Boolean)) brokers.push(extra);
+  if (brokers.length === 0) throw new ConfigurationError('url', `no broker in ${text}`);
+  const options: KafkaTransportOptions = { brokers };
+  const clientId = params.get('clientId');
+  if (clientId) options.clientId = clientId;
+  const partitions = params.get('partitions');
+  if (partitions) options.topics = { partitions: Number(partitions) };
+  const acks = params.get('acks');
+  if (acks !== null) options.acks = (acks === 'all' ? -1 : Number(acks)) as KafkaTransportOptions['acks'];
+  const compression = params.get('compression');
+  if (compression) options.compression = compression as KafkaTransportOptions['compression'];
+  return options;
+}
+
+/** What `createBus({ url: 'kafka://...' })` calls. Accepts the string form for several brokers. */
+export function createTransportFromUrl(url: URL | string): Transport {
+  return kafkaTransport(kafkaOptionsFromUrl(url));
+}

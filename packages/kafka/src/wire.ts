@@ -1,0 +1,60 @@
+import type { IHeaders, KafkaMessage, Message as KafkaOutgoing } from 'kafkajs';
+import { Headers, type MessageHeaders, type TransportMessage } from '@polybus/core';
+
+/** A Polybus message as a Kafka record: key → record key, headers as UTF-8, id in `polybus-id`. */
+export function toKafkaMessage(message: TransportMessage): KafkaOutgoing {
+  return {
+    key: message.key ?? null,
+    value: message.payload,
+    headers: { ...message.headers, [Headers.id]: message.id },
+    timestamp: String(message.timestamp),
+  };
+}
+
+/** Groups records by topic, keeping each topic's publish order, for one `sendBatch` request. */
+export function byTopic(messages: readonly TransportMessage[]): { topic: string; messages: KafkaOutgoing[] }[] {
+  const groups = new Map<string, KafkaOutgoing[]>();
+  for (const message of messages) {
+    let list = groups.get(message.topic);
+    if (!list) groups.set(message.topic, (list = []));
+    list.push(toKafkaMessage(message));
+  }
+  return [...groups].map(([topic, list]) => ({ topic, messages: list }));
+}
+
+function headerText(value: IHeaders[string]): string | undefined {
+  if (value === undefined) return undefined;
+  // A repeated header name arrives as an array; the last value wins, as in the Java client's lastHeader.
+  const last = Array.isArray(value) ? value[value.length - 1] : value;
+  if (last === undefined) return undefined;
+  return typeof last === 'string' ? last : last.toString('utf8');
+}
+
+/**
+ * A Kafka record as a Polybus message. Records from raw producers without `polybus-id` get the
+ * deterministic id `kafka:<topic>:<partition>:<offset>`, so redeliveries keep one id.
+ */
+export function fromKafkaMessage(topic: string, partition: number, record: KafkaMessage): TransportMessage {
+  const headers: MessageHeaders = {};
+  if (record.headers) {
+    for (const name of Object.keys(record.headers)) {
+      const text = headerText(record.headers[name]);
+      if (text !== undefined) headers[name] = text;
+    }
+  }
+  const timestamp = Number(record.timestamp);
+  return {
+    id: headers[Headers.id] || `kafka:${topic}:${partition}:${record.offset}`,
+    topic,
+    key: record.key === null || record.key === undefined ? undefined : record.key.toString('utf8'),
+    headers,
+    payload: record.value ?? Buffer.alloc(0),
+    timestamp: Number.isFinite(timestamp) ? timestamp : Date.now(),
+  };
+}
+
+/** The `polybus-attempt` header when a Polybus publisher set it, else 1. */
+export function attemptOf(headers: MessageHeaders): number {
+  const n = Number(headers[Headers.attempt]);
+  return Number.isInteger(n) && n >= 1 ? n : 1;
+}

@@ -1,0 +1,72 @@
+import { randomBytes } from 'node:crypto';
+import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
+import { silentLogger, type TransportMessage } from '@polybus/core';
+import { kafkaTransport, type KafkaTransport, type KafkaTransportOptions } from '../src';
+
+export const BROKERS = (process.env.POLYBUS_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
+
+export function unique(prefix: string): string {
+  return `${prefix}-${randomBytes(4).toString('hex')}`;
+}
+
+/** Small group timeouts: Kafka group joins and failure detection are slow by default. */
+export const FAST_CONSUMER = { sessionTimeout: 6_000, rebalanceTimeout: 8_000, heartbeatInterval: 500, maxWaitTimeInMs: 200 };
+
+export function testTransport(options: Partial<KafkaTransportOptions> = {}): KafkaTransport {
+  return kafkaTransport({
+    brokers: BROKERS,
+    clientId: 'polybus-test',
+    logger: silentLogger,
+    ...options,
+    consumer: { ...FAST_CONSUMER, ...options.consumer },
+  });
+}
+
+export function rawKafka(): Kafka {
+  return new Kafka({ clientId: 'polybus-test-raw', brokers: BROKERS, logLevel: logLevel.NOTHING });
+}
+
+export function message(topic: string, body: unknown, extra: Partial<TransportMessage> = {}): TransportMessage {
+  return {
+    id: unique('id'),
+    topic,
+    headers: { 'content-type': 'application/json' },
+    payload: Buffer.from(JSON.stringify(body)),
+    timestamp: Date.now(),
+    ...extra,
+  };
+}
+
+export async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 30_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export async function createTopic(topic: string, partitions = 3): Promise<void> {
+  const admin = rawKafka().admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+  await admin.disconnect();
+}
+
+/** Reads every record of `topic` with a plain kafkajs consumer until `done(records)` holds. */
+export async function readAll(
+  topic: string,
+  done: (records: KafkaMessage[]) => boolean,
+  options: { readUncommitted?: boolean; timeoutMs?: number } = {},
+): Promise<KafkaMessage[]> {
+  const consumer = rawKafka().consumer({ groupId: unique('reader'), readUncommitted: options.readUncommitted ?? false, ...FAST_CONSUMER });
+  const records: KafkaMessage[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topics: [topic], fromBeginning: true });
+  await consumer.run({ eachMessage: async ({ message }) => void records.push(message) });
+  try {
+    await waitFor(() => done(records), options.timeoutMs ?? 30_000, `records on ${topic}`);
+    return records;
+  } finally {
+    await consumer.disconnect();
+  }
+}
