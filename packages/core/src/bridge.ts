@@ -2,7 +2,7 @@ import { ConfigurationError } from './errors/configuration-error';
 import { Headers } from './headers';
 import { consoleLogger, type Logger } from './logger';
 import type { MessageHeaders, TransportMessage } from './message';
-import type { Delivery, Subscription, Transport } from './transport';
+import type { Delivery, SubscribeOptions, Subscription, Transport } from './transport';
 
 export interface BridgeOptions {
   /** The old broker. The bridge connects and closes it: give it a transport of its own, not a bus's. */
@@ -139,23 +139,7 @@ export async function bridge(options: BridgeOptions): Promise<Bridge> {
   try {
     await to.ensureTopics?.(config.topics.map(config.mapTopic));
     await from.ensureTopics?.(config.topics);
-    for (const topic of config.topics) {
-      subscriptions.push(
-        await from.subscribe(
-          {
-            topic,
-            group,
-            guarantee: 'at-least-once',
-            concurrency: config.concurrency,
-            ordering: from.capabilities.perKeyOrdering ? 'per-key' : 'none',
-            deadLetterTopic: config.deadLetter(topic),
-            maxAttempts: Number.isFinite(config.maxAttempts) ? config.maxAttempts : Number.MAX_SAFE_INTEGER,
-            idempotent: false,
-          },
-          handler,
-        ),
-      );
-    }
+    for (const topic of config.topics) subscriptions.push(await from.subscribe(subscribeOptions(config, topic), handler));
   } catch (error) {
     await Promise.allSettled(subscriptions.map((s) => s.close()));
     await Promise.allSettled([from.close(), to.close()]);
@@ -173,6 +157,32 @@ export async function bridge(options: BridgeOptions): Promise<Bridge> {
         await Promise.allSettled([from.close(), to.close()]);
       })()),
   };
+}
+
+/** Per-key order where the old broker keeps it for this topic (not e.g. on an SQS standard queue). */
+function subscribeOptions(config: BridgeConfig, topic: string): SubscribeOptions {
+  const { from } = config;
+  const unordered: SubscribeOptions = {
+    topic,
+    group: config.group,
+    guarantee: 'at-least-once',
+    concurrency: config.concurrency,
+    ordering: 'none',
+    deadLetterTopic: config.deadLetter(topic),
+    maxAttempts: Number.isFinite(config.maxAttempts) ? config.maxAttempts : Number.MAX_SAFE_INTEGER,
+    idempotent: false,
+  };
+  if (from.capabilities.perKeyOrdering) {
+    const ordered: SubscribeOptions = { ...unordered, ordering: 'per-key' };
+    try {
+      from.validateSubscription?.(ordered, []);
+      return ordered;
+    } catch {
+      // This topic cannot be consumed in key order here; forward it unordered, as it is consumed today.
+    }
+  }
+  from.validateSubscription?.(unordered, []);
+  return unordered;
 }
 
 function forwardedCopy(source: TransportMessage, topic: string): TransportMessage {
