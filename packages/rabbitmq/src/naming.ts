@@ -3,14 +3,19 @@
  *
  * - topic `t`             → durable topic exchange `t`
  * - group `g` of topic `t` → durable queue `t.g`, bound to `t` with `#`
- * - dead-letter topic `d` → exchange `d` plus a retention queue `d` bound with `#`, so dead
- *   letters are kept even when nobody consumes the dead-letter topic yet
+ * - dead-letter topic `d` → exchange `d` plus a retention queue `polybus.retained.d` bound with
+ *   `#`, so dead letters are kept even when nobody consumes the dead-letter topic yet (the
+ *   `polybus.` prefix keeps it apart from group queues: `d` + group `dlq` is the queue `d.dlq`)
  * - retry delay bucket `n` ms → fanout exchange and TTL queue `polybus.retry.n` (classic) or
  *   `polybus.retry-quorum.n` (quorum), which dead-letter expired messages back through the
  *   default exchange to the work queue named by the routing key
  */
 export function groupQueueName(topic: string, group: string): string {
   return `${topic}.${group}`;
+}
+
+export function retainedQueueName(deadLetterTopic: string): string {
+  return `polybus.retained.${deadLetterTopic}`;
 }
 
 export function retryQueueName(delayMs: number, queueType: 'classic' | 'quorum'): string {

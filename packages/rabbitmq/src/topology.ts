@@ -1,6 +1,6 @@
 import type { Channel } from 'amqplib';
 import type { ConnectionManager } from './connection';
-import { groupQueueName, retryQueueName } from './naming';
+import { groupQueueName, retainedQueueName, retryQueueName } from './naming';
 
 export interface GroupQueueSpec {
   readonly topic: string;
@@ -54,9 +54,10 @@ export class Topology {
 
   deadLetterTopic(topic: string): Promise<void> {
     return this.once(`d:${topic}`, async (ch) => {
+      const queue = retainedQueueName(topic);
       await ch.assertExchange(topic, 'topic', { durable: true });
-      await ch.assertQueue(topic, { durable: true, arguments: this.queueArguments() });
-      await ch.bindQueue(topic, topic, '#');
+      await ch.assertQueue(queue, { durable: true, arguments: this.queueArguments() });
+      await ch.bindQueue(queue, topic, '#');
     });
   }
 

@@ -1,5 +1,6 @@
+import { retainedQueueName } from '../src';
 import { createBus, createSpy, Headers, PermanentError, silentLogger, type Bus, type Message } from '@polybus/core';
-import { AMQP_URL, rawConnection, transport, unique, waitFor } from './helpers';
+import { AMQP_URL, getOne, rawConnection, transport, unique, waitFor } from './helpers';
 
 describe('rabbitmq with the bus', () => {
   const buses: Bus[] = [];
@@ -86,9 +87,7 @@ describe('rabbitmq with the bus', () => {
     const good = await spy.waitFor({ id: 'raw-2' }, { timeoutMs: 20_000 });
     expect(good.body).toEqual({ ok: true });
     // The copy is still undecodable, so it is read raw from the dead-letter topic's queue.
-    let got: Awaited<ReturnType<typeof ch.get>> = false;
-    await waitFor('dead letter', async () => (got = await ch.get(`${topic}.dlq`, { noAck: true })) !== false);
-    const letter = got as unknown as Exclude<typeof got, false>;
+    const letter = await getOne(ch, retainedQueueName(`${topic}.dlq`));
     expect(letter.content.toString()).toBe('{not json');
     expect(letter.properties.messageId).toBe('raw-1');
     expect(letter.properties.headers).toMatchObject({ [Headers.dlqReason]: 'decode-error', 'polybus-key': 'raw.key' });
@@ -135,9 +134,7 @@ describe('rabbitmq with the bus', () => {
     await ch.bindQueue(queue, topic, '#');
     const b = bus();
     const { id } = await b.publish(topic, { total: 42 }, { key: 'order-9', headers: { tenant: 'acme' }, idempotencyKey: 'idem-1' });
-    let got: Awaited<ReturnType<typeof ch.get>> = false;
-    await waitFor('raw get', async () => (got = await ch.get(queue, { noAck: true })) !== false);
-    const m = got as unknown as Exclude<typeof got, false>;
+    const m = await getOne(ch, queue);
     expect(JSON.parse(m.content.toString())).toEqual({ total: 42 });
     expect(m.fields.routingKey).toBe('order-9');
     expect(m.properties).toMatchObject({ messageId: id, contentType: 'application/json', deliveryMode: 2 });

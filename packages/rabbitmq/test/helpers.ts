@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
-import { connect, type ChannelModel } from 'amqplib';
+import { connect, type Channel, type ChannelModel, type GetMessage } from 'amqplib';
 import { Headers, silentLogger, uuidv7, type Delivery, type SubscribeOptions, type TransportMessage } from '@polybus/core';
 import { rabbitmqTransport, type RabbitmqTransportOptions } from '../src';
 
@@ -63,4 +63,11 @@ const run = promisify(execFile);
 export async function rabbitmqctl(...args: string[]): Promise<string> {
   const { stdout } = await run('rabbitmqctl', ['-q', ...args], { timeout: 60_000 });
   return stdout;
+}
+
+/** Polls a queue with basic.get until a message is there. */
+export async function getOne(channel: Channel, queue: string): Promise<GetMessage> {
+  let got: GetMessage | false = false;
+  await waitFor(`a message in '${queue}'`, async () => (got = await channel.get(queue, { noAck: true })) !== false);
+  return got as unknown as GetMessage;
 }

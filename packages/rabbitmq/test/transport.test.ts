@@ -1,5 +1,6 @@
+import { retainedQueueName } from '../src';
 import { Headers, PublishError, type Delivery } from '@polybus/core';
-import { AMQP_URL, bodyOf, message, rawConnection, subscribeOptions, transport, unique, waitFor } from './helpers';
+import { AMQP_URL, bodyOf, getOne, message, rawConnection, subscribeOptions, transport, unique, waitFor } from './helpers';
 
 describe('rabbitmq transport', () => {
   const t = transport();
@@ -100,10 +101,7 @@ describe('rabbitmq transport', () => {
     await waitFor('dead letter', () => settled);
     const raw = await rawConnection();
     const ch = await raw.createChannel();
-    let got: Awaited<ReturnType<typeof ch.get>> = false;
-    await waitFor('message in the dead-letter queue', async () => (got = await ch.get(dlq, { noAck: true })) !== false);
-    if (got === false) throw new Error('unreachable');
-    const copy = got as Exclude<typeof got, false>;
+    const copy = await getOne(ch, retainedQueueName(dlq));
     expect(copy.content.toString()).toBe('{"bad":true}');
     expect(copy.properties.messageId).toBe(sent.id);
     expect(copy.properties.headers).toMatchObject({ [Headers.dlqReason]: 'permanent-error', [Headers.id]: sent.id, 'polybus-key': 'dk' });
