@@ -1,0 +1,155 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import {
+  createBus,
+  createSpy,
+  PublishError,
+  silentLogger,
+  waitFor,
+  type Bus,
+  type Delivery,
+  type Message,
+  type SubscribeOptions,
+  type Transport,
+} from '@polybus/core';
+import { message, queueUrl, rawClient, rawReceive, testTransport, uniqueTopic } from './helpers';
+
+const sub = (topic: string): SubscribeOptions => ({
+  topic,
+  group: 'g',
+  guarantee: 'at-least-once',
+  concurrency: 4,
+  ordering: 'none',
+  deadLetterTopic: false,
+  maxAttempts: 5,
+  idempotent: false,
+});
+
+const ROOT = join(__dirname, '../../..');
+
+describe('sqs under faults (ElasticMQ)', () => {
+  const transports: Transport[] = [];
+  const buses: Bus[] = [];
+  const children: ChildProcess[] = [];
+  const raw = rawClient();
+  const open = async (options?: Parameters<typeof testTransport>[0]): Promise<Transport> => {
+    const t = testTransport(options);
+    transports.push(t);
+    await t.connect();
+    return t;
+  };
+  const bus = (options?: Parameters<typeof testTransport>[0]): Bus => {
+    const b = createBus({ transport: testTransport(options), logger: silentLogger });
+    buses.push(b);
+    return b;
+  };
+  afterEach(async () => {
+    for (const child of children.splice(0)) child.kill('SIGKILL');
+    await Promise.all(buses.splice(0).map((b) => b.stop({ timeoutMs: 2_000 })));
+    await Promise.all(transports.splice(0).map((t) => t.close()));
+  });
+  afterAll(() => raw.destroy());
+
+  it('a handler slower than the visibility timeout is not redelivered while its heartbeat runs', async () => {
+    const topic = uniqueTopic('heartbeat');
+    const slow = await open({ visibilityTimeoutSeconds: 2, heartbeatIntervalMs: 500 });
+    const rival = await open({ visibilityTimeoutSeconds: 2 });
+    await slow.publish([message(topic, 1)], { guarantee: 'at-least-once' });
+    const deliveries: Array<{ by: string; attempt: number }> = [];
+    let finished = false;
+    await slow.subscribe(sub(topic), async (d) => {
+      deliveries.push({ by: 'slow', attempt: d.attempt });
+      await new Promise((r) => setTimeout(r, 6_000)); // three visibility timeouts
+      await d.ack();
+      finished = true;
+    });
+    await waitFor(() => deliveries.length === 1, { timeoutMs: 15_000 });
+    await rival.subscribe(sub(topic), async (d) => {
+      deliveries.push({ by: 'rival', attempt: d.attempt });
+      await d.ack();
+    });
+    await waitFor(() => finished, { timeoutMs: 20_000 });
+    await new Promise((r) => setTimeout(r, 2_500)); // a redelivery would show up within one more timeout
+    expect(deliveries).toEqual([{ by: 'slow', attempt: 1 }]);
+  });
+
+  it('a consumer process killed with SIGKILL: the message comes back after the visibility timeout', async () => {
+    const topic = uniqueTopic('sigkill');
+    const t = await open();
+    const sent = message(topic, 1);
+    await t.publish([sent], { guarantee: 'at-least-once' });
+    const child = spawn(
+      process.execPath,
+      ['--conditions=polybus-source', '--import', require.resolve('tsx', { paths: [ROOT] }), join(__dirname, 'crash-worker.ts'), topic, '2'],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_NO_WARNINGS: '1' } },
+    );
+    children.push(child);
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    await waitFor(() => output.includes(`taken ${sent.id}`), { timeoutMs: 30_000, description: `worker output: ${output}` });
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    const got: Delivery[] = [];
+    await t.subscribe(sub(topic), async (d) => {
+      got.push(d);
+      await d.ack();
+    });
+    await waitFor(() => got.length === 1, { timeoutMs: 20_000 });
+    expect(got[0].message.id).toBe(sent.id);
+    expect(got[0].attempt).toBe(2); // SQS counted the dead process's receive
+  });
+
+  it('dead-letters after the configured attempts with the envelope and the SQS message id', async () => {
+    const topic = uniqueTopic('attempts');
+    const dead = createSpy();
+    let calls = 0;
+    const b = bus();
+    b.bind(topic, () => {
+      calls++;
+      throw new Error('always fails');
+    }, { group: 'g', retry: { maxAttempts: 3, initialDelayMs: 10, maxDelayMs: 50, immediateAttempts: 1 } });
+    b.bind(`${topic}.dlq`, dead.handler, { group: 'g' });
+    await b.start();
+    const { id } = await b.publish(topic, { n: 1 });
+    const m = await dead.waitFor({ id }, { timeoutMs: 30_000 });
+    expect(calls).toBe(3);
+    expect(m.headers).toMatchObject({
+      'polybus-dlq-source': topic,
+      'polybus-dlq-attempts': '3',
+      'polybus-dlq-group': 'g',
+    });
+    expect(m.headers['polybus-dlq-reason']).toMatch(/max-attempts|handler-error/);
+    expect(m.headers['polybus-dlq-sqs-message-id']).toMatch(/.+/);
+  });
+
+  it('a raw client body that is not JSON goes to the dead letter with decode-error, and the consumer goes on', async () => {
+    const topic = uniqueTopic('decode');
+    const ok = createSpy<{ n: number }>();
+    const b = bus();
+    b.bind(topic, ok.handler, { group: 'g' });
+    await b.start();
+    const sent = await raw.send(new SendMessageCommand({ QueueUrl: await queueUrl(raw, topic), MessageBody: '{not json' }));
+    await raw.send(new SendMessageCommand({ QueueUrl: await queueUrl(raw, topic), MessageBody: '{"n":2}' }));
+    // Read the dead letter raw: its body is still not JSON, so a Polybus binding could not decode it either.
+    const [dead] = await waitFor(async () => {
+      const found = await rawReceive(raw, `${topic}.dlq`).catch(() => []);
+      return found.length > 0 ? found : undefined;
+    }, { timeoutMs: 30_000 });
+    expect(dead.Body).toBe('{not json');
+    expect(dead.MessageAttributes?.['polybus-id']?.StringValue).toBe(sent.MessageId);
+    const headers = JSON.parse(dead.MessageAttributes?.['polybus-headers']?.StringValue ?? '{}') as Record<string, string>;
+    expect(headers['polybus-dlq-reason']).toBe('decode-error');
+    expect(headers['polybus-dlq-sqs-message-id']).toBe(sent.MessageId);
+    await ok.waitFor((msg: Message<{ n: number }>) => msg.body.n === 2, { timeoutMs: 30_000 });
+  });
+
+  it('an oversize message is refused by bus.publish with a PublishError', async () => {
+    const topic = uniqueTopic('oversize');
+    const b = bus();
+    const error = await b.publish(topic, { blob: 'x'.repeat(270_000) }).catch((e: unknown) => e);
+    expect(PublishError.is(error)).toBe(true);
+    expect(String((error as Error).message)).toMatch(/\d+ bytes/);
+  });
+});
