@@ -16,6 +16,18 @@ export interface DeliveryScope {
   readonly topology: Topology;
   readonly retryDelaysMs: readonly number[];
   readonly logger: Logger;
+  /**
+   * Per-key bindings: a retry must not let later messages of its key overtake it, so instead of
+   * going through a retry queue it is held by the consumer (unacked, key still busy) and handed
+   * over again after the delay.
+   */
+  readonly holdRetries: boolean;
+}
+
+/** A retry the subscription runs itself (see `DeliveryScope.holdRetries`). */
+export interface HeldRetry {
+  readonly delayMs: number;
+  readonly attempt: number;
 }
 
 /**
@@ -28,14 +40,17 @@ export interface DeliveryScope {
  * - `nack({ attempt })` without a delay: the copy goes straight back to the work queue (its tail).
  * - `nack()`: basic.nack with requeue; the attempt number stays as it was.
  * - `deadLetter`: a confirmed copy with the envelope headers to the dead-letter topic, then ack.
+ * - per-key bindings: `nack` with a delay or attempt goes to `hold` instead (see `holdRetries`).
  */
 export function createDelivery(
   msg: ConsumeMessage,
   message: TransportMessage,
   channel: ConsumerChannel,
   scope: DeliveryScope,
+  hold: (retry: HeldRetry) => void,
+  attemptOverride?: number,
 ): Delivery {
-  const attempt = attemptOf(msg);
+  const attempt = attemptOverride ?? attemptOf(msg);
   const preAcked = scope.guarantee === 'at-most-once';
   let settled = false;
 
@@ -79,6 +94,10 @@ export function createDelivery(
         const { delayMs = 0, attempt: next } = options;
         if (delayMs <= 0 && next === undefined) {
           channel.requeue(msg);
+          return;
+        }
+        if (scope.holdRetries) {
+          if (channel.open) hold({ delayMs, attempt: next ?? attempt + 1 });
           return;
         }
         const copy = withHeaders(message, { [Headers.attempt]: String(next ?? attempt + 1) });

@@ -2,7 +2,7 @@ import type { ConsumeMessage } from 'amqplib';
 import type { DeliveryHandler, Logger, SubscribeOptions, Subscription } from '@polybus/core';
 import type { ConnectionManager } from './connection';
 import { ConsumerChannel } from './consumer-channel';
-import { createDelivery, type DeliveryScope } from './delivery';
+import { createDelivery, type DeliveryScope, type HeldRetry } from './delivery';
 import { Dispatcher, type Job } from './dispatcher';
 import { fromAmqp } from './mapping';
 import type { Publisher } from './publisher';
@@ -36,6 +36,8 @@ export class RabbitSubscription implements Subscription {
   private closed = false;
   private disposed = false;
   private reopening = false;
+  /** Wake-ups of held retries, called early on close. */
+  private readonly holds = new Set<() => void>();
 
   constructor(
     private readonly deps: SubscriptionDeps,
@@ -51,6 +53,7 @@ export class RabbitSubscription implements Subscription {
       topology: deps.topology,
       retryDelaysMs: deps.retryDelaysMs,
       logger: deps.logger,
+      holdRetries: options.ordering === 'per-key',
     };
   }
 
@@ -62,6 +65,7 @@ export class RabbitSubscription implements Subscription {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    for (const wake of this.holds) wake();
     const current = this.current;
     if (!current) return;
     await current.channel.channel.cancel(current.tag).catch(() => undefined);
@@ -103,15 +107,40 @@ export class RabbitSubscription implements Subscription {
       key: message.key,
       channel,
       msg,
-      run: () => {
+      run: async () => {
         // at-most-once: acked before the handler runs, so a crash cannot cause a second delivery.
-        if (this.options.guarantee === 'at-most-once' && !channel.ack(msg)) return Promise.resolve();
-        return this.handler(createDelivery(msg, message, channel, this.scope)).catch((err: Error) =>
-          this.deps.logger.error('rabbitmq delivery handler rejected', { topic: this.options.topic, error: err.message }),
-        );
+        if (this.options.guarantee === 'at-most-once' && !channel.ack(msg)) return;
+        let attempt: number | undefined;
+        for (;;) {
+          let held: HeldRetry | undefined;
+          const delivery = createDelivery(msg, message, channel, this.scope, (h) => (held = h), attempt);
+          await this.handler(delivery).catch((err: Error) =>
+            this.deps.logger.error('rabbitmq delivery handler rejected', { topic: this.options.topic, error: err.message }),
+          );
+          if (held === undefined) return;
+          await this.sleep((held as HeldRetry).delayMs);
+          if (this.closed) {
+            channel.requeue(msg); // the broker keeps it for the next consumer
+            return;
+          }
+          if (!channel.open) return; // the broker redelivers it on the new channel
+          attempt = (held as HeldRetry).attempt;
+        }
       },
     };
     this.dispatcher.push(job);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.holds.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.holds.add(wake);
+    });
   }
 
   private onChannelClosed(channel: ConsumerChannel): void {

@@ -136,6 +136,24 @@ describe('rabbitmq transport', () => {
     for (const list of order.values()) expect(list).toEqual([...list].sort((a, b) => a - b));
   });
 
+  it('per-key: a delayed retry is held in the consumer, so later messages of its key do not overtake it', async () => {
+    const topic = unique('order-retry');
+    const order = new Map<string, number[]>();
+    const attempts: number[] = [];
+    await t.subscribe(subscribeOptions(topic, { concurrency: 4, ordering: 'per-key' }), async (d) => {
+      const n = bodyOf(d) as number;
+      if (n % 10 === 4 && d.attempt === 1) return d.nack({ delayMs: 50, attempt: 2 });
+      if (n % 10 === 4) attempts.push(d.attempt);
+      order.set(d.message.key!, [...(order.get(d.message.key!) ?? []), n]);
+      await d.ack();
+    });
+    const messages = Array.from({ length: 60 }, (_, i) => message(topic, i, { key: `k${i % 3}` }));
+    await t.publish(messages, { guarantee: 'at-least-once' });
+    await waitFor('all messages', () => [...order.values()].reduce((n, l) => n + l.length, 0) === 60);
+    for (const list of order.values()) expect(list).toEqual([...list].sort((a, b) => a - b));
+    expect(attempts).toEqual([2, 2, 2, 2, 2, 2]);
+  });
+
   it('at-most-once acks before the handler runs: an unsettled delivery is not redelivered after close', async () => {
     const topic = unique('amo');
     const consumer = transport();
