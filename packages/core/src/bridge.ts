@@ -139,7 +139,8 @@ export async function bridge(options: BridgeOptions): Promise<Bridge> {
   try {
     await to.ensureTopics?.(config.topics.map(config.mapTopic));
     await from.ensureTopics?.(config.topics);
-    for (const topic of config.topics) subscriptions.push(await from.subscribe(subscribeOptions(config, topic), handler));
+    for (const topic of config.topics)
+      subscriptions.push(await from.subscribe(subscribeOptions(config, topic), handler));
   } catch (error) {
     await Promise.allSettled(subscriptions.map((s) => s.close()));
     await Promise.allSettled([from.close(), to.close()]);

@@ -13,6 +13,8 @@ export interface Member {
   readonly owner: object;
   readonly handler: DeliveryHandler;
   readonly concurrency: number;
+  /** At-most-once consumers: the broker forgets a message when it hands it over (no-ack mode). */
+  readonly autoAck: boolean;
   inFlight: number;
 }
 
@@ -20,6 +22,8 @@ interface Lease {
   readonly entry: Entry;
   readonly member: Member;
   deadline: number;
+  /** Auto-ack leases are never redelivered; this marks that their slot was given back. */
+  done?: boolean;
 }
 
 const RESOLVED = Promise.resolve();
@@ -136,9 +140,14 @@ export class MemoryGroup {
   }
 
   private deliver(member: Member, entry: Entry): void {
-    const lease: Lease = { entry, member, deadline: Date.now() + this.leaseMs };
-    this.leases.set(lease, true);
+    const lease: Lease = { entry, member, deadline: 0 };
     member.inFlight++;
+    if (member.autoAck) {
+      member.handler(new MemoryDelivery(this, lease)).catch(() => undefined);
+      return;
+    }
+    lease.deadline = Date.now() + this.leaseMs;
+    this.leases.set(lease, true);
     this.sweeper ??= setInterval(() => this.sweep(), Math.max(5, Math.min(1000, this.leaseMs / 4))).unref();
     member.handler(new MemoryDelivery(this, lease)).catch(() => undefined);
     if (this.duplicate())
@@ -146,6 +155,7 @@ export class MemoryGroup {
   }
 
   ack(lease: Lease): Promise<void> {
+    if (lease.member.autoAck) return this.finishAutoAck(lease);
     if (!this.leases.delete(lease)) return RESOLVED; // stale: its consumer crashed or the lease expired
     if (this.dropAck()) {
       this.leases.set(lease, true); // lost on the way: the lease runs out and the entry comes back
@@ -158,8 +168,19 @@ export class MemoryGroup {
   }
 
   nack(lease: Lease, delayMs: number, attempt: number | undefined): Promise<void> {
+    if (lease.member.autoAck) return this.finishAutoAck(lease); // already forgotten: nothing to return
     if (this.leases.has(lease)) this.returnLease(lease, delayMs, attempt);
     this.pump();
+    return RESOLVED;
+  }
+
+  private finishAutoAck(lease: Lease): Promise<void> {
+    if (!lease.done) {
+      lease.done = true;
+      lease.member.inFlight--;
+      this.releaseKey(lease.entry);
+      this.pump();
+    }
     return RESOLVED;
   }
 

@@ -96,7 +96,13 @@ export function memoryTransport(options: MemoryTransportOptions = {}): MemoryTra
       if (state !== 'open') throw new ConfigurationError('subscribe', `memory transport is ${state}`);
       const group = broker.group(sub.topic, sub.group, settings);
       if (sub.ordering === 'per-key') group.ordered = true;
-      const member = { owner, handler, concurrency: sub.concurrency, inFlight: 0 };
+      const member = {
+        owner,
+        handler,
+        concurrency: sub.concurrency,
+        autoAck: sub.guarantee === 'at-most-once',
+        inFlight: 0,
+      };
       group.join(member);
       joined.add(group);
       return { close: async () => group.remove(member) };

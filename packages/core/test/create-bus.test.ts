@@ -1,0 +1,62 @@
+import { ConfigurationError, createBus, createSpy, PublishError } from '@polybus/core';
+
+describe('createBus', () => {
+  it('needs exactly one of url and transport', () => {
+    expect(() => createBus({})).toThrow(ConfigurationError);
+  });
+
+  it('names the package to install for a scheme whose adapter is missing', async () => {
+    jest.resetModules();
+    jest.doMock('@polybus/kafka', () => {
+      const error = Object.assign(new Error("Cannot find module '@polybus/kafka'"), {
+        code: 'MODULE_NOT_FOUND',
+      });
+      throw error;
+    });
+    const { createBus: fresh, ConfigurationError: FreshError } =
+      jest.requireActual<typeof import('@polybus/core')>('@polybus/core');
+    const bus = fresh({ url: 'kafka://127.0.0.1:9092' });
+    const error = await bus.publish('t', {}).catch((e: unknown) => e);
+    expect(FreshError.is(error)).toBe(true);
+    expect((error as Error).message).toContain('npm install @polybus/kafka kafkajs');
+    jest.dontMock('@polybus/kafka');
+  });
+
+  it('refuses unknown schemes and malformed URLs with the field named', async () => {
+    for (const url of ['ftp://x', 'not a url']) {
+      const error = await createBus({ url })
+        .publish('t', {})
+        .catch((e: unknown) => e);
+      expect((error as ConfigurationError).field).toBe('url');
+    }
+  });
+
+  it('memory:// buses of one name share a broker; other names are separate', async () => {
+    const spy = createSpy();
+    const other = createSpy();
+    const consumer = createBus({ url: 'memory://shared-a' }).bind('t', spy.handler, { group: 'g' });
+    const elsewhere = createBus({ url: 'memory://shared-b' }).bind('t', other.handler, { group: 'g' });
+    await consumer.start();
+    await elsewhere.start();
+    const publisher = createBus({ url: 'memory://shared-a' });
+    const sent = await publisher.publish('t', { hello: 1 });
+    await spy.waitFor({ id: sent.id });
+    expect(other.processed).toEqual([]);
+    await Promise.all([consumer.stop(), elsewhere.stop(), publisher.stop()]);
+  });
+
+  it('a body with no JSON form is a PublishError, not a crash', async () => {
+    const bus = createBus({ url: 'memory://bad-body' });
+    await expect(bus.publish('t', { n: BigInt(1) })).rejects.toThrow(PublishError);
+    await expect(bus.publish('t', undefined)).rejects.toThrow(PublishError);
+    await bus.stop();
+  });
+
+  it('refuses to bind after start and to start twice', async () => {
+    const bus = createBus({ url: 'memory://lifecycle' });
+    await bus.start();
+    expect(() => bus.bind('t', () => undefined, { group: 'g' })).toThrow(ConfigurationError);
+    await expect(bus.start()).rejects.toThrow(ConfigurationError);
+    await bus.stop();
+  });
+});
