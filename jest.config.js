@@ -13,4 +13,6 @@ module.exports = {
   testTimeout: 60_000,
   // Integration tests share real brokers; two workers match the machines' two cores.
   maxWorkers: 2,
+  // A broker client socket left open by a failing test must not keep CI waiting for ever.
+  forceExit: true,
 };
