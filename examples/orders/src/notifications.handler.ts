@@ -20,6 +20,9 @@ export class NotificationsHandler {
         : `Order ${orderId}: your payment was declined.`;
     this.mailer.send(customer, text);
     const notified: CustomerNotified = { orderId, status, text };
-    await ctx.publish(Topics.customerNotified, notified, { key: orderId, idempotencyKey: `${orderId}:notified` });
+    await ctx.publish(Topics.customerNotified, notified, {
+      key: orderId,
+      idempotencyKey: `${orderId}:notified`,
+    });
   }
 }

@@ -26,7 +26,12 @@ export class OrderBook {
     const deadline = Date.now() + timeoutMs;
     while ([...this.#orders.values()].some((e) => e.status === 'placed')) {
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`orders still open after ${timeoutMs} ms: ${this.summary().filter((l) => l.includes('placed')).join(', ')}`);
+      if (left <= 0)
+        throw new Error(
+          `orders still open after ${timeoutMs} ms: ${this.summary()
+            .filter((l) => l.includes('placed'))
+            .join(', ')}`,
+        );
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.min(left, 500));
         this.#waiters.push(() => (clearTimeout(timer), resolve()));
@@ -37,7 +42,10 @@ export class OrderBook {
   /** One line per order, sorted: the example's output, identical on every broker. */
   summary(): string[] {
     return [...this.#orders.values()]
-      .map(({ order, status, notices }) => `${order.orderId} ${order.customer} ${order.amountCents} ${status} notices=${notices}`)
+      .map(
+        ({ order, status, notices }) =>
+          `${order.orderId} ${order.customer} ${order.amountCents} ${status} notices=${notices}`,
+      )
       .sort();
   }
 }

@@ -15,6 +15,9 @@ export class OrderService {
 
   async place(order: OrderPlaced): Promise<void> {
     this.book.placed(order);
-    await this.bus.publish(Topics.orderPlaced, order, { key: order.orderId, idempotencyKey: `${order.orderId}:placed` });
+    await this.bus.publish(Topics.orderPlaced, order, {
+      key: order.orderId,
+      idempotencyKey: `${order.orderId}:placed`,
+    });
   }
 }

@@ -68,19 +68,34 @@ describe('bridge between real brokers: producers on the old one, consumers on th
       stops.push(() => producer.stop());
       const published = new Map<string, number>();
       for (let i = 0; i < 40; i++) {
-        const receipt = await producer.publish(topic, { i }, { key: `order-${i % 5}`, headers: { 'x-origin': 'legacy' } });
+        const receipt = await producer.publish(
+          topic,
+          { i },
+          { key: `order-${i % 5}`, headers: { 'x-origin': 'legacy' } },
+        );
         published.set(receipt.id, i);
       }
 
-      await waitFor(() => applied.size >= published.size, { timeoutMs: 90_000, description: `${published.size} messages on ${toName}` });
+      await waitFor(() => applied.size >= published.size, {
+        timeoutMs: 90_000,
+        description: `${published.size} messages on ${toName}`,
+      });
       const wrong = [...applied.values()].filter(({ count, message }) => {
         const i = published.get(message.id);
-        return count !== 1 || i === undefined || message.body.i !== i || message.key !== `order-${i % 5}` || message.headers['x-origin'] !== 'legacy';
+        return (
+          count !== 1 ||
+          i === undefined ||
+          message.body.i !== i ||
+          message.key !== `order-${i % 5}` ||
+          message.headers['x-origin'] !== 'legacy'
+        );
       });
       expect(wrong).toEqual([]);
       expect([...applied.keys()].sort()).toEqual([...published.keys()].sort());
       // Counted after the old broker's ack, so it may trail the consumer by a moment.
-      await waitFor(() => forwarder.stats.forwarded >= published.size, { description: 'the bridge to count its forwards' });
+      await waitFor(() => forwarder.stats.forwarded >= published.size, {
+        description: 'the bridge to count its forwards',
+      });
     }, 150_000);
   }
 });

@@ -28,10 +28,34 @@ function candidates(): Candidate[] {
   const redis = new URL(env.POLYBUS_REDIS_URL ?? 'redis://127.0.0.1:6379');
   const [kafkaHost, kafkaPort] = kafka.split(':');
   return [
-    { name: 'kafka', adapter: 'kafka', url: `kafka://${kafka}`, host: kafkaHost, port: Number(kafkaPort ?? 9092) },
-    { name: 'rabbitmq', adapter: 'rabbitmq', url: amqp.href, host: amqp.hostname, port: Number(amqp.port || 5672) },
-    { name: 'sqs', adapter: 'sqs', url: `sqs://${sqs.host}?region=us-east-1`, host: sqs.hostname, port: Number(sqs.port || 80) },
-    { name: 'redis-streams', adapter: 'redis-streams', url: redis.href, host: redis.hostname, port: Number(redis.port || 6379) },
+    {
+      name: 'kafka',
+      adapter: 'kafka',
+      url: `kafka://${kafka}`,
+      host: kafkaHost,
+      port: Number(kafkaPort ?? 9092),
+    },
+    {
+      name: 'rabbitmq',
+      adapter: 'rabbitmq',
+      url: amqp.href,
+      host: amqp.hostname,
+      port: Number(amqp.port || 5672),
+    },
+    {
+      name: 'sqs',
+      adapter: 'sqs',
+      url: `sqs://${sqs.host}?region=us-east-1`,
+      host: sqs.hostname,
+      port: Number(sqs.port || 80),
+    },
+    {
+      name: 'redis-streams',
+      adapter: 'redis-streams',
+      url: redis.href,
+      host: redis.hostname,
+      port: Number(redis.port || 6379),
+    },
   ];
 }
 
@@ -70,7 +94,11 @@ export function brokerCases(): BrokerCase[] {
     { name: 'memory', url: 'memory://orders-e2e' },
     ...all.map((c, i): BrokerCase => {
       if (!adapterPresent(c.adapter))
-        return { name: c.name, url: c.url, skip: `adapter not present (packages/${c.adapter}/src/index.ts with createTransportFromUrl)` };
+        return {
+          name: c.name,
+          url: c.url,
+          skip: `adapter not present (packages/${c.adapter}/src/index.ts with createTransportFromUrl)`,
+        };
       if (!up[i]) return { name: c.name, url: c.url, skip: `broker not reachable at ${c.host}:${c.port}` };
       return { name: c.name, url: c.url };
     }),

@@ -66,10 +66,13 @@ describe('examples/orders end to end, unchanged on every backend', () => {
       const run = await runExample(c.url);
       const lines = run.stdout.split('\n').filter((l) => l.trim() !== '');
       if (run.code !== 0 || lines.join('\n') !== EXPECTED.join('\n'))
-        throw new Error(`example on ${c.url} exited ${run.code}\n--- stdout\n${run.stdout}\n--- stderr\n${run.stderr}`);
+        throw new Error(
+          `example on ${c.url} exited ${run.code}\n--- stdout\n${run.stdout}\n--- stderr\n${run.stderr}`,
+        );
       outputs.set(c.name, lines);
       // Identical to every backend run before it in this file, memory first.
-      for (const theirs of outputs.values()) expect({ backend: c.name, lines }).toEqual({ backend: c.name, lines: theirs });
+      for (const theirs of outputs.values())
+        expect({ backend: c.name, lines }).toEqual({ backend: c.name, lines: theirs });
       expect(lines).toEqual(EXPECTED);
     }, 180_000);
   }

@@ -11,8 +11,16 @@ const caps = (overrides: Partial<TransportCapabilities> = {}): TransportCapabili
   persistent: true,
   ...overrides,
 });
-const kafka: BackendInfo = { transport: 'kafka', scheme: 'kafka', capabilities: caps({ transactions: true }) };
-const rabbit: BackendInfo = { transport: 'rabbitmq', scheme: 'amqp', capabilities: caps({ perKeyOrdering: false }) };
+const kafka: BackendInfo = {
+  transport: 'kafka',
+  scheme: 'kafka',
+  capabilities: caps({ transactions: true }),
+};
+const rabbit: BackendInfo = {
+  transport: 'rabbitmq',
+  scheme: 'amqp',
+  capabilities: caps({ perKeyOrdering: false }),
+};
 const sqs: BackendInfo = { transport: 'sqs', capabilities: caps({ consumerGroups: false }) };
 const declared = { group: 'billing', concurrency: 4 };
 const ctx = (backend: BackendInfo) => ({ topic: 'orders', handler: 'Billing.onOrder', backend });
@@ -22,13 +30,29 @@ describe('bindingsByBackend', () => {
   const policy = bindingsByBackend([
     { when: { capabilities: { transactions: true } }, options: { guarantee: 'exactly-once' } },
     { when: { scheme: ['amqp', 'amqps'] }, options: { guarantee: 'at-least-once', idempotency: store } },
-    { when: (b) => !b.capabilities.consumerGroups, options: ({ topic }) => ({ deadLetter: `${topic}.parked` }) },
+    {
+      when: (b) => !b.capabilities.consumerGroups,
+      options: ({ topic }) => ({ deadLetter: `${topic}.parked` }),
+    },
   ]);
 
   it('picks the first rule that matches the backend and merges it over the declared options', () => {
-    expect(policy(declared, ctx(kafka))).toEqual({ group: 'billing', concurrency: 4, guarantee: 'exactly-once' });
-    expect(policy(declared, ctx(rabbit))).toEqual({ group: 'billing', concurrency: 4, guarantee: 'at-least-once', idempotency: store });
-    expect(policy(declared, ctx(sqs))).toEqual({ group: 'billing', concurrency: 4, deadLetter: 'orders.parked' });
+    expect(policy(declared, ctx(kafka))).toEqual({
+      group: 'billing',
+      concurrency: 4,
+      guarantee: 'exactly-once',
+    });
+    expect(policy(declared, ctx(rabbit))).toEqual({
+      group: 'billing',
+      concurrency: 4,
+      guarantee: 'at-least-once',
+      idempotency: store,
+    });
+    expect(policy(declared, ctx(sqs))).toEqual({
+      group: 'billing',
+      concurrency: 4,
+      deadLetter: 'orders.parked',
+    });
   });
 
   it('leaves the declared options alone when no rule matches, without mutating them', () => {
@@ -58,7 +82,9 @@ describe('bindingsByBackend', () => {
     expect(fieldOf('x')).toBe('rules');
     expect(fieldOf([{ when: {}, options: 3 }])).toBe('rules[0].options');
     expect(fieldOf([{ when: { broker: 'kafka' }, options: {} }])).toBe('rules[0].when.broker');
-    expect(fieldOf([{ when: { capabilities: { exactlyOnce: true } }, options: {} }])).toBe('rules[0].when.capabilities.exactlyOnce');
+    expect(fieldOf([{ when: { capabilities: { exactlyOnce: true } }, options: {} }])).toBe(
+      'rules[0].when.capabilities.exactlyOnce',
+    );
     expect(fieldOf([{ when: { scheme: 'kafka:' }, options: {} }])).toBe('rules[0].when.scheme');
   });
 });

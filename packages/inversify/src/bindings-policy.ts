@@ -76,7 +76,8 @@ export function bindingsByBackend(rules: readonly BackendRule[]): BindingsPolicy
 function matches(when: BackendRule['when'], backend: BackendInfo): boolean {
   if (typeof when === 'function') return when(backend);
   if (when.transport !== undefined && !oneOf(when.transport, backend.transport)) return false;
-  if (when.scheme !== undefined && (backend.scheme === undefined || !oneOf(when.scheme, backend.scheme))) return false;
+  if (when.scheme !== undefined && (backend.scheme === undefined || !oneOf(when.scheme, backend.scheme)))
+    return false;
   for (const [flag, wanted] of Object.entries(when.capabilities ?? {}))
     if (backend.capabilities[flag as CapabilityFlag] !== wanted) return false;
   return true;
@@ -90,7 +91,8 @@ function validateRules(rules: readonly BackendRule[]): void {
   if (!Array.isArray(rules)) throw new ConfigurationError('rules', 'must be an array of { when, options }');
   rules.forEach((rule, i) => {
     const at = `rules[${i}]`;
-    if (typeof rule !== 'object' || rule === null) throw new ConfigurationError(at, 'must be { when, options }');
+    if (typeof rule !== 'object' || rule === null)
+      throw new ConfigurationError(at, 'must be { when, options }');
     const { when, options } = rule;
     if (typeof when !== 'function' && (typeof when !== 'object' || when === null))
       throw new ConfigurationError(`${at}.when`, 'must be a match object or a predicate');
@@ -99,11 +101,20 @@ function validateRules(rules: readonly BackendRule[]): void {
     if (typeof when === 'function') return;
     for (const key of Object.keys(when))
       if (!['transport', 'scheme', 'capabilities'].includes(key))
-        throw new ConfigurationError(`${at}.when.${key}`, 'unknown match field (transport, scheme, capabilities)');
+        throw new ConfigurationError(
+          `${at}.when.${key}`,
+          'unknown match field (transport, scheme, capabilities)',
+        );
     for (const flag of Object.keys(when.capabilities ?? {}))
       if (!CAPABILITY_FLAGS.includes(flag as CapabilityFlag))
-        throw new ConfigurationError(`${at}.when.capabilities.${flag}`, `unknown capability (${CAPABILITY_FLAGS.join(', ')})`);
+        throw new ConfigurationError(
+          `${at}.when.capabilities.${flag}`,
+          `unknown capability (${CAPABILITY_FLAGS.join(', ')})`,
+        );
     if (typeof when.scheme === 'string' && when.scheme.endsWith(':'))
-      throw new ConfigurationError(`${at}.when.scheme`, `write the scheme without the colon ('${when.scheme.slice(0, -1)}')`);
+      throw new ConfigurationError(
+        `${at}.when.scheme`,
+        `write the scheme without the colon ('${when.scheme.slice(0, -1)}')`,
+      );
   });
 }

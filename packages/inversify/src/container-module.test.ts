@@ -61,12 +61,21 @@ async function containerWith(...modules: Parameters<Container['load']>): Promise
 }
 
 const url = (): string => `memory://${randomUUID().slice(0, 8)}`;
-const rejection = (p: Promise<unknown>): Promise<unknown> => p.then(() => undefined, (e: unknown) => e);
+const rejection = (p: Promise<unknown>): Promise<unknown> =>
+  p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
 
 describe('polybusModule', () => {
   it('binds the handlers, whose dependencies come from the container, and delivers to them', async () => {
     const c = await containerWith(
-      polybusModule({ url: url(), handlers: [BillingHandler, AuditHandler], idempotencyStore: memoryIdempotencyStore(), bus: { logger: silentLogger } }),
+      polybusModule({
+        url: url(),
+        handlers: [BillingHandler, AuditHandler],
+        idempotencyStore: memoryIdempotencyStore(),
+        bus: { logger: silentLogger },
+      }),
     );
     await startPolybus(c);
     const bus = c.get<Bus>(PolybusTypes.Bus);
@@ -84,7 +93,10 @@ describe('polybusModule', () => {
       polybusHandlers(BillingHandler),
     );
     await startPolybus(c);
-    expect(c.get<BackendInfo>(PolybusTypes.Backend)).toMatchObject({ transport: 'memory', scheme: undefined });
+    expect(c.get<BackendInfo>(PolybusTypes.Backend)).toMatchObject({
+      transport: 'memory',
+      scheme: undefined,
+    });
     await c.get<Bus>(PolybusTypes.Bus).publish(TOPIC, { n: 2 });
     await waitFor(() => c.get(Ledger).entries.includes('billing:2:billing'));
   });
@@ -127,13 +139,18 @@ describe('polybusModule', () => {
       @Subscribe(TOPIC, { group: 'billing' })
       async handle(): Promise<void> {}
     }
-    const twoClasses = await containerWith(polybusModule({ url: url(), handlers: [BillingHandler, SecondBilling] }));
+    const twoClasses = await containerWith(
+      polybusModule({ url: url(), handlers: [BillingHandler, SecondBilling] }),
+    );
     const error = await rejection(startPolybus(twoClasses));
     expect(ConfigurationError.is(error)).toBe(true);
     expect((error as ConfigurationError).field).toBe('SecondBilling.handle');
     expect((error as Error).message).toContain('BillingHandler.onOrder');
 
-    const sameClassTwice = await containerWith(polybusModule({ url: url(), handlers: [BillingHandler] }), polybusHandlers(BillingHandler));
+    const sameClassTwice = await containerWith(
+      polybusModule({ url: url(), handlers: [BillingHandler] }),
+      polybusHandlers(BillingHandler),
+    );
     expect(ConfigurationError.is(await rejection(startPolybus(sameClassTwice)))).toBe(true);
   });
 
@@ -144,17 +161,29 @@ describe('polybusModule', () => {
   });
 
   it('applies the bindings policy per backend without touching the handler', async () => {
-    const onMemory = bindingsByBackend([{ when: { scheme: 'memory' }, options: { guarantee: 'exactly-once' } }]);
-    const withoutStore = await containerWith(polybusModule({ url: url(), handlers: [BillingHandler], bindings: onMemory }));
+    const onMemory = bindingsByBackend([
+      { when: { scheme: 'memory' }, options: { guarantee: 'exactly-once' } },
+    ]);
+    const withoutStore = await containerWith(
+      polybusModule({ url: url(), handlers: [BillingHandler], bindings: onMemory }),
+    );
     // The policy asked for exactly-once on a transport without transactions: core refuses, nothing downgraded.
     expect(GuaranteeNotSupportedError.is(await rejection(startPolybus(withoutStore)))).toBe(true);
 
     const withStore = bindingsByBackend([
       { when: { capabilities: { transactions: true } }, options: { guarantee: 'exactly-once' } },
-      { when: { scheme: 'memory' }, options: { guarantee: 'exactly-once', idempotency: PolybusTypes.IdempotencyStore } },
+      {
+        when: { scheme: 'memory' },
+        options: { guarantee: 'exactly-once', idempotency: PolybusTypes.IdempotencyStore },
+      },
     ]);
     const c = await containerWith(
-      polybusModule({ url: url(), handlers: [BillingHandler], bindings: withStore, idempotencyStore: () => memoryIdempotencyStore() }),
+      polybusModule({
+        url: url(),
+        handlers: [BillingHandler],
+        bindings: withStore,
+        idempotencyStore: () => memoryIdempotencyStore(),
+      }),
     );
     await startPolybus(c);
     const health = await c.get<Bus>(PolybusTypes.Bus).health();

@@ -55,7 +55,9 @@ export function polybusModule(options: PolybusModuleOptions): ContainerModule {
       })
       .inSingletonScope();
     bind<Bus>(PolybusTypes.Bus)
-      .toDynamicValue((ctx) => createBus({ ...settings.bus, transport: ctx.get<Transport>(PolybusTypes.Transport) }))
+      .toDynamicValue((ctx) =>
+        createBus({ ...settings.bus, transport: ctx.get<Transport>(PolybusTypes.Transport) }),
+      )
       .inSingletonScope()
       .onDeactivation((bus) => runtime.deactivated(bus));
     const store = settings.idempotencyStore;
@@ -63,7 +65,8 @@ export function polybusModule(options: PolybusModuleOptions): ContainerModule {
       bind<IdempotencyStore>(PolybusTypes.IdempotencyStore)
         .toDynamicValue(() => (typeof store === 'function' ? store() : store))
         .inSingletonScope();
-    if (settings.bindings !== undefined) bind<BindingsPolicy>(PolybusTypes.BindingsPolicy).toConstantValue(settings.bindings);
+    if (settings.bindings !== undefined)
+      bind<BindingsPolicy>(PolybusTypes.BindingsPolicy).toConstantValue(settings.bindings);
     registerHandlers(registry, settings.handlers);
   });
 }
@@ -74,7 +77,10 @@ export function polybusHandlers(...handlers: Newable<object>[]): ContainerModule
   return new ContainerModule((registry) => registerHandlers(registry, handlers));
 }
 
-function registerHandlers({ bind, isBound }: ContainerModuleLoadOptions, handlers: readonly Newable<object>[]): void {
+function registerHandlers(
+  { bind, isBound }: ContainerModuleLoadOptions,
+  handlers: readonly Newable<object>[],
+): void {
   for (const handlerClass of handlers) {
     bind(PolybusTypes.HandlerClass).toConstantValue(handlerClass);
     // An application may bind the class itself (e.g. to a subclass or another scope); that wins.
@@ -85,23 +91,32 @@ function registerHandlers({ bind, isBound }: ContainerModuleLoadOptions, handler
 function checkHandlers(handlers: unknown, field: string): void {
   if (!Array.isArray(handlers)) throw new ConfigurationError(field, 'must be an array of handler classes');
   handlers.forEach((h, i) => {
-    if (typeof h !== 'function') throw new ConfigurationError(`${field}[${i}]`, 'must be a class, not an instance');
+    if (typeof h !== 'function')
+      throw new ConfigurationError(`${field}[${i}]`, 'must be a class, not an instance');
   });
 }
 
-function validate(o: PolybusModuleOptions): PolybusModuleOptions & { stopTimeoutMs: number; handlers: readonly Newable<object>[] } {
-  if (typeof o !== 'object' || o === null) throw new ConfigurationError('options', 'polybusModule needs an options object');
+function validate(
+  o: PolybusModuleOptions,
+): PolybusModuleOptions & { stopTimeoutMs: number; handlers: readonly Newable<object>[] } {
+  if (typeof o !== 'object' || o === null)
+    throw new ConfigurationError('options', 'polybusModule needs an options object');
   if ((o.url === undefined) === (o.transport === undefined))
     throw new ConfigurationError('url', 'give exactly one of `url` and `transport`');
   if (o.url !== undefined) {
-    if (typeof o.url !== 'string') throw new ConfigurationError('url', 'must be a string such as memory:// or kafka://host:9092');
+    if (typeof o.url !== 'string')
+      throw new ConfigurationError('url', 'must be a string such as memory:// or kafka://host:9092');
     try {
       new URL(o.url);
     } catch (cause) {
       throw new ConfigurationError('url', `'${o.url}' is not a valid URL`, { cause });
     }
   }
-  if (o.transport !== undefined && typeof o.transport !== 'function' && typeof o.transport?.subscribe !== 'function')
+  if (
+    o.transport !== undefined &&
+    typeof o.transport !== 'function' &&
+    typeof o.transport?.subscribe !== 'function'
+  )
     throw new ConfigurationError('transport', 'must be a Transport or a function returning one');
   const handlers = o.handlers ?? [];
   checkHandlers(handlers, 'handlers');
@@ -109,6 +124,9 @@ function validate(o: PolybusModuleOptions): PolybusModuleOptions & { stopTimeout
     throw new ConfigurationError('bindings', 'must be a bindings policy function (see bindingsByBackend)');
   const stopTimeoutMs = o.stopTimeoutMs ?? 10_000;
   if (!Number.isInteger(stopTimeoutMs) || stopTimeoutMs < 0)
-    throw new ConfigurationError('stopTimeoutMs', `must be a non-negative integer, got ${String(o.stopTimeoutMs)}`);
+    throw new ConfigurationError(
+      'stopTimeoutMs',
+      `must be a non-negative integer, got ${String(o.stopTimeoutMs)}`,
+    );
   return { ...o, handlers, stopTimeoutMs };
 }

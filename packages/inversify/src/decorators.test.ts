@@ -18,7 +18,11 @@ describe('@MessageHandler / @Subscribe', () => {
     expect(isHandlerClass(Billing)).toBe(true);
     expect(isInjectableClass(Billing)).toBe(true);
     expect(subscriptionsOf(Billing)).toEqual([
-      { topic: 'orders.placed', method: 'onPlaced', options: { group: 'billing', guarantee: 'exactly-once' } },
+      {
+        topic: 'orders.placed',
+        method: 'onPlaced',
+        options: { group: 'billing', guarantee: 'exactly-once' },
+      },
       { topic: 'orders.cancelled', method: 'onCancelled', options: { group: 'billing', concurrency: 2 } },
     ]);
   });

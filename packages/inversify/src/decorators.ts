@@ -18,12 +18,23 @@ export function MessageHandler(): ClassDecorator {
 export function Subscribe(topic: string, options: HandlerBindOptions): MethodDecorator {
   if (typeof topic !== 'string' || topic.length === 0)
     throw new ConfigurationError('topic', `@Subscribe needs a non-empty topic, got ${JSON.stringify(topic)}`);
-  if (typeof options !== 'object' || options === null || typeof options.group !== 'string' || options.group === '')
-    throw new ConfigurationError(`@Subscribe('${topic}').group`, 'every subscription needs a consumer group: { group: "billing" }');
+  if (
+    typeof options !== 'object' ||
+    options === null ||
+    typeof options.group !== 'string' ||
+    options.group === ''
+  )
+    throw new ConfigurationError(
+      `@Subscribe('${topic}').group`,
+      'every subscription needs a consumer group: { group: "billing" }',
+    );
   return (target, method, descriptor) => {
     const owner = typeof target === 'function' ? target.name : target.constructor.name;
     if (typeof target === 'function')
-      throw new ConfigurationError(`${owner}.${String(method)}`, '@Subscribe applies to instance methods, not static ones');
+      throw new ConfigurationError(
+        `${owner}.${String(method)}`,
+        '@Subscribe applies to instance methods, not static ones',
+      );
     if (typeof descriptor.value !== 'function')
       throw new ConfigurationError(`${owner}.${String(method)}`, '@Subscribe applies to methods only');
     addSubscription(target.constructor, { topic, method, options });

@@ -24,6 +24,9 @@ export async function stopPolybus(container: Container): Promise<void> {
 
 function runtimeOf(container: Container): PolybusRuntime {
   if (!container.isBound(PolybusTypes.Runtime))
-    throw new ConfigurationError('container', 'no Polybus here: load polybusModule({ url | transport, handlers }) first');
+    throw new ConfigurationError(
+      'container',
+      'no Polybus here: load polybusModule({ url | transport, handlers }) first',
+    );
   return container.get<PolybusRuntime>(PolybusTypes.Runtime);
 }

@@ -29,7 +29,10 @@ export function planBindings(
     const className = handlerClass.name || '<anonymous class>';
     const field = `handlers.${className}`;
     if (!isHandlerClass(handlerClass))
-      throw new ConfigurationError(field, 'is registered as a message handler but has no @MessageHandler() decorator');
+      throw new ConfigurationError(
+        field,
+        'is registered as a message handler but has no @MessageHandler() decorator',
+      );
     if (!isInjectableClass(handlerClass))
       throw new ConfigurationError(
         field,
@@ -42,7 +45,10 @@ export function planBindings(
       const name = `${className}.${String(method)}`;
       const options = policy ? policy(declared, { topic, handler: name, backend }) : declared;
       if (typeof options?.group !== 'string' || options.group === '')
-        throw new ConfigurationError(`${name}.group`, `@Subscribe('${topic}') needs a consumer group (options.group)`);
+        throw new ConfigurationError(
+          `${name}.group`,
+          `@Subscribe('${topic}') needs a consumer group (options.group)`,
+        );
       const key = `${topic}\u0000${options.group}`;
       const previous = seen.get(key);
       if (previous !== undefined)

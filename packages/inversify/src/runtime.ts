@@ -19,7 +19,12 @@ export class PolybusRuntime {
 
   start(container: Container): Promise<void> {
     if (this.#stopped)
-      return Promise.reject(new ConfigurationError('container', 'Polybus was stopped in this container; build a new container to start again'));
+      return Promise.reject(
+        new ConfigurationError(
+          'container',
+          'Polybus was stopped in this container; build a new container to start again',
+        ),
+      );
     return (this.#started ??= this.#start(container));
   }
 
@@ -46,12 +51,18 @@ export class PolybusRuntime {
       ? await container.getAsync<BindingsPolicy>(PolybusTypes.BindingsPolicy)
       : undefined;
     const plan = planBindings(classes, backend, policy);
-    const bindings = await Promise.all(plan.map(async (p) => ({ planned: p, options: await resolveOptions(container, p) })));
+    const bindings = await Promise.all(
+      plan.map(async (p) => ({ planned: p, options: await resolveOptions(container, p) })),
+    );
     const bus = (this.#bus = await container.getAsync<Bus>(PolybusTypes.Bus));
     for (const { planned, options } of bindings) {
       const instance = (await container.getAsync(planned.handlerClass)) as Record<string | symbol, unknown>;
       const method = instance[planned.method] as (...args: unknown[]) => unknown;
-      bus.bind(planned.topic, (message, ctx) => method.call(instance, message, ctx) as Promise<void>, options);
+      bus.bind(
+        planned.topic,
+        (message, ctx) => method.call(instance, message, ctx) as Promise<void>,
+        options,
+      );
     }
     await bus.start();
   }
@@ -59,11 +70,20 @@ export class PolybusRuntime {
 
 async function resolveOptions(container: Container, planned: PlannedBinding): Promise<BindOptions> {
   const { idempotency, ...rest } = planned.options;
-  return { ...rest, group: rest.group, idempotency: await resolveStore(container, idempotency, planned.name) };
+  return {
+    ...rest,
+    group: rest.group,
+    idempotency: await resolveStore(container, idempotency, planned.name),
+  };
 }
 
-async function resolveStore(container: Container, ref: IdempotencyRef | undefined, name: string): Promise<IdempotencyStore | undefined> {
-  if (ref === undefined || (typeof ref === 'object' && ref !== null)) return ref as IdempotencyStore | undefined;
+async function resolveStore(
+  container: Container,
+  ref: IdempotencyRef | undefined,
+  name: string,
+): Promise<IdempotencyStore | undefined> {
+  if (ref === undefined || (typeof ref === 'object' && ref !== null))
+    return ref as IdempotencyStore | undefined;
   if (!container.isBound(ref))
     throw new ConfigurationError(
       `${name}.idempotency`,
