@@ -57,7 +57,12 @@ export class PolybusRuntime {
     const bus = (this.#bus = await container.getAsync<Bus>(PolybusTypes.Bus));
     for (const { planned, options } of bindings) {
       const instance = (await container.getAsync(planned.handlerClass)) as Record<string | symbol, unknown>;
-      const method = instance[planned.method] as (...args: unknown[]) => unknown;
+      const method = instance[planned.method];
+      if (typeof method !== 'function')
+        throw new ConfigurationError(
+          planned.name,
+          'the instance the container built has no such method (is the class rebound?)',
+        );
       bus.bind(
         planned.topic,
         (message, ctx) => method.call(instance, message, ctx) as Promise<void>,
