@@ -189,6 +189,28 @@ describe('rabbitmq transport', () => {
     await raw.close();
   });
 
+  it('quorum queues: delayed retry through quorum retry queues, attempt from the header', async () => {
+    const q = transport({ queueType: 'quorum', deliveryLimit: 10 });
+    await q.connect();
+    const topic = unique('quorum');
+    const seen: number[] = [];
+    await q.subscribe(subscribeOptions(topic), async (d) => {
+      seen.push(d.attempt);
+      if (d.attempt < 2) await d.nack({ delayMs: 20, attempt: 2 });
+      else await d.ack();
+    });
+    await q.publish([message(topic, 1)], { guarantee: 'at-least-once' });
+    await waitFor('two attempts', () => seen.length === 2);
+    expect(seen).toEqual([1, 2]);
+    const raw = await rawConnection();
+    const ch = await raw.createChannel();
+    ch.on('error', () => undefined);
+    // a quorum queue re-declared as classic is refused: the queue really is a quorum queue
+    await expect(ch.assertQueue(`${topic}.g`, { durable: true })).rejects.toThrow(/PRECONDITION/);
+    await raw.close().catch(() => undefined);
+    await q.close();
+  });
+
   it('close is idempotent', async () => {
     const other = transport({ url: AMQP_URL });
     await other.connect();
