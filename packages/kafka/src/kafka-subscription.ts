@@ -1,5 +1,6 @@
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { DeliveryHandler, Logger, SubscribeOptions, Subscription, TransportMessage } from '@polybus/core';
+import { subscriptionAwareAssigner } from './assigner';
 import { KafkaDelivery, type SettleKind } from './kafka-delivery';
 import { KeyLanes } from './key-lanes';
 import { OffsetCommitter, type CommitTarget } from './offset-committer';
@@ -56,6 +57,7 @@ export class KafkaSubscription implements Subscription {
       maxBytesPerPartition: c.maxBytesPerPartition,
       readUncommitted: false,
       allowAutoTopicCreation: true,
+      partitionAssigners: [subscriptionAwareAssigner],
     });
     this.committer = new OffsetCommitter(options.topic, (offsets) => this.consumer.commitOffsets(offsets), c.commitIntervalMs, deps.logger);
   }
@@ -138,7 +140,7 @@ export class KafkaSubscription implements Subscription {
   }
 
   private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
-    if (this.closing) return;
+    if (this.closing || batch.topic !== this.options.topic) return;
     const state = this.state(batch.partition);
     try {
       await state.opened;
