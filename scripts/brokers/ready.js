@@ -53,7 +53,10 @@ async function checkKafka(attemptMs, quick) {
   const { Kafka, logLevel } = rootRequire('kafkajs');
   const kafka = new Kafka({
     clientId: 'polybus-ready',
-    brokers: env.kafka.split(',').map((s) => s.trim()).filter(Boolean),
+    brokers: env.kafka
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     logLevel: logLevel.NOTHING,
     connectionTimeout: 3000,
     requestTimeout: 10000,
@@ -67,16 +70,27 @@ async function checkKafka(attemptMs, quick) {
     if (quick) return `metadata ok (${topics.length} topics)`;
     if (!topics.includes('polybus-ready')) {
       await withTimeout(
-        admin.createTopics({ topics: [{ topic: 'polybus-ready', numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true }),
+        admin.createTopics({
+          topics: [{ topic: 'polybus-ready', numPartitions: 1, replicationFactor: 1 }],
+          waitForLeaders: true,
+        }),
         attemptMs,
         'kafka createTopics',
       );
     }
-    await withTimeout(admin.fetchTopicMetadata({ topics: ['polybus-ready'] }), attemptMs, 'kafka fetchTopicMetadata');
+    await withTimeout(
+      admin.fetchTopicMetadata({ topics: ['polybus-ready'] }),
+      attemptMs,
+      'kafka fetchTopicMetadata',
+    );
     // An idempotent producer needs InitProducerId from the broker: this proves more than a socket.
     await withTimeout(producer.connect(), attemptMs, 'kafka producer connect');
     await withTimeout(
-      producer.send({ topic: 'polybus-ready', acks: -1, messages: [{ key: 'ready', value: new Date().toISOString() }] }),
+      producer.send({
+        topic: 'polybus-ready',
+        acks: -1,
+        messages: [{ key: 'ready', value: new Date().toISOString() }],
+      }),
       attemptMs,
       'kafka idempotent send',
     );
@@ -104,7 +118,11 @@ async function checkSqs(attemptMs) {
 
 async function checkAmqp(attemptMs) {
   const amqp = rootRequire('amqplib');
-  const conn = await withTimeout(amqp.connect(env.amqp, { timeout: Math.min(attemptMs, 5000) }), attemptMs, 'amqp connect');
+  const conn = await withTimeout(
+    amqp.connect(env.amqp, { timeout: Math.min(attemptMs, 5000) }),
+    attemptMs,
+    'amqp connect',
+  );
   try {
     conn.on('error', () => {});
     const ch = await withTimeout(conn.createChannel(), attemptMs, 'amqp channel');
@@ -138,11 +156,18 @@ async function checkRedis(attemptMs) {
 
 async function checkPostgres(attemptMs) {
   const { Client } = rootRequire('pg');
-  const client = new Client({ connectionString: env.postgres, connectionTimeoutMillis: Math.min(attemptMs, 5000) });
+  const client = new Client({
+    connectionString: env.postgres,
+    connectionTimeoutMillis: Math.min(attemptMs, 5000),
+  });
   client.on('error', () => {});
   try {
     await withTimeout(client.connect(), attemptMs, 'postgres connect');
-    const res = await withTimeout(client.query('SELECT 1 AS ok, version() AS v'), attemptMs, 'postgres SELECT 1');
+    const res = await withTimeout(
+      client.query('SELECT 1 AS ok, version() AS v'),
+      attemptMs,
+      'postgres SELECT 1',
+    );
     if (res.rows[0].ok !== 1) throw new Error('postgres SELECT 1 gave an unexpected answer');
     return `SELECT 1 ok (${String(res.rows[0].v).split(' ').slice(0, 2).join(' ')})`;
   } finally {
@@ -177,8 +202,14 @@ async function waitFor(name, limitS, once) {
     await sleep(1000);
   }
   const msg = (lastError && (lastError.message || String(lastError))) || 'unknown error';
-  const cause = lastError && lastError.cause && lastError.cause.message ? ` (${lastError.cause.message})` : '';
-  return { name, ok: false, ms: Date.now() - started, detail: `${msg}${cause}`.replace(/\s+/g, ' ').slice(0, 300) };
+  const cause =
+    lastError && lastError.cause && lastError.cause.message ? ` (${lastError.cause.message})` : '';
+  return {
+    name,
+    ok: false,
+    ms: Date.now() - started,
+    detail: `${msg}${cause}`.replace(/\s+/g, ' ').slice(0, 300),
+  };
 }
 
 async function main() {
@@ -202,7 +233,9 @@ async function main() {
   for (const r of results) {
     const state = r.ok ? 'up' : 'down';
     const secs = `${(r.ms / 1000).toFixed(1)}s`;
-    console.log(`${r.name.padEnd(9)} ${CHECKS[r.name].addr().padEnd(40)} ${state.padEnd(5)} ${secs.padStart(6)}  ${r.detail}`);
+    console.log(
+      `${r.name.padEnd(9)} ${CHECKS[r.name].addr().padEnd(40)} ${state.padEnd(5)} ${secs.padStart(6)}  ${r.detail}`,
+    );
   }
   const failed = results.filter((r) => !r.ok).map((r) => r.name);
   if (failed.length) console.log(`failed: ${failed.join(' ')}`);
