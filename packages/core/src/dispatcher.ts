@@ -39,14 +39,16 @@ export class Dispatcher {
     this.chain = buildChain(this.runtime);
   }
 
-  readonly handle: DeliveryHandler = (delivery: Delivery) => {
+  readonly handle: DeliveryHandler = async (delivery: Delivery) => {
     const p = newProcessing(delivery);
     this.counters.received++;
     this.inFlight.add(p);
-    return this.chain(p).then(
-      () => this.done(p),
-      (error: unknown) => this.rescue(p, error),
-    );
+    try {
+      await this.chain(p);
+    } catch (error) {
+      await this.rescue(p, error);
+    }
+    this.done(p);
   };
 
   private done(p: Processing): void {

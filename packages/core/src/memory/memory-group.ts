@@ -18,15 +18,38 @@ export interface Member {
   inFlight: number;
 }
 
-interface Lease {
-  readonly entry: Entry;
-  readonly member: Member;
-  deadline: number;
+/** One delivery of an entry to a member; it is also the Delivery the member's handler gets. */
+class Lease implements Delivery {
+  deadline = 0;
   /** Auto-ack leases are never redelivered; this marks that their slot was given back. */
-  done?: boolean;
+  done = false;
+  readonly message: TransportMessage;
+  readonly attempt: number;
+
+  constructor(
+    private readonly group: MemoryGroup,
+    readonly entry: Entry,
+    readonly member: Member,
+  ) {
+    this.message = entry.message;
+    this.attempt = entry.attempt;
+  }
+
+  get coordinates(): Record<string, string> {
+    return { 'memory-sequence': String(this.entry.seq) };
+  }
+
+  ack(): Promise<void> {
+    return this.group.ack(this);
+  }
+
+  nack(options?: { delayMs?: number; attempt?: number }): Promise<void> {
+    return this.group.nack(this, options?.delayMs ?? 0, options?.attempt);
+  }
 }
 
 const RESOLVED = Promise.resolve();
+const ignore = (): void => undefined;
 const DISPATCH_BURST = 512;
 
 /**
@@ -140,16 +163,16 @@ export class MemoryGroup {
   }
 
   private deliver(member: Member, entry: Entry): void {
-    const lease: Lease = { entry, member, deadline: 0 };
+    const lease = new Lease(this, entry, member);
     member.inFlight++;
     if (member.autoAck) {
-      member.handler(new MemoryDelivery(this, lease)).catch(() => undefined);
+      member.handler(lease).catch(ignore);
       return;
     }
     lease.deadline = Date.now() + this.leaseMs;
     this.leases.set(lease, true);
     this.sweeper ??= setInterval(() => this.sweep(), Math.max(5, Math.min(1000, this.leaseMs / 4))).unref();
-    member.handler(new MemoryDelivery(this, lease)).catch(() => undefined);
+    member.handler(lease).catch(ignore);
     if (this.duplicate())
       this.front.push({ message: entry.message, seq: entry.seq, attempt: entry.attempt + 1 });
   }
@@ -226,28 +249,5 @@ export class MemoryGroup {
       this.sweeper = undefined;
     }
     this.pump();
-  }
-}
-
-class MemoryDelivery implements Delivery {
-  readonly message: TransportMessage;
-  readonly attempt: number;
-  readonly coordinates: Record<string, string>;
-
-  constructor(
-    private readonly group: MemoryGroup,
-    private readonly lease: Lease,
-  ) {
-    this.message = lease.entry.message;
-    this.attempt = lease.entry.attempt;
-    this.coordinates = { 'memory-sequence': String(lease.entry.seq) };
-  }
-
-  ack(): Promise<void> {
-    return this.group.ack(this.lease);
-  }
-
-  nack(options?: { delayMs?: number; attempt?: number }): Promise<void> {
-    return this.group.nack(this.lease, options?.delayMs ?? 0, options?.attempt);
   }
 }
