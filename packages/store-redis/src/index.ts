@@ -1,0 +1,2 @@
+export { redisIdempotencyStore, type RedisIdempotencyStore } from './redis-idempotency-store';
+export type { RedisIdempotencyStoreOptions } from './options';
