@@ -2,4 +2,4 @@ export { sqsTransport } from './transport';
 export { createTransportFromUrl } from './url';
 export type { SqsTransportOptions, SqsCredentials } from './options';
 export { queueNameFor, MAX_QUEUE_NAME, type FifoMode, type QueueName } from './queue-name';
-export { Attributes as SqsAttributes } from './wire';
+export { POLYBUS_ATTRIBUTE } from './wire';

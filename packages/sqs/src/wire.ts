@@ -3,17 +3,21 @@ import type { Message as SqsMessage, MessageAttributeValue } from '@aws-sdk/clie
 import { Headers, type MessageHeaders, type TransportMessage } from '@polybus/core';
 
 /**
- * Message attributes Polybus writes. SQS allows 10 attributes per message, so every header travels
- * packed in one JSON attribute and any number of headers fit.
+ * The one message attribute Polybus writes, `polybus`: a JSON object
+ * `{ id, timestamp, key?, encoding?, headers }`. SQS allows 10 attributes per message, so every
+ * header travels packed in it and any number of headers fit; one attribute also costs SQS and the
+ * SDK's checksums far less per message than one per field.
+ * `encoding`: absent = the body is the payload as UTF-8 text; `base64` = binary payload; `empty` = zero bytes.
  */
-export const Attributes = {
-  headers: 'polybus-headers',
-  id: 'polybus-id',
-  key: 'polybus-key',
-  timestamp: 'polybus-timestamp',
-  /** Absent: the body is the payload as UTF-8 text. `base64`: binary payload. `empty`: zero bytes. */
-  encoding: 'polybus-body-encoding',
-} as const;
+export const POLYBUS_ATTRIBUTE = 'polybus';
+
+interface Envelope {
+  id: string;
+  timestamp: number;
+  key?: string;
+  encoding?: 'base64' | 'empty';
+  headers: MessageHeaders;
+}
 
 export interface EncodedMessage {
   readonly body: string;
@@ -26,23 +30,19 @@ export interface EncodedMessage {
 const INVALID_BODY_CHAR = /[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/u;
 
 export function encodeMessage(message: TransportMessage): EncodedMessage {
-  const attributes: Record<string, MessageAttributeValue> = {
-    [Attributes.headers]: { DataType: 'String', StringValue: JSON.stringify(message.headers) },
-    [Attributes.id]: { DataType: 'String', StringValue: message.id },
-    [Attributes.timestamp]: { DataType: 'Number', StringValue: String(message.timestamp) },
-  };
-  if (message.key !== undefined && message.key !== '')
-    attributes[Attributes.key] = { DataType: 'String', StringValue: message.key };
+  const envelope: Envelope = { id: message.id, timestamp: message.timestamp, headers: message.headers };
+  if (message.key !== undefined && message.key !== '') envelope.key = message.key;
   let body: string;
   if (message.payload.length === 0) {
     body = '-'; // SQS refuses empty bodies
-    attributes[Attributes.encoding] = { DataType: 'String', StringValue: 'empty' };
+    envelope.encoding = 'empty';
   } else if (isUtf8(message.payload) && !INVALID_BODY_CHAR.test((body = message.payload.toString('utf8')))) {
     // text payloads (JSON) travel as they are, readable by any SQS client
   } else {
     body = message.payload.toString('base64');
-    attributes[Attributes.encoding] = { DataType: 'String', StringValue: 'base64' };
+    envelope.encoding = 'base64';
   }
+  const attributes = { [POLYBUS_ATTRIBUTE]: { DataType: 'String', StringValue: JSON.stringify(envelope) } };
   return { body, attributes, bytes: Buffer.byteLength(body) + attributesSize(attributes) };
 }
 
@@ -55,12 +55,12 @@ function attributesSize(attributes: Record<string, MessageAttributeValue>): numb
 
 export interface DecodedMessage {
   readonly message: TransportMessage;
-  /** The `polybus-headers` attribute was present but not a JSON string map. */
+  /** The `polybus` attribute was present but malformed. */
   readonly headerProblem?: string;
 }
 
 /**
- * Maps a received SQS message back. A message written by a raw client has no Polybus attributes:
+ * Maps a received SQS message back. A message written by a raw client has no `polybus` attribute:
  * its String attributes become headers, its id is the SQS MessageId, its key the FIFO
  * MessageGroupId, its timestamp SentTimestamp, and without `content-type` the core reads it as JSON.
  */
@@ -68,39 +68,45 @@ export function decodeMessage(topic: string, sqs: SqsMessage): DecodedMessage {
   const attrs = sqs.MessageAttributes ?? {};
   const headers: MessageHeaders = {};
   for (const [name, value] of Object.entries(attrs))
-    if (!name.startsWith('polybus-') && value.DataType?.startsWith('String') && value.StringValue !== undefined)
+    if (name !== POLYBUS_ATTRIBUTE && value.DataType?.startsWith('String') && value.StringValue !== undefined)
       headers[name] = value.StringValue;
-  let headerProblem: string | undefined;
-  const packed = attrs[Attributes.headers]?.StringValue;
-  if (packed !== undefined) {
-    const parsed = parseHeaders(packed);
-    if (parsed === undefined) headerProblem = `attribute ${Attributes.headers} is not a JSON object of strings`;
-    else Object.assign(headers, parsed);
-  }
+  const packed = attrs[POLYBUS_ATTRIBUTE]?.StringValue;
+  const envelope = packed === undefined ? undefined : parseEnvelope(packed);
+  if (envelope !== undefined) Object.assign(headers, envelope.headers);
   const system = sqs.Attributes ?? {};
   const body = sqs.Body ?? '';
-  const encoding = attrs[Attributes.encoding]?.StringValue;
   const payload =
-    encoding === 'base64' ? Buffer.from(body, 'base64') : encoding === 'empty' ? Buffer.alloc(0) : Buffer.from(body, 'utf8');
-  const key = attrs[Attributes.key]?.StringValue ?? system.MessageGroupId;
-  const timestamp = Number(attrs[Attributes.timestamp]?.StringValue ?? system.SentTimestamp ?? Date.now());
+    envelope?.encoding === 'base64'
+      ? Buffer.from(body, 'base64')
+      : envelope?.encoding === 'empty'
+        ? Buffer.alloc(0)
+        : Buffer.from(body, 'utf8');
+  const key = envelope?.key ?? system.MessageGroupId;
+  const timestamp = envelope?.timestamp ?? Number(system.SentTimestamp ?? Date.now());
   const message: TransportMessage = {
-    id: attrs[Attributes.id]?.StringValue ?? headers[Headers.id] ?? sqs.MessageId ?? '',
+    id: envelope?.id ?? headers[Headers.id] ?? sqs.MessageId ?? '',
     topic,
     ...(key === undefined ? {} : { key }),
     headers,
     payload,
     timestamp: Number.isFinite(timestamp) ? timestamp : Date.now(),
   };
-  return headerProblem === undefined ? { message } : { message, headerProblem };
+  if (packed !== undefined && envelope === undefined)
+    return { message, headerProblem: `attribute ${POLYBUS_ATTRIBUTE} is not a Polybus envelope` };
+  return { message };
 }
 
-function parseHeaders(text: string): MessageHeaders | undefined {
+function parseEnvelope(text: string): Envelope | undefined {
   try {
-    const value: unknown = JSON.parse(text);
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-    for (const v of Object.values(value)) if (typeof v !== 'string') return undefined;
-    return value as MessageHeaders;
+    const value = JSON.parse(text) as Partial<Envelope> | null;
+    if (typeof value !== 'object' || value === null) return undefined;
+    const { id, timestamp, key, encoding, headers } = value;
+    if (typeof id !== 'string' || typeof timestamp !== 'number') return undefined;
+    if (key !== undefined && typeof key !== 'string') return undefined;
+    if (encoding !== undefined && encoding !== 'base64' && encoding !== 'empty') return undefined;
+    if (typeof headers !== 'object' || headers === null || Array.isArray(headers)) return undefined;
+    if (Object.values(headers).some((v) => typeof v !== 'string')) return undefined;
+    return value as Envelope;
   } catch {
     return undefined;
   }

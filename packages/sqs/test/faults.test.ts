@@ -138,8 +138,9 @@ describe('sqs under faults (ElasticMQ)', () => {
       return found.length > 0 ? found : undefined;
     }, { timeoutMs: 30_000 });
     expect(dead.Body).toBe('{not json');
-    expect(dead.MessageAttributes?.['polybus-id']?.StringValue).toBe(sent.MessageId);
-    const headers = JSON.parse(dead.MessageAttributes?.['polybus-headers']?.StringValue ?? '{}') as Record<string, string>;
+    const envelope = JSON.parse(dead.MessageAttributes?.polybus?.StringValue ?? '{}') as { id: string; headers: Record<string, string> };
+    expect(envelope.id).toBe(sent.MessageId);
+    const headers = envelope.headers;
     expect(headers['polybus-dlq-reason']).toBe('decode-error');
     expect(headers['polybus-dlq-sqs-message-id']).toBe(sent.MessageId);
     await ok.waitFor((msg: Message<{ n: number }>) => msg.body.n === 2, { timeoutMs: 30_000 });

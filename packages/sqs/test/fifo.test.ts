@@ -106,10 +106,9 @@ describe('sqs FIFO queues against ElasticMQ', () => {
     await waitFor(() => delivery !== undefined, { timeoutMs: 15_000 });
     const dead = await waitFor(async () => (await rawReceive(raw, `${topic}.dlq`).catch(() => []))[0], { timeoutMs: 15_000 });
     expect(dead.Attributes?.MessageGroupId).toBe('everything');
-    expect(JSON.parse(dead.MessageAttributes?.['polybus-headers']?.StringValue ?? '{}')).toMatchObject({
-      'polybus-dlq-reason': 'permanent-error',
-    });
-    expect(dead.MessageAttributes?.['polybus-id']?.StringValue).toBe(delivery?.message.id);
+    const envelope = JSON.parse(dead.MessageAttributes?.polybus?.StringValue ?? '{}') as { id: string; headers: object };
+    expect(envelope.headers).toMatchObject({ 'polybus-dlq-reason': 'permanent-error' });
+    expect(envelope.id).toBe(delivery?.message.id);
     await waitFor(async () => (await queueDepth(raw, topic)) === 0, { timeoutMs: 15_000 });
   });
 });
