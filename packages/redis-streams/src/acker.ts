@@ -1,18 +1,14 @@
 import type { Redis } from 'ioredis';
 
-interface Waiter {
-  readonly id: string;
-  resolve(): void;
-  reject(error: unknown): void;
-}
-
 /**
  * Coalesces the XACKs of one stream and group issued in the same turn of the event loop into one
- * `XACK stream group id...`: a busy consumer acks hundreds of entries per round trip.
+ * `XACK stream group id...`: a busy consumer acks hundreds of entries per round trip. Every ack of
+ * a batch shares the batch's promise, so an ack costs an array slot, not a promise of its own.
  */
 export class Acker {
-  private batch: Waiter[] = [];
-  private inFlight = new Set<Promise<void>>();
+  private ids: string[] = [];
+  private batch?: Promise<void>;
+  private readonly inFlight = new Set<Promise<unknown>>();
 
   constructor(
     private readonly redis: Redis,
@@ -21,27 +17,27 @@ export class Acker {
   ) {}
 
   ack(id: string): Promise<void> {
-    return new Promise((resolve, reject) => {
-      if (this.batch.length === 0) setImmediate(() => this.flush());
-      this.batch.push({ id, resolve, reject });
-    });
+    this.ids.push(id);
+    this.batch ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.flush());
+    return this.batch;
   }
 
   /** Resolves when every ack requested so far has its reply. */
   async drain(): Promise<void> {
-    this.flush();
+    if (this.batch) await this.batch.catch(() => undefined);
     await Promise.allSettled([...this.inFlight]);
   }
 
-  private flush(): void {
-    const batch = this.batch;
-    if (batch.length === 0) return;
-    this.batch = [];
-    const sent = this.redis.xack(this.stream, this.group, ...batch.map((w) => w.id)).then(
-      () => batch.forEach((w) => w.resolve()),
-      (error: unknown) => batch.forEach((w) => w.reject(error)),
-    );
+  private async flush(): Promise<void> {
+    const ids = this.ids;
+    this.ids = [];
+    this.batch = undefined;
+    const sent = this.redis.xack(this.stream, this.group, ...ids);
     this.inFlight.add(sent);
-    void sent.finally(() => this.inFlight.delete(sent));
+    try {
+      await sent;
+    } finally {
+      this.inFlight.delete(sent);
+    }
   }
 }

@@ -1,19 +1,19 @@
-import type { Delivery, Logger, MessageHeaders, TransportMessage } from '@polybus/core';
+import type { Coordinates, Delivery, Logger, MessageHeaders, TransportMessage } from '@polybus/core';
 import type { Redis } from 'ioredis';
-import type { Acker } from './acker';
 import { xaddArgs } from './publisher';
 
 /** What a delivery needs from its subscription. */
-export interface DeliveryContext {
+export interface DeliveryHost {
   readonly stream: string;
   readonly group: string;
   /** at-most-once reads with NOACK: the entry left the pending list when it was read. */
   readonly noAck: boolean;
   readonly commands: Redis;
-  readonly acker: Acker;
   readonly logger: Logger;
+  /** Batched XACK of one entry. */
+  ackEntry(entryId: string): Promise<void>;
   /** Called once, on the first settlement: frees the concurrency slot. */
-  settled(entryId: string, outcome: 'ack' | 'nack' | 'dead-letter'): void;
+  settled(delivery: StreamDelivery, outcome: 'ack' | 'nack' | 'dead-letter'): void;
   /** Keeps the entry pending and hands it over again after `delayMs` with `attempt`. */
   redeliver(entryId: string, message: TransportMessage, delayMs: number, attempt: number): void;
 }
@@ -21,50 +21,66 @@ export interface DeliveryContext {
 /**
  * One delivery of one stream entry. `nack` leaves the entry in the group's pending list (so a crash
  * during the delay still ends in a claim by another member) and this consumer reclaims it after the
- * delay; `deadLetter` writes the copy and acks the original in one MULTI.
+ * delay; `deadLetter` writes the copy and acks the original in one MULTI. A class rather than
+ * closures: a busy consumer creates one per entry, and this keeps them cheap.
  */
-export function createDelivery(
-  ctx: DeliveryContext,
-  entryId: string,
-  message: TransportMessage,
-  attempt: number,
-): Delivery & { readonly isSettled: () => boolean } {
-  let settled = false;
-  const settle = (outcome: 'ack' | 'nack' | 'dead-letter'): boolean => {
-    if (settled) {
-      ctx.logger.warn('redis-streams: delivery settled twice; the second settlement is ignored', {
-        stream: ctx.stream,
-        entryId,
+export class StreamDelivery implements Delivery {
+  private done = false;
+  /** Set by the subscription when it gave the slot back for a delivery left unsettled. */
+  slotReleased = false;
+
+  constructor(
+    private readonly host: DeliveryHost,
+    readonly entryId: string,
+    readonly message: TransportMessage,
+    readonly attempt: number,
+  ) {}
+
+  get coordinates(): Coordinates {
+    return { 'stream-entry-id': this.entryId };
+  }
+
+  get isSettled(): boolean {
+    return this.done;
+  }
+
+  ack(): Promise<void> {
+    if (!this.settle('ack') || this.host.noAck) return Promise.resolve();
+    return this.host.ackEntry(this.entryId);
+  }
+
+  async nack(options?: { delayMs?: number; attempt?: number }): Promise<void> {
+    if (!this.settle('nack') || this.host.noAck) return;
+    const attempt = Math.max(options?.attempt ?? 0, this.attempt + 1);
+    this.host.redeliver(this.entryId, this.message, Math.max(0, options?.delayMs ?? 0), attempt);
+  }
+
+  async deadLetter(topic: string, headers: MessageHeaders): Promise<void> {
+    if (!this.settle('dead-letter')) return;
+    const copy: TransportMessage = {
+      ...this.message,
+      topic,
+      headers: { ...this.message.headers, ...headers },
+    };
+    // The dead-letter stream is never trimmed by us: it is where operators look for lost work.
+    const multi = this.host.commands.multi().xadd(...(xaddArgs(copy, undefined) as [string, ...string[]]));
+    if (!this.host.noAck) multi.xack(this.host.stream, this.host.group, this.entryId);
+    const results = await multi.exec();
+    const failed = results?.find(([error]) => error !== null);
+    if (!results || failed) throw failed?.[0] ?? new Error('dead-letter MULTI was discarded');
+  }
+
+  private settle(outcome: 'ack' | 'nack' | 'dead-letter'): boolean {
+    if (this.done) {
+      this.host.logger.warn('redis-streams: delivery settled twice; the second settlement is ignored', {
+        stream: this.host.stream,
+        entryId: this.entryId,
         outcome,
       });
       return false;
     }
-    settled = true;
-    ctx.settled(entryId, outcome);
+    this.done = true;
+    this.host.settled(this, outcome);
     return true;
-  };
-  return {
-    message,
-    attempt,
-    coordinates: { 'stream-entry-id': entryId },
-    isSettled: () => settled,
-    async ack() {
-      if (!settle('ack') || ctx.noAck) return;
-      await ctx.acker.ack(entryId);
-    },
-    async nack(options) {
-      if (!settle('nack') || ctx.noAck) return;
-      ctx.redeliver(entryId, message, Math.max(0, options?.delayMs ?? 0), Math.max(options?.attempt ?? 0, attempt + 1));
-    },
-    async deadLetter(topic: string, headers: MessageHeaders) {
-      if (!settle('dead-letter')) return;
-      const copy: TransportMessage = { ...message, topic, headers: { ...message.headers, ...headers } };
-      // The dead-letter stream is never trimmed by us: it is where operators look for lost work.
-      const multi = ctx.commands.multi().xadd(...(xaddArgs(copy, undefined) as [string, ...string[]]));
-      if (!ctx.noAck) multi.xack(ctx.stream, ctx.group, entryId);
-      const results = await multi.exec();
-      const failed = results?.find(([error]) => error !== null);
-      if (!results || failed) throw failed?.[0] ?? new Error('dead-letter MULTI was discarded');
-    },
-  };
+  }
 }

@@ -78,7 +78,8 @@ export function resolveOptions(options: RedisStreamsOptions): ResolvedOptions {
   }
   if (options.maxLen !== undefined) positiveInt('maxLen', options.maxLen, 0);
   const claimIdleMs = positiveInt('claimIdleMs', options.claimIdleMs, 30_000, 10);
-  const consumerName = options.consumerName ?? `${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const consumerName =
+    options.consumerName ?? `${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
   if (typeof consumerName !== 'string' || consumerName.length === 0) {
     throw new ConfigurationError('consumerName', 'must be a non-empty string');
   }
@@ -87,7 +88,11 @@ export function resolveOptions(options: RedisStreamsOptions): ResolvedOptions {
     redis: options.redis,
     maxLen: options.maxLen,
     claimIdleMs,
-    claimIntervalMs: positiveInt('claimIntervalMs', options.claimIntervalMs, Math.max(5, Math.floor(claimIdleMs / 2))),
+    claimIntervalMs: positiveInt(
+      'claimIntervalMs',
+      options.claimIntervalMs,
+      Math.max(5, Math.floor(claimIdleMs / 2)),
+    ),
     blockMs: positiveInt('blockMs', options.blockMs, 2_000),
     batchSize: positiveInt('batchSize', options.batchSize, 100),
     consumerName,

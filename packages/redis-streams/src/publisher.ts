@@ -3,7 +3,10 @@ import type { Redis } from 'ioredis';
 import { encodeEntry } from './entry-codec';
 
 /** XADD arguments for one message: the trimming clause first, then `*` for a server-assigned id. */
-export function xaddArgs(message: TransportMessage, maxLen: number | undefined): Array<string | Buffer | number> {
+export function xaddArgs(
+  message: TransportMessage,
+  maxLen: number | undefined,
+): Array<string | Buffer | number> {
   const trim = maxLen === undefined ? [] : ['MAXLEN', '~', maxLen];
   return [message.topic, ...trim, '*', ...encodeEntry(message)];
 }
@@ -46,7 +49,11 @@ export class Publisher {
       if (isServerVerdict(failure.error) || attempt >= this.attempts) {
         throw new PublishError(topic, errorText(failure.error), { cause: failure.error });
       }
-      this.logger.warn('redis-streams: publish failed, retrying', { topic, attempt, error: errorText(failure.error) });
+      this.logger.warn('redis-streams: publish failed, retrying', {
+        topic,
+        attempt,
+        error: errorText(failure.error),
+      });
       remaining = remaining.slice(failure.index);
       await sleep(50 * 2 ** (attempt - 1));
     }
@@ -54,12 +61,15 @@ export class Publisher {
 
   private async send(messages: readonly TransportMessage[]): Promise<Array<[Error | null, unknown]>> {
     const pipeline = this.redis.pipeline();
-    for (const message of messages) pipeline.xadd(...(xaddArgs(message, this.maxLen) as [string, ...string[]]));
+    for (const message of messages)
+      pipeline.xadd(...(xaddArgs(message, this.maxLen) as [string, ...string[]]));
     return (await pipeline.exec()) ?? [];
   }
 }
 
-function firstFailure(results: Array<[Error | null, unknown]>): { index: number; error: unknown } | undefined {
+function firstFailure(
+  results: Array<[Error | null, unknown]>,
+): { index: number; error: unknown } | undefined {
   const index = results.findIndex(([error]) => error !== null);
   return index < 0 ? undefined : { index, error: results[index]![0] };
 }

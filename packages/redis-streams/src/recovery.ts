@@ -62,7 +62,11 @@ export class Recovery {
       try {
         await task();
       } catch (error) {
-        if (!this.stopped) this.config.logger.warn('redis-streams: recovery task failed', { stream: this.stream, error: String(error) });
+        if (!this.stopped)
+          this.config.logger.warn('redis-streams: recovery task failed', {
+            stream: this.stream,
+            error: String(error),
+          });
       }
       if (!this.stopped) this.timers.push(setTimeout(run, ms).unref());
     };
@@ -72,7 +76,14 @@ export class Recovery {
   private async heartbeat(): Promise<void> {
     const ids = [...this.host.held.keys()];
     for (let i = 0; i < ids.length && !this.stopped; i += 500) {
-      await this.redis.xclaim(this.stream, this.group, this.config.consumerName, 0, ...ids.slice(i, i + 500), 'JUSTID');
+      await this.redis.xclaim(
+        this.stream,
+        this.group,
+        this.config.consumerName,
+        0,
+        ...ids.slice(i, i + 500),
+        'JUSTID',
+      );
     }
   }
 
@@ -85,7 +96,14 @@ export class Recovery {
     try {
       const reply = parseAutoClaimReply(
         await this.redis.callBuffer(
-          'XAUTOCLAIM', this.stream, this.group, this.config.consumerName, this.config.claimIdleMs, this.cursor, 'COUNT', wanted,
+          'XAUTOCLAIM',
+          this.stream,
+          this.group,
+          this.config.consumerName,
+          this.config.claimIdleMs,
+          this.cursor,
+          'COUNT',
+          wanted,
         ),
       );
       this.cursor = reply.cursor;
@@ -108,7 +126,14 @@ export class Recovery {
     const first = entries[0]!.entryId;
     const last = entries[entries.length - 1]!.entryId;
     return parsePendingCounts(
-      await this.redis.xpending(this.stream, this.group, first, last, entries.length + this.host.held.size, this.config.consumerName),
+      await this.redis.xpending(
+        this.stream,
+        this.group,
+        first,
+        last,
+        entries.length + this.host.held.size,
+        this.config.consumerName,
+      ),
     );
   }
 
@@ -118,9 +143,15 @@ export class Recovery {
     this.lastSweep = now;
     const consumers = parseConsumersReply(await this.redis.xinfo('CONSUMERS', this.stream, this.group));
     for (const c of consumers) {
-      if (c.name === this.config.consumerName || c.pending > 0 || c.idle < this.config.staleConsumerMs) continue;
+      if (c.name === this.config.consumerName || c.pending > 0 || c.idle < this.config.staleConsumerMs)
+        continue;
       const removed = await this.redis.eval(DELETE_IF_IDLE, 1, this.stream, this.group, c.name);
-      if (removed !== -1) this.config.logger.info('redis-streams: removed stale consumer', { stream: this.stream, group: this.group, consumer: c.name });
+      if (removed !== -1)
+        this.config.logger.info('redis-streams: removed stale consumer', {
+          stream: this.stream,
+          group: this.group,
+          consumer: c.name,
+        });
     }
   }
 }

@@ -16,19 +16,15 @@ export type Bulk = Buffer | string;
 
 export interface RawEntry {
   readonly entryId: string;
-  /** Field/value pairs in stream order; null when the entry no longer exists. */
-  readonly fields: ReadonlyArray<readonly [string, Buffer]> | null;
+  /** Flat `[name, value, name, value, ...]` in stream order; null when the entry no longer exists. */
+  readonly fields: readonly Bulk[] | null;
 }
 
 const text = (value: Bulk): string => (typeof value === 'string' ? value : value.toString('utf8'));
-const bytes = (value: Bulk): Buffer => (typeof value === 'string' ? Buffer.from(value, 'utf8') : value);
 
 function parseEntry(raw: unknown): RawEntry {
   const [id, flat] = raw as [Bulk, Bulk[] | null];
-  if (flat === null || flat === undefined) return { entryId: text(id), fields: null };
-  const fields: Array<readonly [string, Buffer]> = [];
-  for (let i = 0; i + 1 < flat.length; i += 2) fields.push([text(flat[i]!), bytes(flat[i + 1]!)]);
-  return { entryId: text(id), fields };
+  return { entryId: text(id), fields: flat ?? null };
 }
 
 /** Entries of one stream from an XREADGROUP reply (we always read a single stream). */
@@ -51,7 +47,11 @@ export interface AutoClaimResult {
 
 export function parseAutoClaimReply(reply: unknown): AutoClaimResult {
   const [cursor, entries, deleted] = reply as [Bulk, unknown[], Bulk[] | undefined];
-  return { cursor: text(cursor), entries: (entries ?? []).map(parseEntry), deleted: (deleted ?? []).map(text) };
+  return {
+    cursor: text(cursor),
+    entries: (entries ?? []).map(parseEntry),
+    deleted: (deleted ?? []).map(text),
+  };
 }
 
 /** entry id → delivery count, from an extended XPENDING reply. */

@@ -1,7 +1,13 @@
-import type { DeliveryHandler, SubscribeOptions, Subscription, TransportMessage } from '@polybus/core';
+import type {
+  DeliveryHandler,
+  Logger,
+  SubscribeOptions,
+  Subscription,
+  TransportMessage,
+} from '@polybus/core';
 import type { Redis } from 'ioredis';
 import { Acker } from './acker';
-import { createDelivery, type DeliveryContext } from './delivery';
+import { StreamDelivery, type DeliveryHost } from './delivery';
 import { decodeEntry } from './entry-codec';
 import type { ResolvedOptions } from './options';
 import { Recovery, type RecoveryHost } from './recovery';
@@ -12,6 +18,7 @@ import { Slots } from './slots';
 interface Held {
   timer?: NodeJS.Timeout;
 }
+const RUNNING: Held = Object.freeze({});
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -19,36 +26,32 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  * One binding's consumer: a read loop on its own blocking connection (`XREADGROUP ... BLOCK`),
  * sized by free concurrency slots, plus the recovery timers (claims, heartbeats, stale consumers).
  */
-export class StreamSubscription implements Subscription, RecoveryHost {
+export class StreamSubscription implements Subscription, RecoveryHost, DeliveryHost {
   readonly held = new Map<string, Held>();
   private readonly slots: Slots;
   private readonly acker: Acker;
   private readonly recovery: Recovery;
-  private readonly context: DeliveryContext;
+  readonly stream: string;
+  readonly group: string;
+  readonly noAck: boolean;
+  readonly logger: Logger;
   private closed = false;
   private loop: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly options: SubscribeOptions,
     private readonly handler: DeliveryHandler,
-    private readonly commands: Redis,
+    readonly commands: Redis,
     private readonly blocker: Redis,
     private readonly config: ResolvedOptions,
   ) {
     this.slots = new Slots(options.concurrency);
     this.acker = new Acker(commands, options.topic, options.group);
-    const noAck = options.guarantee === 'at-most-once';
-    this.context = {
-      stream: options.topic,
-      group: options.group,
-      noAck,
-      commands,
-      acker: this.acker,
-      logger: config.logger,
-      settled: () => undefined,
-      redeliver: (entryId, message, delayMs, attempt) => this.scheduleRedelivery(entryId, message, delayMs, attempt),
-    };
-    this.recovery = new Recovery(this, commands, config, options.topic, options.group, noAck);
+    this.stream = options.topic;
+    this.group = options.group;
+    this.noAck = options.guarantee === 'at-most-once';
+    this.logger = config.logger;
+    this.recovery = new Recovery(this, commands, config, options.topic, options.group, this.noAck);
   }
 
   get isClosed(): boolean {
@@ -80,10 +83,10 @@ export class StreamSubscription implements Subscription, RecoveryHost {
     if (entry.fields === null) {
       // Trimmed while pending: nothing left to process, only the pending record to clear.
       this.slots.release();
-      if (!this.context.noAck) void this.acker.ack(entry.entryId).catch(() => undefined);
+      if (!this.noAck) void this.acker.ack(entry.entryId).catch(() => undefined);
       return;
     }
-    const message = decodeEntry(this.options.topic, { entryId: entry.entryId, fields: entry.fields });
+    const message = decodeEntry(this.stream, entry.entryId, entry.fields);
     this.handOver(entry.entryId, message, attempt);
   }
 
@@ -95,39 +98,50 @@ export class StreamSubscription implements Subscription, RecoveryHost {
     this.slots.release();
   }
 
-  private handOver(entryId: string, message: TransportMessage, attempt: number): void {
-    if (!this.context.noAck) this.held.set(entryId, {});
-    let released = false;
-    const release = (): void => {
-      if (released) return;
-      released = true;
-      this.slots.release();
-    };
-    const settled = (id: string, outcome: string): void => {
-      if (outcome !== 'nack') this.held.delete(id);
-      release();
-    };
-    const delivery = createDelivery({ ...this.context, settled }, entryId, message, attempt);
-    void this.handler(delivery)
-      .catch((error: unknown) =>
-        this.config.logger.error('redis-streams: delivery handler rejected', { entryId, error: String(error) }),
-      )
-      .then(() => {
-        if (delivery.isSettled()) return;
-        // Never settled: stop refreshing it so a claim (ours or another member's) redelivers it.
-        this.config.logger.warn('redis-streams: delivery left unsettled; it will be reclaimed', { entryId });
-        this.held.delete(entryId);
-        release();
-      });
+  ackEntry(entryId: string): Promise<void> {
+    return this.acker.ack(entryId);
   }
 
-  private scheduleRedelivery(entryId: string, message: TransportMessage, delayMs: number, attempt: number): void {
+  settled(delivery: StreamDelivery, outcome: 'ack' | 'nack' | 'dead-letter'): void {
+    if (outcome !== 'nack') this.held.delete(delivery.entryId);
+    this.releaseFor(delivery);
+  }
+
+  redeliver(entryId: string, message: TransportMessage, delayMs: number, attempt: number): void {
     const held: Held = {};
     this.held.set(entryId, held);
-    held.timer = setTimeout(() => void this.redeliver(entryId, message, attempt), delayMs);
+    held.timer = setTimeout(() => void this.reclaim(entryId, message, attempt), delayMs);
   }
 
-  private async redeliver(entryId: string, message: TransportMessage, attempt: number): Promise<void> {
+  private releaseFor(delivery: StreamDelivery): void {
+    if (delivery.slotReleased) return;
+    delivery.slotReleased = true;
+    this.slots.release();
+  }
+
+  private handOver(entryId: string, message: TransportMessage, attempt: number): void {
+    if (!this.noAck) this.held.set(entryId, RUNNING);
+    const delivery = new StreamDelivery(this, entryId, message, attempt);
+    void this.handler(delivery).then(
+      () => this.afterHandler(delivery),
+      (error: unknown) => {
+        this.logger.error('redis-streams: delivery handler rejected', { entryId, error: String(error) });
+        this.afterHandler(delivery);
+      },
+    );
+  }
+
+  private afterHandler(delivery: StreamDelivery): void {
+    if (delivery.isSettled) return;
+    // Never settled: stop refreshing it so a claim (ours or another member's) redelivers it.
+    this.logger.warn('redis-streams: delivery left unsettled; it will be reclaimed', {
+      entryId: delivery.entryId,
+    });
+    this.held.delete(delivery.entryId);
+    this.releaseFor(delivery);
+  }
+
+  private async reclaim(entryId: string, message: TransportMessage, attempt: number): Promise<void> {
     await this.slots.waitForFree(() => this.closed);
     // Closed: the entry stays pending under this consumer and another member claims it later.
     if (this.closed) return;
@@ -135,12 +149,21 @@ export class StreamSubscription implements Subscription, RecoveryHost {
     try {
       // RETRYCOUNT makes the group's delivery count say which attempt this is, for any member.
       const claimed = (await this.commands.xclaim(
-        this.options.topic, this.options.group, this.config.consumerName, 0, entryId,
-        'RETRYCOUNT', attempt, 'JUSTID',
+        this.options.topic,
+        this.options.group,
+        this.config.consumerName,
+        0,
+        entryId,
+        'RETRYCOUNT',
+        attempt,
+        'JUSTID',
       )) as unknown[];
       if (claimed.length === 1 && !this.closed) return this.handOver(entryId, message, attempt);
     } catch (error) {
-      this.config.logger.warn('redis-streams: redelivery claim failed; the entry stays pending', { entryId, error: String(error) });
+      this.logger.warn('redis-streams: redelivery claim failed; the entry stays pending', {
+        entryId,
+        error: String(error),
+      });
     }
     // Gone (acked or trimmed elsewhere), claim failed or closed meanwhile: let recovery decide.
     this.held.delete(entryId);
@@ -151,19 +174,31 @@ export class StreamSubscription implements Subscription, RecoveryHost {
     const { topic, group } = this.options;
     while (!this.closed) {
       await this.slots.waitForFree(() => this.closed);
+      // One turn of the event loop lets every delivery that is finishing free its slot, so the next
+      // read asks for a full batch instead of the one slot that woke us.
+      await new Promise((resolve) => setImmediate(resolve));
       if (this.closed) return;
       const count = Math.min(this.slots.free, this.config.batchSize);
-      const noAck = this.context.noAck ? ['NOACK'] : [];
+      const noAck = this.noAck ? ['NOACK'] : [];
       let reply: unknown;
       try {
         reply = await this.blocker.xreadgroupBuffer(
-          'GROUP', group, this.config.consumerName, 'COUNT', count, 'BLOCK', this.config.blockMs,
-          ...(noAck as ['NOACK']), 'STREAMS', topic, '>',
+          'GROUP',
+          group,
+          this.config.consumerName,
+          'COUNT',
+          count,
+          'BLOCK',
+          this.config.blockMs,
+          ...(noAck as ['NOACK']),
+          'STREAMS',
+          topic,
+          '>',
         );
       } catch (error) {
         if (this.closed) return;
         const message = String((error as Error).message);
-        this.config.logger.warn('redis-streams: read failed', { topic, group, error: message });
+        this.logger.warn('redis-streams: read failed', { topic, group, error: message });
         if (message.startsWith('NOGROUP')) await this.ensureGroup().catch(() => undefined);
         await sleep(200);
         continue;

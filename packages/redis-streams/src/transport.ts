@@ -52,10 +52,17 @@ class RedisStreamsTransport implements Transport {
     const commands = this.config.redis ?? new Redis(this.config.url!, { lazyConnect: true });
     if (!this.config.redis) {
       // ioredis reconnects by itself; without a listener it would print every socket error.
-      commands.on('error', (error: Error) => this.config.logger.warn('redis-streams: connection error', { error: error.message }));
+      commands.on('error', (error: Error) =>
+        this.config.logger.warn('redis-streams: connection error', { error: error.message }),
+      );
     }
     this.commands = commands;
-    this.publisher = new Publisher(commands, this.config.maxLen, this.config.publishAttempts, this.config.logger);
+    this.publisher = new Publisher(
+      commands,
+      this.config.maxLen,
+      this.config.publishAttempts,
+      this.config.logger,
+    );
     if (commands.status === 'wait') await commands.connect();
   }
 
@@ -75,7 +82,10 @@ class RedisStreamsTransport implements Transport {
       );
     }
     if (!Number.isInteger(options.concurrency) || options.concurrency < 1) {
-      throw new ConfigurationError('concurrency', `must be an integer >= 1, got ${String(options.concurrency)}`);
+      throw new ConfigurationError(
+        'concurrency',
+        `must be an integer >= 1, got ${String(options.concurrency)}`,
+      );
     }
   }
 
@@ -98,7 +108,10 @@ class RedisStreamsTransport implements Transport {
   async health(): Promise<TransportHealth> {
     try {
       await this.commands!.ping();
-      return { ok: true, details: { consumer: this.config.consumerName, subscriptions: this.subscriptions.size } };
+      return {
+        ok: true,
+        details: { consumer: this.config.consumerName, subscriptions: this.subscriptions.size },
+      };
     } catch (error) {
       return { ok: false, details: { error: String(error) } };
     }
@@ -116,16 +129,24 @@ class RedisStreamsTransport implements Transport {
     // Subscriptions disconnected theirs; a second disconnect would leave a 2 s ioredis timer behind.
     this.blockers.forEach((b) => b.status !== 'end' && b.disconnect());
     // Let fire-and-forget publishes and last acks reach the server before the connection goes.
-    if (this.commands && !this.config.redis) await this.commands.quit().catch(() => this.commands!.disconnect());
+    if (this.commands && !this.config.redis)
+      await this.commands.quit().catch(() => this.commands!.disconnect());
   }
 
   /** Blocking reads need a connection of their own, without a command timeout that would cut BLOCK. */
   private newBlockingConnection(): Redis {
-    const overrides = { commandTimeout: undefined, blockingTimeout: undefined, enableAutoPipelining: false, lazyConnect: false };
+    const overrides = {
+      commandTimeout: undefined,
+      blockingTimeout: undefined,
+      enableAutoPipelining: false,
+      lazyConnect: false,
+    };
     const blocker = this.config.redis
       ? this.config.redis.duplicate(overrides)
       : new Redis(this.config.url!, overrides);
-    blocker.on('error', (error: Error) => this.config.logger.debug('redis-streams: blocking connection error', { error: error.message }));
+    blocker.on('error', (error: Error) =>
+      this.config.logger.debug('redis-streams: blocking connection error', { error: error.message }),
+    );
     this.blockers.add(blocker);
     return blocker;
   }

@@ -2,7 +2,15 @@ import { ConfigurationError, type Transport } from '@polybus/core';
 import type { RedisStreamsOptions } from './options';
 import { redisStreamsTransport } from './transport';
 
-const NUMERIC = ['maxLen', 'claimIdleMs', 'claimIntervalMs', 'blockMs', 'batchSize', 'staleConsumerMs', 'publishAttempts'] as const;
+const NUMERIC = [
+  'maxLen',
+  'claimIdleMs',
+  'claimIntervalMs',
+  'blockMs',
+  'batchSize',
+  'staleConsumerMs',
+  'publishAttempts',
+] as const;
 
 /**
  * `redis://[user:pass@]host[:port][/db][?claimIdleMs=..&maxLen=..&consumerName=..]`, or `rediss://`
