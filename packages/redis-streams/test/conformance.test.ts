@@ -8,6 +8,12 @@ import { REDIS_URL } from './helpers';
 runConformanceSuite({
   name: 'redis-streams',
   createTransport: () =>
-    redisStreamsTransport({ url: REDIS_URL, claimIdleMs: 1_000, claimIntervalMs: 200, blockMs: 500, logger: silentLogger }),
+    redisStreamsTransport({
+      url: REDIS_URL,
+      claimIdleMs: 1_000,
+      claimIntervalMs: 200,
+      blockMs: 500,
+      logger: silentLogger,
+    }),
   redeliveryMs: 10_000,
 });

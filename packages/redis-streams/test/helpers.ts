@@ -12,7 +12,11 @@ export function rawClient(): Redis {
 }
 
 /** Polls until `check` returns a value other than undefined/false; fails after `timeoutMs`. */
-export async function waitUntil<T>(check: () => T | Promise<T>, timeoutMs = 20_000, what = 'condition'): Promise<NonNullable<T>> {
+export async function waitUntil<T>(
+  check: () => T | Promise<T>,
+  timeoutMs = 20_000,
+  what = 'condition',
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
@@ -22,7 +26,11 @@ export async function waitUntil<T>(check: () => T | Promise<T>, timeoutMs = 20_0
   }
 }
 
-export function subscribeOptions(topic: string, group: string, extra: Partial<SubscribeOptions> = {}): SubscribeOptions {
+export function subscribeOptions(
+  topic: string,
+  group: string,
+  extra: Partial<SubscribeOptions> = {},
+): SubscribeOptions {
   return {
     topic,
     group,
@@ -36,7 +44,11 @@ export function subscribeOptions(topic: string, group: string, extra: Partial<Su
   };
 }
 
-export function message(topic: string, body: unknown, extra: Partial<TransportMessage> = {}): TransportMessage {
+export function message(
+  topic: string,
+  body: unknown,
+  extra: Partial<TransportMessage> = {},
+): TransportMessage {
   return {
     id: unique('msg'),
     topic,

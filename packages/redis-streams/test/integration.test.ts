@@ -15,7 +15,13 @@ describe('Redis Streams through the Bus', () => {
 
   const newBus = (options: Partial<Parameters<typeof redisStreamsTransport>[0]> = {}): Bus => {
     const bus = createBus({
-      transport: redisStreamsTransport({ url: REDIS_URL, claimIdleMs: 1_000, blockMs: 200, logger: silentLogger, ...options }),
+      transport: redisStreamsTransport({
+        url: REDIS_URL,
+        claimIdleMs: 1_000,
+        blockMs: 200,
+        logger: silentLogger,
+        ...options,
+      }),
       logger: silentLogger,
     });
     buses.push(bus);
@@ -45,14 +51,29 @@ describe('Redis Streams through the Bus', () => {
 
     const worker = spawn(
       process.execPath,
-      ['--conditions=polybus-source', '--import', require.resolve('tsx', { paths: [repoRoot] }), join(__dirname, 'fixtures/hold-worker.ts'), name, 'workers'],
-      { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, POLYBUS_REDIS_URL: REDIS_URL } },
+      [
+        '--conditions=polybus-source',
+        '--import',
+        require.resolve('tsx', { paths: [repoRoot] }),
+        join(__dirname, 'fixtures/hold-worker.ts'),
+        name,
+        'workers',
+      ],
+      {
+        cwd: repoRoot,
+        stdio: ['ignore', 'pipe', 'inherit'],
+        env: { ...process.env, POLYBUS_REDIS_URL: REDIS_URL },
+      },
     );
     children.push(worker);
     let out = '';
     worker.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
     // The worker holds as many as its concurrency allows (10), all pending under its name.
-    await waitUntil(() => (out.match(/holding /g) ?? []).length === 10, 30_000, 'the worker to hold 10 entries');
+    await waitUntil(
+      () => (out.match(/holding /g) ?? []).length === 10,
+      30_000,
+      'the worker to hold 10 entries',
+    );
     const [pendingBefore] = (await raw.xpending(name, 'workers')) as [number];
     expect(pendingBefore).toBe(10);
     const held = [...out.matchAll(/holding (\S+)/g)].map((m) => m[1]!);
@@ -67,7 +88,11 @@ describe('Redis Streams through the Bus', () => {
     expect(new Set(spy.processed.map((m) => m.id))).toEqual(ids);
     // The entries the dead worker held come back as their second delivery.
     for (const id of held) expect(spy.calls.find((c) => c.message.id === id)!.attempt).toBe(2);
-    await waitUntil(async () => ((await raw.xpending(name, 'workers')) as [number])[0] === 0, 10_000, 'all acked');
+    await waitUntil(
+      async () => ((await raw.xpending(name, 'workers')) as [number])[0] === 0,
+      10_000,
+      'all acked',
+    );
   });
 
   it('poison: retried through delayed redelivery, then the dead-letter stream with the envelope', async () => {

@@ -21,7 +21,9 @@ describe('options and URLs', () => {
     expect(fieldOf(() => redisStreamsTransport({ url: REDIS_URL, maxLen: 1.5 }))).toBe('maxLen');
     expect(fieldOf(() => redisStreamsTransport({ url: REDIS_URL, blockMs: 0 }))).toBe('blockMs');
     expect(fieldOf(() => redisStreamsTransport({ url: REDIS_URL, consumerName: '' }))).toBe('consumerName');
-    expect(fieldOf(() => createTransportFromUrl(new URL('redis://127.0.0.1:6379?claimIdleMs=soon')))).toBe('claimIdleMs');
+    expect(fieldOf(() => createTransportFromUrl(new URL('redis://127.0.0.1:6379?claimIdleMs=soon')))).toBe(
+      'claimIdleMs',
+    );
     expect(fieldOf(() => createTransportFromUrl(new URL('amqp://127.0.0.1')))).toBe('url');
   });
 

@@ -1,15 +1,32 @@
 import { silentLogger, type Delivery, type Transport } from '@polybus/core';
 import type Redis from 'ioredis';
 import { redisStreamsTransport } from '../src/transport';
-import { collector, message, rawClient, readStream, REDIS_URL, subscribeOptions, unique, waitUntil } from './helpers';
+import {
+  collector,
+  message,
+  rawClient,
+  readStream,
+  REDIS_URL,
+  subscribeOptions,
+  unique,
+  waitUntil,
+} from './helpers';
 
 describe('redisStreamsTransport against Redis', () => {
   let raw: Redis;
   const transports: Transport[] = [];
   const streams: string[] = [];
 
-  const open = async (options: Partial<Parameters<typeof redisStreamsTransport>[0]> = {}): Promise<Transport> => {
-    const transport = redisStreamsTransport({ url: REDIS_URL, claimIdleMs: 1_000, blockMs: 200, logger: silentLogger, ...options });
+  const open = async (
+    options: Partial<Parameters<typeof redisStreamsTransport>[0]> = {},
+  ): Promise<Transport> => {
+    const transport = redisStreamsTransport({
+      url: REDIS_URL,
+      claimIdleMs: 1_000,
+      blockMs: 200,
+      logger: silentLogger,
+      ...options,
+    });
     await transport.connect();
     transports.push(transport);
     return transport;
@@ -32,7 +49,11 @@ describe('redisStreamsTransport against Redis', () => {
   it('round-trips id, key, headers, payload and timestamp; attempt 1 and the entry id as coordinates', async () => {
     const t = await open();
     const name = topic();
-    const sent = message(name, { n: 1 }, { key: 'k-1', headers: { 'content-type': 'application/json', 'x-a': 'b' } });
+    const sent = message(
+      name,
+      { n: 1 },
+      { key: 'k-1', headers: { 'content-type': 'application/json', 'x-a': 'b' } },
+    );
     await t.publish([sent], { guarantee: 'at-least-once' });
     const c = collector();
     await t.subscribe(subscribeOptions(name, 'g'), c.handler);
@@ -64,9 +85,12 @@ describe('redisStreamsTransport against Redis', () => {
     const t = await open();
     const name = topic();
     const payload = Buffer.from([0, 255, 1, 254, 0x80, 10, 13]);
-    await t.publish([message(name, null, { payload, headers: { 'content-type': 'application/octet-stream' } })], {
-      guarantee: 'at-least-once',
-    });
+    await t.publish(
+      [message(name, null, { payload, headers: { 'content-type': 'application/octet-stream' } })],
+      {
+        guarantee: 'at-least-once',
+      },
+    );
     const c = collector();
     await t.subscribe(subscribeOptions(name, 'g'), c.handler);
     const d = await waitUntil(() => c.deliveries[0]);
@@ -99,7 +123,9 @@ describe('redisStreamsTransport against Redis', () => {
     await t.subscribe(subscribeOptions(name, 'g'), c.handler);
     await waitUntil(() => c.deliveries.length === 2);
     expect(c.deliveries[1]!.attempt).toBe(4);
-    const [[, , , count]] = (await raw.xpending(name, 'g', '-', '+', 10)) as [[string, string, number, number]];
+    const [[, , , count]] = (await raw.xpending(name, 'g', '-', '+', 10)) as [
+      [string, string, number, number],
+    ];
     expect(count).toBe(4);
   });
 
@@ -135,7 +161,10 @@ describe('redisStreamsTransport against Redis', () => {
   it('never hands over more than `concurrency` unsettled deliveries', async () => {
     const t = await open();
     const name = topic();
-    await t.publish(Array.from({ length: 40 }, (_, i) => message(name, { i })), { guarantee: 'at-least-once' });
+    await t.publish(
+      Array.from({ length: 40 }, (_, i) => message(name, { i })),
+      { guarantee: 'at-least-once' },
+    );
     let open_ = 0;
     let peak = 0;
     const c = collector(async (d: Delivery) => {
@@ -160,8 +189,13 @@ describe('redisStreamsTransport against Redis', () => {
     await a.subscribe(subscribeOptions(name, 'g1'), one.handler);
     await b.subscribe(subscribeOptions(name, 'g1'), two.handler);
     await a.subscribe(subscribeOptions(name, 'g2'), other.handler);
-    await a.publish(Array.from({ length: 200 }, (_, i) => message(name, { i })), { guarantee: 'at-least-once' });
-    await waitUntil(() => other.deliveries.length === 200 && one.deliveries.length + two.deliveries.length === 200);
+    await a.publish(
+      Array.from({ length: 200 }, (_, i) => message(name, { i })),
+      { guarantee: 'at-least-once' },
+    );
+    await waitUntil(
+      () => other.deliveries.length === 200 && one.deliveries.length + two.deliveries.length === 200,
+    );
     const ids = new Set([...one.deliveries, ...two.deliveries].map((d) => d.message.id));
     expect(ids.size).toBe(200);
   });
@@ -219,19 +253,30 @@ describe('redisStreamsTransport against Redis', () => {
     await new Promise((resolve) => setTimeout(resolve, 150));
     const t = await open({ claimIdleMs: 60_000, claimIntervalMs: 20, staleConsumerMs: 100 });
     await t.subscribe(subscribeOptions(name, 'g'), collector().handler);
-    await waitUntil(async () => {
-      const names = ((await raw.xinfo('CONSUMERS', name, 'g')) as string[][]).map((c) => c[1]);
-      return !names.includes('empty') && names.includes('holder');
-    }, 10_000, 'stale consumer removal');
+    await waitUntil(
+      async () => {
+        const names = ((await raw.xinfo('CONSUMERS', name, 'g')) as string[][]).map((c) => c[1]);
+        return !names.includes('empty') && names.includes('holder');
+      },
+      10_000,
+      'stale consumer removal',
+    );
   });
 
   it('refuses per-key ordering and exactly-once without an idempotency store', async () => {
     const t = await open();
-    expect(() => t.validateSubscription!(subscribeOptions('x', 'g', { ordering: 'per-key' }), [])).toThrow(/per-key/);
-    expect(() => t.validateSubscription!(subscribeOptions('x', 'g', { guarantee: 'exactly-once' }), [])).toThrow(
-      /idempotency store/,
+    expect(() => t.validateSubscription!(subscribeOptions('x', 'g', { ordering: 'per-key' }), [])).toThrow(
+      /per-key/,
     );
-    expect(() => t.validateSubscription!(subscribeOptions('x', 'g', { guarantee: 'exactly-once', idempotent: true }), [])).not.toThrow();
+    expect(() =>
+      t.validateSubscription!(subscribeOptions('x', 'g', { guarantee: 'exactly-once' }), []),
+    ).toThrow(/idempotency store/);
+    expect(() =>
+      t.validateSubscription!(
+        subscribeOptions('x', 'g', { guarantee: 'exactly-once', idempotent: true }),
+        [],
+      ),
+    ).not.toThrow();
   });
 
   it('close is idempotent', async () => {
