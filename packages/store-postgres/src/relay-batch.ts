@@ -1,5 +1,5 @@
 import type { PoolClient } from 'pg';
-import { Headers, type BatchEntry, type Codec, type Logger } from '@polybus/core';
+import { DecodeError, Headers, type BatchEntry, type Codec, type Logger } from '@polybus/core';
 import type { OutboxRow } from './outbox-rows';
 import type { RelayTarget } from './outbox-relay';
 
@@ -46,6 +46,15 @@ export async function relayBatch(client: PoolClient, ctx: BatchContext): Promise
       published.map((r) => r.seq),
     ]);
   for (const { row, error } of failed) {
+    if (DecodeError.is(error)) {
+      // No retry can decode it: park it (and, to keep order, its key) until someone fixes or deletes the row.
+      ctx.logger.error('outbox relay: row cannot be decoded; parked', { seq: row.seq, id: row.id, error });
+      await client.query(
+        `UPDATE ${table} SET attempts = attempts + 1, last_error = $2, next_attempt_at = 'infinity' WHERE seq = $1`,
+        [row.seq, String((error as Error).message).slice(0, 1000)],
+      );
+      continue;
+    }
     const capped = Math.min(ctx.maxDelayMs, ctx.initialDelayMs * 2 ** Math.min(row.attempts, 30));
     const delay = capped * (0.5 + Math.random() / 2); // jitter: relays that failed together retry apart
     await client.query(
@@ -80,6 +89,7 @@ interface Published {
 
 /** The whole batch in one call; if that fails, row by row so one bad row cannot hold back the rest. */
 async function publishRows(ctx: BatchContext, rows: OutboxRow[]): Promise<Published> {
+  if (rows.length === 0) return { published: [], failed: [] };
   const entries: (BatchEntry | Error)[] = rows.map((row) => toEntry(ctx.codec, row));
   const good = entries.every((e) => !(e instanceof Error));
   if (good) {
