@@ -1,8 +1,11 @@
+import { createBus } from './bus';
+import { bytesCodec } from './codec';
 import { ConfigurationError } from './errors/configuration-error';
+import { PermanentError } from './errors/permanent-error';
 import { Headers } from './headers';
 import { consoleLogger, type Logger } from './logger';
-import type { MessageHeaders, TransportMessage } from './message';
-import type { Delivery, SubscribeOptions, Subscription, Transport } from './transport';
+import type { Message, TransportMessage } from './message';
+import type { SubscribeOptions, Transport } from './transport';
 
 export interface BridgeOptions {
   /** The old broker. The bridge connects and closes it: give it a transport of its own, not a bus's. */
@@ -37,7 +40,7 @@ export interface BridgeStats {
 
 export interface Bridge {
   readonly stats: BridgeStats;
-  /** Stop fetching, let in-flight forwards finish or leave them unsettled (redelivered), close both transports. Idempotent. */
+  /** Stop fetching, let in-flight forwards finish or hand them back (redelivered), close both transports. Idempotent. */
   stop(): Promise<void>;
 }
 
@@ -48,153 +51,98 @@ export interface Bridge {
  * once even when the bridge forwards it twice. `polybus-attempt` is dropped: it counts deliveries
  * on the old broker, not on the new one.
  *
- * A message larger than `to.capabilities.maxMessageBytes` can never be forwarded: it is
- * dead-lettered on `from` at once (reason `permanent-error`) instead of blocking its key.
+ * It is an ordinary at-least-once binding on `from` (the bus's retry, backoff, dead letter and
+ * drain), whose handler publishes the raw copy to `to`. A message larger than
+ * `to.capabilities.maxMessageBytes` can never be forwarded: it is a permanent error, dead-lettered
+ * on `from` at once instead of blocking its key.
  */
 export async function bridge(options: BridgeOptions): Promise<Bridge> {
   const config = validate(options);
-  const { from, to, group, logger } = config;
-  const stats = { forwarded: 0, deadLettered: 0, publishFailures: 0 };
-  const stopping = new AbortController();
-  const inFlight = new Set<Promise<void>>();
-  const subscriptions: Subscription[] = [];
+  const { from, to, logger } = config;
+  let forwarded = 0;
+  let publishFailures = 0;
+  const limit = to.capabilities.maxMessageBytes;
 
-  const forward = async (delivery: Delivery): Promise<void> => {
-    const source = delivery.message;
-    const copy = forwardedCopy(source, config.mapTopic(source.topic));
-    const limit = to.capabilities.maxMessageBytes;
-    if (limit !== undefined && encodedSize(copy) > limit) {
-      await deadLetter(
-        delivery,
-        'permanent-error',
-        `${encodedSize(copy)} bytes exceed ${to.name}'s limit of ${limit}`,
-        1,
-      );
-      return;
+  const forward = async (message: Message<Buffer>): Promise<void> => {
+    const copy = forwardedCopy(message, config.mapTopic(message.topic));
+    if (limit !== undefined && encodedSize(copy) > limit)
+      throw new PermanentError(`${encodedSize(copy)} bytes exceed ${to.name}'s limit of ${limit}`);
+    try {
+      await to.publish([copy], { guarantee: 'at-least-once' });
+    } catch (error) {
+      publishFailures++;
+      logger.warn('bridge: publish to the new broker failed', { id: message.id, topic: copy.topic, error });
+      throw error;
     }
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await to.publish([copy], { guarantee: 'at-least-once' });
-        await delivery.ack();
-        stats.forwarded++;
-        return;
-      } catch (error) {
-        stats.publishFailures++;
-        const reason = error instanceof Error ? error.message : String(error);
-        logger.warn('bridge: publish to the new broker failed', {
-          id: source.id,
-          topic: copy.topic,
-          attempt,
-          reason,
-        });
-        if (attempt >= config.maxAttempts) return deadLetter(delivery, 'max-attempts', reason, attempt);
-        const delayMs = Math.min(config.initialDelayMs * 2 ** (attempt - 1), config.maxDelayMs);
-        if (!(await sleep(delayMs, stopping.signal))) return delivery.nack({ attempt: delivery.attempt + 1 });
-      }
-    }
+    forwarded++;
   };
 
-  const deadLetter = async (
-    delivery: Delivery,
-    reason: string,
-    error: string,
-    attempts: number,
-  ): Promise<void> => {
-    const source = delivery.message;
-    const topic = config.deadLetter(source.topic);
-    const headers: MessageHeaders = {
-      [Headers.dlqReason]: reason,
-      [Headers.dlqError]: error.slice(0, 1000),
-      [Headers.dlqSource]: source.topic,
-      [Headers.dlqGroup]: group,
-      [Headers.dlqAttempts]: String(attempts),
-      [Headers.dlqFailedAt]: new Date().toISOString(),
-    };
-    for (const [name, value] of Object.entries(delivery.coordinates))
-      headers[Headers.dlqCoordinatePrefix + name] = value;
-    if (delivery.deadLetter) await delivery.deadLetter(topic, headers);
-    else {
-      await from.publish([{ ...source, topic, headers: { ...source.headers, ...headers } }], {
-        guarantee: 'at-least-once',
-      });
-      await delivery.ack();
-    }
-    stats.deadLettered++;
-    logger.error('bridge: message dead-lettered on the old broker', { id: source.id, topic, reason, error });
-  };
-
-  const handler = (delivery: Delivery): Promise<void> => {
-    const work = forward(delivery).catch(async (error: unknown) => {
-      // Settling itself failed (old broker gone): leave the delivery to the broker's redelivery.
-      logger.error('bridge: could not settle a delivery', { id: delivery.message.id, error: String(error) });
-      await delivery.nack().catch(() => undefined);
+  const bus = createBus({ transport: from, logger });
+  for (const topic of config.topics)
+    bus.bind<Buffer>(topic, forward, {
+      group: config.group,
+      codec: bytesCodec,
+      concurrency: config.concurrency,
+      ordering: keyOrderFor(from, topic, config.group),
+      deadLetter: config.deadLetter(topic),
+      retry: {
+        maxAttempts: config.maxAttempts,
+        initialDelayMs: config.initialDelayMs,
+        maxDelayMs: config.maxDelayMs,
+        multiplier: 2,
+        jitter: false,
+      },
     });
-    inFlight.add(work);
-    void work.finally(() => inFlight.delete(work));
-    return work;
-  };
 
-  await from.connect();
   await to.connect();
   try {
     await to.ensureTopics?.(config.topics.map(config.mapTopic));
-    await from.ensureTopics?.(config.topics);
-    for (const topic of config.topics)
-      subscriptions.push(await from.subscribe(subscribeOptions(config, topic), handler));
+    await bus.start();
   } catch (error) {
-    await Promise.allSettled(subscriptions.map((s) => s.close()));
-    await Promise.allSettled([from.close(), to.close()]);
+    await Promise.allSettled([bus.stop({ timeoutMs: 0 }), to.close()]);
     throw error;
   }
 
   let stopped: Promise<void> | undefined;
   return {
-    stats,
-    stop: () =>
-      (stopped ??= (async () => {
-        await Promise.allSettled(subscriptions.map((s) => s.close()));
-        stopping.abort();
-        await Promise.allSettled([...inFlight]);
-        await Promise.allSettled([from.close(), to.close()]);
-      })()),
+    get stats(): BridgeStats {
+      const deadLettered = bus.stats().reduce((sum, b) => sum + b.counters.deadLettered, 0);
+      return { forwarded, deadLettered, publishFailures };
+    },
+    stop: () => (stopped ??= bus.stop().finally(() => to.close())),
   };
 }
 
 /** Per-key order where the old broker keeps it for this topic (not e.g. on an SQS standard queue). */
-function subscribeOptions(config: BridgeConfig, topic: string): SubscribeOptions {
-  const { from } = config;
-  const unordered: SubscribeOptions = {
+function keyOrderFor(from: Transport, topic: string, group: string): 'none' | 'per-key' {
+  if (!from.capabilities.perKeyOrdering) return 'none';
+  const ordered: SubscribeOptions = {
     topic,
-    group: config.group,
+    group,
     guarantee: 'at-least-once',
-    concurrency: config.concurrency,
-    ordering: 'none',
-    deadLetterTopic: config.deadLetter(topic),
-    maxAttempts: Number.isFinite(config.maxAttempts) ? config.maxAttempts : Number.MAX_SAFE_INTEGER,
+    concurrency: 1,
+    ordering: 'per-key',
+    deadLetterTopic: `${topic}.dlq`,
+    maxAttempts: 1,
     idempotent: false,
   };
-  if (from.capabilities.perKeyOrdering) {
-    const ordered: SubscribeOptions = { ...unordered, ordering: 'per-key' };
-    try {
-      from.validateSubscription?.(ordered, []);
-      return ordered;
-    } catch {
-      // This topic cannot be consumed in key order here; forward it unordered, as it is consumed today.
-    }
+  try {
+    from.validateSubscription?.(ordered, []);
+    return 'per-key';
+  } catch {
+    return 'none'; // this topic cannot be consumed in key order here; forward it as it is consumed today
   }
-  from.validateSubscription?.(unordered, []);
-  return unordered;
 }
 
-function forwardedCopy(source: TransportMessage, topic: string): TransportMessage {
-  const { [Headers.attempt]: _attempt, ...headers } = source.headers;
+function forwardedCopy(message: Message<Buffer>, topic: string): TransportMessage {
+  const { [Headers.attempt]: _attempt, ...headers } = message.headers;
   return {
-    id: source.id,
+    id: message.id,
     topic,
-    key: source.key,
+    key: message.key,
     headers,
-    payload: source.payload,
-    timestamp: source.timestamp,
+    payload: message.body,
+    timestamp: message.timestamp,
   };
 }
 
@@ -203,21 +151,6 @@ function encodedSize(message: TransportMessage): number {
   for (const [name, value] of Object.entries(message.headers))
     size += Buffer.byteLength(name) + Buffer.byteLength(value);
   return size;
-}
-
-/** Resolves true after `ms`, false at once when `signal` aborts. */
-function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
-  if (signal.aborted) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const done = (slept: boolean): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-      resolve(slept);
-    };
-    const onAbort = (): void => done(false);
-    const timer = setTimeout(() => done(true), ms);
-    signal.addEventListener('abort', onAbort);
-  });
 }
 
 interface BridgeConfig {
@@ -276,6 +209,7 @@ function validate(o: BridgeOptions): BridgeConfig {
     throw new ConfigurationError('maxDelayMs', 'must be at least initialDelayMs');
   if (o.deadLetter !== undefined && typeof o.deadLetter !== 'function')
     throw new ConfigurationError('deadLetter', 'must be a function from topic to dead-letter topic');
+  const maxAttempts = positiveInt('maxAttempts', o.maxAttempts, Infinity, true);
   return {
     from: o.from,
     to: o.to,
@@ -283,7 +217,8 @@ function validate(o: BridgeOptions): BridgeConfig {
     group: o.group,
     mapTopic,
     concurrency: positiveInt('concurrency', o.concurrency, 16),
-    maxAttempts: positiveInt('maxAttempts', o.maxAttempts, Infinity, true),
+    // The retry policy counts in integers: "unlimited" is the largest safe one.
+    maxAttempts: Number.isFinite(maxAttempts) ? maxAttempts : Number.MAX_SAFE_INTEGER,
     initialDelayMs,
     maxDelayMs,
     deadLetter: o.deadLetter ?? ((topic) => `${topic}.dlq`),

@@ -56,6 +56,8 @@ export interface Bus {
   /** Stops fetching, drains in-flight work (up to `timeoutMs`, default 10 s), acks what finished, closes. Idempotent. */
   stop(options?: { timeoutMs?: number }): Promise<void>;
   health(): Promise<BusHealth>;
+  /** Each binding's counters and in-flight count, read synchronously (for metrics scrapers). */
+  stats(): BindingHealth[];
   /** The transport, once resolved (at start or first publish). */
   readonly transport: Transport | undefined;
 }
@@ -194,14 +196,18 @@ class PolybusBus implements Bus {
       ok: this.state === 'running' && (transport?.ok ?? false),
       state: this.state,
       transport,
-      bindings: this.dispatchers.map((d) => ({
-        topic: d.binding.topic,
-        group: d.binding.group,
-        guarantee: d.binding.guarantee,
-        inFlight: d.inFlight.size,
-        counters: { ...d.counters },
-      })),
+      bindings: this.stats(),
     };
+  }
+
+  stats(): BindingHealth[] {
+    return this.dispatchers.map((d) => ({
+      topic: d.binding.topic,
+      group: d.binding.group,
+      guarantee: d.binding.guarantee,
+      inFlight: d.inFlight.size,
+      counters: { ...d.counters },
+    }));
   }
 
   private async shutdown(timeoutMs: number): Promise<void> {
