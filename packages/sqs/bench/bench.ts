@@ -1,6 +1,7 @@
 // Polybus SQS transport next to the raw @aws-sdk/client-sqs doing the same batching, in one run.
 //   npx tsx --conditions=polybus-source packages/sqs/bench/bench.ts
-// Env: POLYBUS_SQS_ENDPOINT (default http://127.0.0.1:9324), BENCH_MESSAGES (default 2000).
+// Env: POLYBUS_SQS_ENDPOINT (default http://127.0.0.1:9324), BENCH_MESSAGES (default 2000), BENCH_ROUNDS (default 4).
+// Raw publishers send the body alone ('raw') and the body plus one metadata attribute like Polybus's ('raw+meta').
 import { randomUUID } from 'node:crypto';
 import {
   CreateQueueCommand,
@@ -10,12 +11,13 @@ import {
   SendMessageBatchCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { createBus, silentLogger, waitFor } from '@polybus/core';
+import { createBus, silentLogger } from '@polybus/core';
 import { queueNameFor, sqsTransport } from '@polybus/sqs';
 
 const endpoint = process.env.POLYBUS_SQS_ENDPOINT ?? 'http://127.0.0.1:9324';
 const config = { region: 'us-east-1', endpoint, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } };
 const N = Number(process.env.BENCH_MESSAGES ?? 2000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
 const IN_FLIGHT_BATCHES = 8; // raw: 8 SendMessageBatch / 8 pollers; Polybus: 80 publishes in flight / concurrency 80
 const body = (n: number) => ({ orderId: `o-${n}`, amount: n, currency: 'EUR', note: 'x'.repeat(120) });
 
@@ -58,29 +60,31 @@ async function rawPublish(url: string, withMetadata: boolean): Promise<void> {
   });
 }
 
-async function polybusPublish(topic: string): Promise<void> {
+async function polybusPublish(topic: string, warmTopic: string): Promise<number> {
   const bus = createBus({ transport: sqsTransport({ ...config, logger: silentLogger }), logger: silentLogger });
+  // Warm-up off the clock on another queue: open the client's sockets as the warm raw client has them.
+  await pool(IN_FLIGHT_BATCHES * 10, IN_FLIGHT_BATCHES * 10, async (n) => void (await bus.publish(warmTopic, body(n))));
   await bus.publish(topic, body(-1)); // resolves the queue URL before the clock runs
   const started = performance.now();
   await pool(N, IN_FLIGHT_BATCHES * 10, async (n) => void (await bus.publish(topic, body(n))));
   const elapsed = performance.now() - started;
   await bus.stop();
-  return void (polybusPublishMs = elapsed);
+  return elapsed;
 }
-let polybusPublishMs = 0;
 
 /** Same shape as the transport: pollers of 10, deletes batched per receive and not awaited before the next receive. */
 async function rawConsume(url: string): Promise<number> {
   let consumed = 0;
   let doneAt = 0;
   const deletes: Promise<unknown>[] = [];
-  const started = performance.now();
+  let started = 0;
   await Promise.all(Array.from({ length: IN_FLIGHT_BATCHES }, async () => {
     while (consumed < N) {
       const { Messages = [] } = await raw.send(
         new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageAttributeNames: ['All'] }),
       );
       if (Messages.length === 0) continue;
+      started ||= performance.now();
       for (const m of Messages) JSON.parse(m.Body ?? 'null');
       deletes.push(raw.send(new DeleteMessageBatchCommand({
         QueueUrl: url,
@@ -94,13 +98,19 @@ async function rawConsume(url: string): Promise<number> {
   return doneAt - started;
 }
 
+/** The clock runs from the first message handled, as for the raw consumer: start-up is not measured. */
 async function polybusConsume(topic: string): Promise<number> {
   let consumed = 0;
+  let started = 0;
+  let finished!: () => void;
+  const done = new Promise<void>((resolve) => (finished = resolve));
   const bus = createBus({ transport: sqsTransport({ ...config, waitTimeSeconds: 1, logger: silentLogger }), logger: silentLogger });
-  bus.bind(topic, () => void consumed++, { group: 'bench', concurrency: IN_FLIGHT_BATCHES * 10 });
-  const started = performance.now();
+  bus.bind(topic, () => {
+    started ||= performance.now();
+    if (++consumed === N) finished();
+  }, { group: 'bench', concurrency: IN_FLIGHT_BATCHES * 10 });
   await bus.start();
-  await waitFor(() => consumed >= N, { timeoutMs: 120_000, intervalMs: 2 });
+  await done;
   const elapsed = performance.now() - started;
   await bus.stop();
   return elapsed;
@@ -114,26 +124,33 @@ async function timed(run: () => Promise<void>): Promise<number> {
 
 interface Row { scenario: string; raw: number; rawMeta: number; polybus: number }
 
-async function round(rows: Row[]): Promise<void> {
+/** One round; `polybusFirst` alternates who runs first, so drift in a shared machine's load evens out. */
+async function round(rows: Row[], polybusFirst: boolean): Promise<void> {
   const a = await freshQueue('raw');
   const m = await freshQueue('rawmeta');
   const b = await freshQueue('polybus');
-  const rawPub = await timed(() => rawPublish(a.url, false));
-  const rawMetaPub = await timed(() => rawPublish(m.url, true));
-  await polybusPublish(b.topic);
-  rows.push({ scenario: 'publish', raw: rawPub, rawMeta: rawMetaPub, polybus: polybusPublishMs });
-  // Each queue now holds N messages (+1 warm-up message on the Polybus one, consumed too).
-  const rawCon = await rawConsume(a.url);
-  const rawMetaCon = await rawConsume(m.url);
-  const polyCon = await polybusConsume(b.topic);
-  rows.push({ scenario: 'consume', raw: rawCon, rawMeta: rawMetaCon, polybus: polyCon });
+  const warm = await freshQueue('warm');
+  const pub = { raw: 0, rawMeta: 0, polybus: 0 };
+  const con = { raw: 0, rawMeta: 0, polybus: 0 };
+  const polybusPub = async () => void (pub.polybus = await polybusPublish(b.topic, warm.topic));
+  const rawPubs = async () => {
+    pub.raw = await timed(() => rawPublish(a.url, false));
+    pub.rawMeta = await timed(() => rawPublish(m.url, true));
+  };
+  const polybusCon = async () => void (con.polybus = await polybusConsume(b.topic));
+  const rawCons = async () => {
+    con.raw = await rawConsume(a.url);
+    con.rawMeta = await rawConsume(m.url);
+  };
+  for (const step of polybusFirst ? [polybusPub, rawPubs] : [rawPubs, polybusPub]) await step();
+  for (const step of polybusFirst ? [polybusCon, rawCons] : [rawCons, polybusCon]) await step();
+  rows.push({ scenario: 'publish', ...pub }, { scenario: 'consume', ...con });
 }
 
 void (async () => {
-  await round([]); // warm-up: JIT, sockets
+  await round([], false); // warm-up: JIT, sockets
   const rows: Row[] = [];
-  await round(rows);
-  await round(rows);
+  for (let i = 0; i < ROUNDS; i++) await round(rows, i % 2 === 1);
   console.log(`\nSQS benchmark: ${N} messages of ~${JSON.stringify(body(0)).length} B, endpoint ${endpoint}, batches of 10, ${IN_FLIGHT_BATCHES} batches / pollers in flight`);
   const rate = (ms: number) => String(Math.round((N / ms) * 1000));
   const line = (cells: string[]) => console.log(cells.map((c, i) => (i < 2 ? c.padEnd(9) : c.padStart(14))).join(' '));
@@ -143,9 +160,13 @@ void (async () => {
   );
   for (const scenario of ['publish', 'consume']) {
     const mine = rows.filter((r) => r.scenario === scenario);
-    const sum = (f: (r: Row) => number) => mine.reduce((s, r) => s + f(r), 0) / mine.length;
-    const [raw_, meta, poly] = [sum((r) => r.raw), sum((r) => r.rawMeta), sum((r) => r.polybus)];
-    line([scenario, 'mean', rate(raw_), rate(meta), rate(poly), (raw_ / poly).toFixed(2), (meta / poly).toFixed(2)]);
+    const median = (f: (r: Row) => number) => {
+      const v = mine.map(f).sort((x, y) => x - y);
+      return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+    };
+    const [raw_, meta, poly] = [median((r) => r.raw), median((r) => r.rawMeta), median((r) => r.polybus)];
+    // ratio columns of the median row: median of the per-round ratios (each round ran side by side)
+    line([scenario, 'median', rate(raw_), rate(meta), rate(poly), median((r) => r.raw / r.polybus).toFixed(2), median((r) => r.rawMeta / r.polybus).toFixed(2)]);
   }
   await Promise.all(made.map((url) => raw.send(new DeleteQueueCommand({ QueueUrl: url })).catch(() => undefined)));
   raw.destroy();
