@@ -122,13 +122,18 @@ export class StreamSubscription implements Subscription, RecoveryHost, DeliveryH
   private handOver(entryId: string, message: TransportMessage, attempt: number): void {
     if (!this.noAck) this.held.set(entryId, RUNNING);
     const delivery = new StreamDelivery(this, entryId, message, attempt);
-    void this.handler(delivery).then(
-      () => this.afterHandler(delivery),
-      (error: unknown) => {
-        this.logger.error('redis-streams: delivery handler rejected', { entryId, error: String(error) });
-        this.afterHandler(delivery);
-      },
-    );
+    const failed = (error: unknown): void => {
+      this.logger.error('redis-streams: delivery handler failed', { entryId, error: String(error) });
+      this.afterHandler(delivery);
+    };
+    let running: Promise<void>;
+    try {
+      running = this.handler(delivery);
+    } catch (error) {
+      // The contract says handlers never throw; one that does must not stop the read loop.
+      return failed(error);
+    }
+    void running.then(() => this.afterHandler(delivery), failed);
   }
 
   private afterHandler(delivery: StreamDelivery): void {

@@ -1,4 +1,4 @@
-import { ConfigurationError, type TransportMessage } from '@polybus/core';
+import { ConfigurationError, createBus, createSpy, silentLogger, type TransportMessage } from '@polybus/core';
 import { createTransportFromUrl } from '../src/url';
 import { redisStreamsTransport } from '../src/transport';
 import { collector, REDIS_URL, subscribeOptions, unique, waitUntil, rawClient } from './helpers';
@@ -71,6 +71,22 @@ describe('options and URLs', () => {
       reason: expect.stringContaining('WRONGTYPE'),
     });
     await transport.close();
+    await raw.del(topic);
+    raw.disconnect();
+  });
+
+  it('createBus({ url }) loads this package for redis:// and round-trips through it', async () => {
+    const topic = unique('rs-bus-url');
+    const bus = createBus({ url: `${REDIS_URL}?blockMs=100`, logger: silentLogger });
+    const spy = createSpy();
+    bus.bind(topic, spy.handler, { group: 'g' });
+    await bus.start();
+    expect(bus.transport?.name).toBe('redis-streams');
+    const { id } = await bus.publish(topic, { via: 'url' }, { key: 'k' });
+    const got = await spy.waitFor({ id });
+    expect(got).toMatchObject({ body: { via: 'url' }, key: 'k' });
+    await bus.stop();
+    const raw = rawClient();
     await raw.del(topic);
     raw.disconnect();
   });

@@ -279,6 +279,34 @@ describe('redisStreamsTransport against Redis', () => {
     ).not.toThrow();
   });
 
+  it('recreates its group when the stream is deleted under it, and a throwing handler does not stop the loop', async () => {
+    const t = await open();
+    const name = topic();
+    let calls = 0;
+    const seen: string[] = [];
+    const sub = await t.subscribe(subscribeOptions(name, 'g'), (d: Delivery) => {
+      calls++;
+      if (calls === 1) throw new Error('handler broke its contract');
+      seen.push(d.message.id);
+      return d.ack();
+    });
+    await t.publish([message(name, { n: 1 })], { guarantee: 'at-least-once' });
+    await waitUntil(() => calls === 1);
+    await raw.del(name);
+    const again = message(name, { n: 2 });
+    await waitUntil(
+      async () => {
+        await t.publish([message(name, { probe: true })], { guarantee: 'at-least-once' });
+        return seen.length > 0;
+      },
+      20_000,
+      'delivery after the stream was deleted',
+    );
+    await t.publish([again], { guarantee: 'at-least-once' });
+    await waitUntil(() => seen.includes(again.id));
+    await sub.close();
+  });
+
   it('close is idempotent', async () => {
     const t = await open();
     await t.subscribe(subscribeOptions(topic(), 'g'), collector().handler);
