@@ -43,17 +43,24 @@ export class Publisher {
         );
       return { message, wire };
     });
-    const topics = [...new Set(messages.map((m) => m.topic))];
     const resolved = new Map<string, Queue>();
-    await Promise.all(
-      topics.map(async (topic) => {
-        try {
-          resolved.set(topic, await this.queues.resolve(topic));
-        } catch (error) {
-          throw new PublishError(topic, `cannot resolve the queue: ${reasonOf(error)}`, { cause: error });
-        }
-      }),
-    );
+    const missing: string[] = [];
+    for (const { topic } of messages) {
+      if (resolved.has(topic)) continue;
+      const known = this.queues.peek(topic);
+      if (known === undefined) missing.push(topic);
+      else resolved.set(topic, known);
+    }
+    if (missing.length > 0)
+      await Promise.all(
+        [...new Set(missing)].map(async (topic) => {
+          try {
+            resolved.set(topic, await this.queues.resolve(topic));
+          } catch (error) {
+            throw new PublishError(topic, `cannot resolve the queue: ${reasonOf(error)}`, { cause: error });
+          }
+        }),
+      );
     // Added synchronously in call order, so one key's messages keep their order within a batch.
     const sends = encoded.map(({ message, wire }) => {
       const queue = resolved.get(message.topic) as Queue;

@@ -21,6 +21,7 @@ export interface QueueRegistryOptions {
 /** Topic → queue URL, resolved once per topic and cached (a failed lookup is retried next time). */
 export class QueueRegistry {
   private readonly cache = new Map<string, Promise<Queue>>();
+  private readonly known = new Map<string, Queue>();
 
   constructor(
     private readonly client: SQSClient,
@@ -36,14 +37,23 @@ export class QueueRegistry {
     if (queue === undefined) {
       queue = this.lookup(topic);
       this.cache.set(topic, queue);
-      queue.catch(() => this.cache.delete(topic));
+      queue.then(
+        (q) => this.known.set(topic, q),
+        () => this.cache.delete(topic),
+      );
     }
     return queue;
+  }
+
+  /** The queue if already resolved: lets the publish hot path skip an await per message. */
+  peek(topic: string): Queue | undefined {
+    return this.known.get(topic);
   }
 
   /** Forget a URL that stopped working (queue deleted and recreated). */
   forget(topic: string): void {
     this.cache.delete(topic);
+    this.known.delete(topic);
   }
 
   /** Creates every topic's queue (idempotent), with a redrive policy to its `.dlq` queue when configured. */
@@ -64,8 +74,9 @@ export class QueueRegistry {
           maxReceiveCount: redrive,
         });
       }
-      this.cache.set(topic, this.create(queue, attributes));
-      await this.cache.get(topic);
+      const created = this.create(queue, attributes);
+      this.cache.set(topic, created);
+      this.known.set(topic, await created);
     }
   }
 
