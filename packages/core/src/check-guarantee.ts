@@ -25,6 +25,8 @@ export function checkGuarantee(
   existing: readonly SubscribeOptions[],
 ): void {
   const caps = transport.capabilities;
+  // The transport first: its refusal can say more (SQS: why FIFO dedup alone is not exactly-once).
+  transport.validateSubscription?.(toSubscribeOptions(binding), existing);
   if (binding.guarantee === 'exactly-once' && !binding.idempotency && !caps.transactions)
     throw new GuaranteeNotSupportedError(
       transport.name,
@@ -40,5 +42,4 @@ export function checkGuarantee(
       `ordering: 'per-key' on '${binding.topic}': the ${transport.name} transport does not keep per-key order ` +
         `with the options given; use ordering: 'none' or a transport that partitions by key`,
     );
-  transport.validateSubscription?.(toSubscribeOptions(binding), existing);
 }
