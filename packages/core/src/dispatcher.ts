@@ -2,7 +2,7 @@ import type { ResolvedBinding } from './bind-options';
 import { backoffDelay } from './engine/backoff';
 import { buildChain } from './engine/chain';
 import { newCounters, type BindingCounters } from './engine/counters';
-import { newProcessing, type Processing, type Step } from './engine/processing';
+import { Processing, type Step } from './engine/processing';
 import type { BindingRuntime, EncodeOptions } from './engine/runtime';
 import type { Handler } from './handler';
 import type { Logger } from './logger';
@@ -40,7 +40,7 @@ export class Dispatcher {
   }
 
   readonly handle: DeliveryHandler = async (delivery: Delivery) => {
-    const p = newProcessing(delivery);
+    const p = new Processing(delivery, this.runtime);
     this.counters.received++;
     this.inFlight.add(p);
     try {

@@ -1,35 +1,70 @@
-import type { Message } from '../message';
+import type { HandlerContext } from '../handler';
 import type { IdempotencyScope } from '../idempotency-store';
+import type { Logger } from '../logger';
+import type { Message, PublishOptions, PublishReceipt } from '../message';
 import type { Delivery, DeliveryTransaction } from '../transport';
+import { Headers } from '../headers';
+import type { BindingRuntime } from './runtime';
 
-/** The state of one delivery as it goes through the middleware chain. */
-export interface Processing {
-  readonly delivery: Delivery;
+/**
+ * The state of one delivery as it goes through the middleware chain. It is also the handler's
+ * `ctx` (one object per delivery, not two: this is the hot path); the handler's type shows only
+ * `HandlerContext`.
+ */
+export class Processing implements HandlerContext {
   /** Current attempt: starts at `delivery.attempt`, grows with each in-process retry. */
   attempt: number;
   /** Decoded (and validated) message; set by the decode step. */
-  message: Message | undefined;
+  message: Message | undefined = undefined;
   /** True once ack, nack, deadLetter or a transaction commit settled the delivery. */
-  settled: boolean;
-  transaction: DeliveryTransaction | undefined;
-  scope: IdempotencyScope | undefined;
+  settled = false;
+  /** The broker transaction of this attempt (exactly-once on Kafka). */
+  tx: DeliveryTransaction | undefined = undefined;
+  /** The idempotency store's transaction scope (an inbox). */
+  scope: IdempotencyScope | undefined = undefined;
   /** Created on demand: most handlers never read `ctx.signal`. */
-  controller: AbortController | undefined;
+  controller: AbortController | undefined = undefined;
+
+  constructor(
+    readonly delivery: Delivery,
+    private readonly rt: BindingRuntime,
+  ) {
+    this.attempt = delivery.attempt;
+  }
+
+  get signal(): AbortSignal {
+    return (this.controller ??= new AbortController()).signal;
+  }
+  get log(): Logger {
+    return this.rt.logger;
+  }
+  get group(): string {
+    return this.rt.binding.group;
+  }
+  get transaction(): unknown {
+    return this.scope?.transaction;
+  }
+
+  async publish<T>(
+    topic: string,
+    body: T,
+    options: Omit<PublishOptions, 'guarantee'> = {},
+  ): Promise<PublishReceipt> {
+    const rt = this.rt;
+    const traceparent = this.delivery.message.headers[Headers.traceparent];
+    const headers =
+      traceparent && !options.headers?.[Headers.traceparent]
+        ? { ...options.headers, [Headers.traceparent]: traceparent }
+        : options.headers;
+    const message = rt.encode(topic, body, { ...options, headers });
+    if (this.scope?.publish) await this.scope.publish([message]);
+    else if (this.tx) await this.tx.publish([message]);
+    else await rt.transport.publish([message], { guarantee: rt.binding.guarantee });
+    return { id: message.id, topic };
+  }
 }
 
 export type Step = (p: Processing) => Promise<void>;
 
 /** A policy: wraps the rest of the chain. One file each, with its test beside it. */
 export type Middleware = (next: Step) => Step;
-
-export function newProcessing(delivery: Delivery): Processing {
-  return {
-    delivery,
-    attempt: delivery.attempt,
-    message: undefined,
-    settled: false,
-    transaction: undefined,
-    scope: undefined,
-    controller: undefined,
-  };
-}

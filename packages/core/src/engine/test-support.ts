@@ -8,7 +8,7 @@ import type { MessageHeaders, TransportMessage } from '../message';
 import { resolveBinding } from '../resolve-binding';
 import type { Delivery, Transport, TransportCapabilities } from '../transport';
 import { newCounters } from './counters';
-import { newProcessing, type Processing } from './processing';
+import { Processing } from './processing';
 import type { BindingRuntime } from './runtime';
 
 export interface RecordedDelivery extends Delivery {
@@ -81,6 +81,6 @@ export function runtime(
   };
 }
 
-export function processing(delivery: Delivery = fakeDelivery()): Processing {
-  return newProcessing(delivery);
+export function processing(delivery: Delivery = fakeDelivery(), rt?: BindingRuntime): Processing {
+  return new Processing(delivery, rt ?? runtime());
 }

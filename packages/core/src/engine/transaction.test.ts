@@ -17,11 +17,11 @@ describe('transaction', () => {
     const { log, delivery } = transactional();
     const p = processing(delivery);
     await transaction(async (q) => {
-      await q.transaction!.publish([]);
+      await q.tx!.publish([]);
     })(p);
     expect(log).toEqual(['publish 0', 'commit']);
     expect(p.settled).toBe(true);
-    expect(p.transaction).toBeUndefined();
+    expect(p.tx).toBeUndefined();
   });
 
   it('aborts when the handler fails and leaves the delivery unsettled', async () => {

@@ -8,15 +8,15 @@ import type { Middleware } from './processing';
  */
 export const transaction: Middleware = (next) => async (p) => {
   const tx = p.delivery.transaction!();
-  p.transaction = tx;
+  p.tx = tx;
   try {
     await next(p);
   } catch (error) {
-    p.transaction = undefined;
+    p.tx = undefined;
     await tx.abort();
     throw error;
   }
-  p.transaction = undefined;
+  p.tx = undefined;
   await tx.commit();
   p.settled = true;
 };
