@@ -207,6 +207,7 @@ export class KafkaSubscription implements Subscription {
     const coordinates = { 'kafka-partition': String(state.partition), 'kafka-offset': String(offset) };
     const settle = (kind: SettleKind, outputs: readonly TransportMessage[]) => this.settle(state, offset, tracked, kind, outputs);
     let attempt = attemptOf(message.headers);
+    let unsettled = 0;
     for (;;) {
       // A record not yet handed over when the subscription closes or the partition moves stays
       // uncommitted: the broker gives it to the next owner.
@@ -220,7 +221,12 @@ export class KafkaSubscription implements Subscription {
       await delivery.pending;
       if (delivery.state === 'settled') return;
       if (delivery.state === 'open') {
-        this.deps.logger.warn('delivery returned unsettled; handing it over again', { topic: message.topic, id: message.id, offset });
+        // The handler broke its contract (returned without settling). Hand the record over again
+        // rather than leave the partition's commit point stuck, but not in a hot loop.
+        unsettled += 1;
+        const waitMs = Math.min(30_000, 500 * 2 ** Math.min(unsettled, 6));
+        this.deps.logger.warn('delivery returned unsettled; handing it over again', { topic: message.topic, id: message.id, offset, waitMs });
+        await new Promise((resolve) => setTimeout(resolve, waitMs));
       }
       attempt = delivery.nextAttempt ?? attempt + 1;
     }

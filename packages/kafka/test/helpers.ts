@@ -56,7 +56,7 @@ export async function createTopic(topic: string, partitions = 3): Promise<void> 
 export async function readAll(
   topic: string,
   done: (records: KafkaMessage[]) => boolean,
-  options: { readUncommitted?: boolean; timeoutMs?: number } = {},
+  options: { readUncommitted?: boolean; timeoutMs?: number; settleMs?: number } = {},
 ): Promise<KafkaMessage[]> {
   const consumer = rawKafka().consumer({ groupId: unique('reader'), readUncommitted: options.readUncommitted ?? false, ...FAST_CONSUMER });
   const records: KafkaMessage[] = [];
@@ -65,8 +65,26 @@ export async function readAll(
   await consumer.run({ eachMessage: async ({ message }) => void records.push(message) });
   try {
     await waitFor(() => done(records), options.timeoutMs ?? 30_000, `records on ${topic}`);
-    return records;
+    // Keep reading a little longer so that a record beyond the expected ones can show up.
+    if (options.settleMs) await new Promise((r) => setTimeout(r, options.settleMs));
+    return [...records];
   } finally {
     await consumer.disconnect();
+  }
+}
+
+/** Whether `group` has committed every partition of `topic` up to its end. */
+export async function caughtUp(group: string, topic: string): Promise<boolean> {
+  const admin = rawKafka().admin();
+  await admin.connect();
+  try {
+    const ends = await admin.fetchTopicOffsets(topic);
+    const [committed] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+    return ends.every((end) => {
+      const c = committed?.partitions.find((p) => p.partition === end.partition);
+      return c !== undefined && Number(c.offset) >= Number(end.high);
+    });
+  } finally {
+    await admin.disconnect();
   }
 }
