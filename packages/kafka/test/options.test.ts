@@ -1,0 +1,83 @@
+import { ConfigurationError } from '@polybus/core';
+import { kafkaOptionsFromUrl, kafkaTransport } from '../src';
+import { PartitionTracker } from '../src/partition-tracker';
+import { planPublish } from '../src/publish-plan';
+
+describe('kafka options', () => {
+  it.each([
+    [{}, 'brokers'],
+    [{ brokers: [] }, 'brokers'],
+    [{ brokers: ['nohost'] }, 'brokers[0]'],
+    [{ brokers: ['a:1'], acks: 2 }, 'acks'],
+    [{ brokers: ['a:1'], compression: 'brotli' }, 'compression'],
+    [{ brokers: ['a:1'], topics: { partitions: 0 } }, 'topics.partitions'],
+    [{ brokers: ['a:1'], consumer: { sessionTimeout: 1000, heartbeatInterval: 1000 } }, 'consumer.heartbeatInterval'],
+    [{ brokers: ['a:1'], transactions: { idPrefix: '' } }, 'transactions.idPrefix'],
+  ])('refuses %j with ConfigurationError naming %s', (options, field) => {
+    expect(() => kafkaTransport(options as never)).toThrow(ConfigurationError);
+    expect(() => kafkaTransport(options as never)).toThrow(expect.objectContaining({ field }));
+  });
+
+  it('declares its capabilities honestly', () => {
+    expect(kafkaTransport({ brokers: ['a:1'] }).capabilities).toEqual({
+      consumerGroups: true,
+      competingConsumers: true,
+      perKeyOrdering: true,
+      transactions: true,
+      nativeDeduplication: false,
+      delayedRedelivery: false,
+      persistent: true,
+      maxMessageBytes: 1_000_000,
+    });
+  });
+
+  it('maps each publish guarantee to producer settings and refuses weakening acks', () => {
+    expect(planPublish('at-most-once', undefined)).toEqual({ role: 'fire', acks: 0 });
+    expect(planPublish('at-least-once', undefined)).toEqual({ role: 'reliable', acks: -1 });
+    expect(planPublish('at-least-once', 1)).toEqual({ role: 'reliable', acks: 1 });
+    expect(planPublish('exactly-once', undefined)).toEqual({ role: 'idempotent', acks: -1 });
+    expect(() => planPublish('exactly-once', 1)).toThrow(expect.objectContaining({ field: 'acks' }));
+    expect(() => planPublish('at-least-once', 0)).toThrow(expect.objectContaining({ field: 'acks' }));
+  });
+});
+
+describe('kafka URL', () => {
+  it('reads several brokers from the string form and options from the query', () => {
+    expect(kafkaOptionsFromUrl('kafka://a:9092,b:9093?clientId=billing&partitions=6&acks=all&compression=gzip')).toEqual({
+      brokers: ['a:9092', 'b:9093'],
+      clientId: 'billing',
+      topics: { partitions: 6 },
+      acks: -1,
+      compression: 'gzip',
+    });
+  });
+
+  it('reads URL objects: shared port and extra brokers', () => {
+    expect(kafkaOptionsFromUrl(new URL('kafka://a,b:9092')).brokers).toEqual(['a:9092', 'b:9092']);
+    expect(kafkaOptionsFromUrl(new URL('kafka://a:9092/?brokers=c:9094')).brokers).toEqual(['a:9092', 'c:9094']);
+  });
+});
+
+describe('PartitionTracker', () => {
+  it('commits up to the lowest unfinished offset only', () => {
+    const t = new PartitionTracker();
+    [5, 6, 7, 8].forEach((o) => t.take(o));
+    t.finish(6);
+    t.finish(8);
+    expect(t.commitPoint()).toBe(5);
+    t.finish(5);
+    expect(t.commitPoint()).toBe(7);
+    t.finish(7);
+    t.passed(10); // transaction markers after the last record
+    expect(t.commitPoint()).toBe(11);
+    expect(t.isNew(9)).toBe(false);
+  });
+
+  it('finds the run of ready offsets a transaction may commit', () => {
+    const t = new PartitionTracker();
+    [0, 1, 2, 3].forEach((o) => t.take(o));
+    const ready = new Map([[0, 1], [1, 1], [3, 1]]);
+    expect(t.readyPrefix(ready, 10)).toEqual({ offsets: [0, 1], point: 2 });
+    expect(t.readyPrefix(ready, 1)).toEqual({ offsets: [0], point: 1 });
+  });
+});
