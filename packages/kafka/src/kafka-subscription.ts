@@ -173,7 +173,7 @@ export class KafkaSubscription implements Subscription {
       tracker.passed(point - 1);
       resolveOffset(batch.lastOffset());
       for (const record of fresh) {
-        if (!(await takeSlot())) return;
+        if (!(this.slots.take() ? this.keepSlot(state) : await takeSlot())) return;
         this.dispatch(state, record, false);
       }
       return;
@@ -182,7 +182,8 @@ export class KafkaSubscription implements Subscription {
     for (const record of batch.messages) {
       const offset = Number(record.offset);
       if (tracker.isNew(offset)) {
-        if (!(await takeSlot())) return;
+        // Fast path without an await: most records find a free slot.
+        if (!(this.slots.take() ? this.keepSlot(state) : await takeSlot())) return;
         tracker.take(offset);
         this.dispatch(state, record, true);
       }
@@ -190,6 +191,13 @@ export class KafkaSubscription implements Subscription {
     }
     tracker.passed(Number(batch.lastOffset()));
     resolveOffset(batch.lastOffset());
+  }
+
+  /** A slot was taken; give it back if the partition or subscription went away meanwhile. */
+  private keepSlot(state: PartitionState): boolean {
+    if (!this.closing && !state.revoked) return true;
+    this.slots.give();
+    return false;
   }
 
   private dispatch(state: PartitionState, record: KafkaMessage, tracked: boolean): void {
