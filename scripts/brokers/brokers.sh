@@ -15,7 +15,7 @@ REPO_ROOT="$(cd "$SCRIPT_DIR/../.." && pwd)"
 BROKERS_HOME="${POLYBUS_BROKERS_HOME:-$HOME/.cache/polybus-brokers}"
 
 KAFKA_HEAP="${POLYBUS_KAFKA_HEAP:--Xms128m -Xmx512m}"
-ELASTICMQ_HEAP="${POLYBUS_ELASTICMQ_HEAP:--Xms32m -Xmx192m}"
+ELASTICMQ_HEAP="${POLYBUS_ELASTICMQ_HEAP:--Xms32m -Xmx256m}"
 
 export POLYBUS_KAFKA_BROKERS="${POLYBUS_KAFKA_BROKERS:-127.0.0.1:9092}"
 export POLYBUS_SQS_ENDPOINT="${POLYBUS_SQS_ENDPOINT:-http://127.0.0.1:9324}"
@@ -288,7 +288,7 @@ redis_up() {
   [[ -f "$REDIS_LOG" ]] && mv -f "$REDIS_LOG" "$REDIS_LOG.1"
   log "redis: starting redis-server on 127.0.0.1:$p"
   redis-server --daemonize yes --bind 127.0.0.1 -::1 --port "$p" --save "" --appendonly no \
-    --dir "$REDIS_DIR" --logfile "$REDIS_LOG" --pidfile "$REDIS_PID" ||
+    --dir "$REDIS_DIR" --logfile "$REDIS_LOG" --pidfile "$REDIS_PID" 9>&- ||
     warn "redis: redis-server failed to start (log: $REDIS_LOG)"
 }
 
@@ -316,7 +316,7 @@ amqp_up() {
   fi
   mkdir -p "$(dirname "$RABBIT_MARK")"
   log "amqp: starting RabbitMQ (rabbitmq-server -detached)"
-  if rabbitmq-server -detached >"$BROKERS_HOME/rabbitmq/start.log" 2>&1; then
+  if rabbitmq-server -detached >"$BROKERS_HOME/rabbitmq/start.log" 2>&1 9>&-; then
     date -u +%FT%TZ >"$RABBIT_MARK"
   else
     warn "amqp: rabbitmq-server -detached failed: $(tail -n 5 "$BROKERS_HOME/rabbitmq/start.log")"
@@ -369,14 +369,14 @@ postgres_up() {
   if ! pg_ctlcluster --skip-systemctl-redirect "$v" main status >/dev/null 2>&1; then
     mkdir -p "$(dirname "$PG_MARK")"
     log "postgres: starting cluster $v/main"
-    if pg_ctlcluster --skip-systemctl-redirect "$v" main start; then
+    if pg_ctlcluster --skip-systemctl-redirect "$v" main start 9>&-; then
       date -u +%FT%TZ >"$PG_MARK"
     else
       warn "postgres: pg_ctlcluster start failed"
       return 0
     fi
   elif [[ "$fresh" == 1 ]]; then
-    pg_ctlcluster --skip-systemctl-redirect "$v" main reload || true
+    pg_ctlcluster --skip-systemctl-redirect "$v" main reload 9>&- || true
   fi
   # The database named in POLYBUS_PG_URL must exist (peer auth as the postgres OS user).
   local db
@@ -449,7 +449,7 @@ broker_pid() {
 print_processes() {
   local b info pid owner total=0 r
   printf '\n%-9s %-8s %-10s %s\n' broker pid owner rss
-  for b in "${ALL_BROKERS[@]}"; do
+  for b in "${SELECTED[@]}"; do
     info="$(broker_pid "$b")"
     if [[ -z "$info" ]]; then
       printf '%-9s %-8s %-10s %s\n' "$b" - - -
@@ -472,7 +472,12 @@ print_processes() {
 # ---------------------------------------------------------------------------------------------
 # commands
 
+# Serialise up/down/reset on one cache dir. Daemons started below get `9>&-`: they must not
+# inherit the lock's file descriptor (it would stay locked for as long as they run).
+LOCKED=0
 with_lock() {
+  [[ "$LOCKED" == 1 ]] && return 0
+  LOCKED=1
   mkdir -p "$BROKERS_HOME"
   exec 9>"$BROKERS_HOME/.lock"
   if ! flock -n 9; then
@@ -481,19 +486,46 @@ with_lock() {
   fi
 }
 
+# Brokers named on the command line (aliases accepted), else all of them.
+SELECTED=()
+select_brokers() {
+  local a
+  SELECTED=()
+  for a in "$@"; do
+    case "$a" in
+    kafka) SELECTED+=(kafka) ;;
+    sqs | elasticmq) SELECTED+=(sqs) ;;
+    amqp | rabbitmq | rabbit) SELECTED+=(amqp) ;;
+    redis | redis-streams) SELECTED+=(redis) ;;
+    postgres | postgresql | pg) SELECTED+=(postgres) ;;
+    *) die "unknown broker '$a' (known: ${ALL_BROKERS[*]})" ;;
+    esac
+  done
+  [[ ${#SELECTED[@]} -gt 0 ]] || SELECTED=("${ALL_BROKERS[@]}")
+}
+selected() { [[ " ${SELECTED[*]} " == *" $1 "* ]]; }
+
 cmd_up() {
   require_node_modules
   with_lock
   log "cache dir: $BROKERS_HOME"
   # Start everything first (each returns quickly), then wait for all of them together.
-  amqp_up
-  redis_up
-  postgres_up
-  kafka_up || warn "kafka: not started"
-  sqs_up || warn "sqs: not started"
+  selected amqp && amqp_up
+  selected redis && redis_up
+  selected postgres && postgres_up
+  if selected kafka; then kafka_up || warn "kafka: not started"; fi
+  if selected sqs; then sqs_up || warn "sqs: not started"; fi
+  # ready.js gives up early on a broker whose process (started here) has exited.
+  local watch=() p
+  p="$(read_pid "$KAFKA_PID")" && [[ -n "$p" ]] && watch+=("kafka:$p")
+  p="$(read_pid "$EMQ_PID")" && [[ -n "$p" ]] && watch+=("sqs:$p")
+  p="$(read_pid "$REDIS_PID")" && [[ -n "$p" ]] && watch+=("redis:$p")
   log "waiting for protocol answers (Kafka up to 90 s, others up to 60 s)"
   local out rc
-  out="$(ready)"
+  out="$(POLYBUS_READY_WATCH_PIDS="$(
+    IFS=,
+    echo "${watch[*]}"
+  )" ready "${SELECTED[@]}")"
   rc=$?
   printf '%s\n' "$out" | grep -v '^failed:'
   if [[ $rc -ne 0 ]]; then
@@ -503,39 +535,72 @@ cmd_up() {
     for b in $failed; do print_log_tail "$b"; done
     die "not ready: $failed (after $(elapsed))"
   fi
-  log "all brokers ready in $(elapsed)"
+  log "ready in $(elapsed): ${SELECTED[*]}"
 }
 
 cmd_down() {
   with_lock
-  kafka_down
-  sqs_down
-  redis_down
-  amqp_down
-  postgres_down
+  selected kafka && kafka_down
+  selected sqs && sqs_down
+  selected redis && redis_down
+  selected amqp && amqp_down
+  selected postgres && postgres_down
+  return 0
 }
 
 cmd_status() {
   require_node_modules
   log "cache dir: $BROKERS_HOME"
   local out rc
-  out="$(ready --once)"
+  out="$(ready --once "${SELECTED[@]}")"
   rc=$?
   printf '%s\n' "$out" | grep -v '^failed:'
   print_processes
   return $((rc > 0 ? 1 : 0))
 }
 
-case "${1:-}" in
-up) cmd_up ;;
-down) cmd_down ;;
-status) cmd_status ;;
+# Stop what this script started and delete Kafka's and ElasticMQ's data (the jars stay).
+cmd_reset() {
+  cmd_down
+  if selected kafka; then
+    local p
+    p="$(port_pid 9092)"
+    if pid_matches "$p" "$KAFKA_DIR"; then
+      die "kafka: pid $p still uses $KAFKA_DIR and was not started by this script; stop it first"
+    fi
+    log "kafka: deleting $KAFKA_DIR/data (formatted again on the next up)"
+    rm -rf "$KAFKA_DIR/data"
+  fi
+  return 0
+}
+
+usage() {
+  cat >&2 <<USAGE
+usage: $0 <command> [broker...]
+  up      start what does not answer yet, then wait for real protocol answers
+  down    stop what this script started (pid files in \$POLYBUS_BROKERS_HOME)
+  status  each broker: address, up/down, pid, who started it, RSS
+  logs    print the tail of each broker's log
+  reset   down, then delete Kafka's data dir (topics, offsets); jars stay cached
+brokers: ${ALL_BROKERS[*]} (default: all; aliases elasticmq, rabbitmq, pg)
+cache dir: $BROKERS_HOME
+USAGE
+}
+
+cmd="${1:-}"
+[[ $# -gt 0 ]] && shift
+case "$cmd" in
+up) select_brokers "$@" && cmd_up ;;
+down) select_brokers "$@" && cmd_down ;;
+status) select_brokers "$@" && cmd_status ;;
+reset) select_brokers "$@" && cmd_reset ;;
 logs)
-  if [[ -n "${2:-}" ]]; then list=("$2"); else list=("${ALL_BROKERS[@]}"); fi
-  for b in "${list[@]}"; do print_log_tail "$b" 2>&1; done
+  select_brokers "$@"
+  for b in "${SELECTED[@]}"; do print_log_tail "$b" 2>&1; done
   ;;
+-h | --help | help) usage ;;
 *)
-  echo "usage: $0 up|down|status|logs [broker]" >&2
+  usage
   exit 64
   ;;
 esac

@@ -185,6 +185,27 @@ const CHECKS = {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+// brokers.sh passes the pids it started (`kafka:123,sqs:456`): a check gives up as soon as the
+// broker's process has exited instead of waiting out its time limit.
+const watchedPids = new Map(
+  (process.env.POLYBUS_READY_WATCH_PIDS || '')
+    .split(',')
+    .map((s) => s.split(':'))
+    .filter(([name, pid]) => name && /^\d+$/.test(pid || ''))
+    .map(([name, pid]) => [name, Number(pid)]),
+);
+
+function processGone(name) {
+  const pid = watchedPids.get(name);
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    return err.code === 'ESRCH';
+  }
+}
+
 async function waitFor(name, limitS, once) {
   const started = Date.now();
   const deadline = started + limitS * 1000;
@@ -198,12 +219,17 @@ async function waitFor(name, limitS, once) {
     } catch (err) {
       lastError = err;
     }
+    if (processGone(name)) {
+      const pid = watchedPids.get(name);
+      lastError = new Error(`process ${pid} exited (last error: ${lastError && lastError.message})`);
+      break;
+    }
     if (once || Date.now() + 1000 > deadline) break;
     await sleep(1000);
   }
   const msg = (lastError && (lastError.message || String(lastError))) || 'unknown error';
-  const cause =
-    lastError && lastError.cause && lastError.cause.message ? ` (${lastError.cause.message})` : '';
+  const causeMsg = lastError && lastError.cause && lastError.cause.message;
+  const cause = causeMsg && causeMsg !== msg ? ` (${causeMsg})` : '';
   return {
     name,
     ok: false,
