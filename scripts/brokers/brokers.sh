@@ -72,8 +72,10 @@ require_node_modules() {
 }
 
 require_java() {
-  command -v java >/dev/null || die "java is not on PATH (Kafka and ElasticMQ need Java 11+; Debian: apt-get install -y openjdk-17-jre-headless)"
-  command -v mvn >/dev/null || die "mvn is not on PATH (needed once to fetch jars; Debian: apt-get install -y maven)"
+  command -v java >/dev/null || apt_install openjdk-17-jre-headless ||
+    die "java is not on PATH (Kafka and ElasticMQ need Java 11+; Debian: apt-get install -y openjdk-17-jre-headless)"
+  command -v mvn >/dev/null || apt_install maven ||
+    die "mvn is not on PATH (needed once to fetch jars; Debian: apt-get install -y maven)"
 }
 
 # Populate <cache>/<name>/lib from scripts/brokers/<name>/pom.xml, unless it already matches the pom.
