@@ -3,8 +3,9 @@ import { memoryTransport } from './memory/memory-transport';
 import type { Transport, TransportFromUrl } from './transport';
 
 /** URL scheme → the adapter package that serves it. */
-const ADAPTERS: Readonly<Record<string, { pkg: string; client: string }>> = {
-  'kafka:': { pkg: '@polybus/kafka', client: 'kafkajs' },
+const ADAPTERS: Readonly<Record<string, { pkg: string; client: string; hostList?: true }>> = {
+  // kafka://a:9092,b:9092 is not a WHATWG URL; the adapter parses that string itself.
+  'kafka:': { pkg: '@polybus/kafka', client: 'kafkajs', hostList: true },
   'amqp:': { pkg: '@polybus/rabbitmq', client: 'amqplib' },
   'amqps:': { pkg: '@polybus/rabbitmq', client: 'amqplib' },
   'sqs:': { pkg: '@polybus/sqs', client: '@aws-sdk/client-sqs' },
@@ -17,23 +18,25 @@ const ADAPTERS: Readonly<Record<string, { pkg: string; client: string }>> = {
  * from core's own resolution, then from the application's working directory.
  */
 export function transportFromUrl(url: string): Transport {
-  let parsed: URL;
+  const scheme = /^([a-z][a-z0-9+.-]*:)\/\//i.exec(String(url))?.[1].toLowerCase();
+  let parsed: URL | undefined;
   try {
     parsed = new URL(url);
   } catch (cause) {
-    throw new ConfigurationError('url', `'${url}' is not a valid URL`, { cause });
+    if (!scheme || !ADAPTERS[scheme]?.hostList)
+      throw new ConfigurationError('url', `'${url}' is not a valid URL`, { cause });
   }
-  if (parsed.protocol === 'memory:') return memoryTransport({ namespace: parsed.host || 'default' });
-  const adapter = ADAPTERS[parsed.protocol];
+  if (scheme === 'memory:') return memoryTransport({ namespace: parsed!.host || 'default' });
+  const adapter = scheme === undefined ? undefined : ADAPTERS[scheme];
   if (!adapter)
     throw new ConfigurationError(
       'url',
-      `unknown scheme '${parsed.protocol}'; use one of memory:, ${Object.keys(ADAPTERS).join(', ')}`,
+      `unknown scheme '${scheme ?? url}'; use one of memory:, ${Object.keys(ADAPTERS).join(', ')}`,
     );
   const factory = load(adapter.pkg, adapter.client).createTransportFromUrl as TransportFromUrl | undefined;
   if (typeof factory !== 'function')
     throw new ConfigurationError('url', `${adapter.pkg} does not export createTransportFromUrl; upgrade it`);
-  return factory(parsed);
+  return factory(parsed ?? url);
 }
 
 function load(pkg: string, client: string): Record<string, unknown> {

@@ -135,5 +135,9 @@ export interface Transport {
   health?(): Promise<TransportHealth>;
 }
 
-/** What `createBus({ url })` calls in an adapter package: `export function createTransportFromUrl(url)`. */
-export type TransportFromUrl = (url: URL) => Transport;
+/**
+ * What `createBus({ url })` calls in an adapter package: `export function createTransportFromUrl(url)`.
+ * It gets a `URL`, or the original string for schemes whose addresses the WHATWG parser refuses
+ * (Kafka's `kafka://a:9092,b:9092`).
+ */
+export type TransportFromUrl = (url: URL | string) => Transport;

@@ -11,7 +11,10 @@ describe('kafka options', () => {
     [{ brokers: ['a:1'], acks: 2 }, 'acks'],
     [{ brokers: ['a:1'], compression: 'brotli' }, 'compression'],
     [{ brokers: ['a:1'], topics: { partitions: 0 } }, 'topics.partitions'],
-    [{ brokers: ['a:1'], consumer: { sessionTimeout: 1000, heartbeatInterval: 1000 } }, 'consumer.heartbeatInterval'],
+    [
+      { brokers: ['a:1'], consumer: { sessionTimeout: 1000, heartbeatInterval: 1000 } },
+      'consumer.heartbeatInterval',
+    ],
     [{ brokers: ['a:1'], transactions: { idPrefix: '' } }, 'transactions.idPrefix'],
   ])('refuses %j with ConfigurationError naming %s', (options, field) => {
     expect(() => kafkaTransport(options as never)).toThrow(ConfigurationError);
@@ -43,7 +46,9 @@ describe('kafka options', () => {
 
 describe('kafka URL', () => {
   it('reads several brokers from the string form and options from the query', () => {
-    expect(kafkaOptionsFromUrl('kafka://a:9092,b:9093?clientId=billing&partitions=6&acks=all&compression=gzip')).toEqual({
+    expect(
+      kafkaOptionsFromUrl('kafka://a:9092,b:9093?clientId=billing&partitions=6&acks=all&compression=gzip'),
+    ).toEqual({
       brokers: ['a:9092', 'b:9093'],
       clientId: 'billing',
       topics: { partitions: 6 },
@@ -54,7 +59,10 @@ describe('kafka URL', () => {
 
   it('reads URL objects: shared port and extra brokers', () => {
     expect(kafkaOptionsFromUrl(new URL('kafka://a,b:9092')).brokers).toEqual(['a:9092', 'b:9092']);
-    expect(kafkaOptionsFromUrl(new URL('kafka://a:9092/?brokers=c:9094')).brokers).toEqual(['a:9092', 'c:9094']);
+    expect(kafkaOptionsFromUrl(new URL('kafka://a:9092/?brokers=c:9094')).brokers).toEqual([
+      'a:9092',
+      'c:9094',
+    ]);
   });
 });
 
@@ -76,8 +84,21 @@ describe('PartitionTracker', () => {
   it('finds the run of ready offsets a transaction may commit', () => {
     const t = new PartitionTracker();
     [0, 1, 2, 3].forEach((o) => t.take(o));
-    const ready = new Map([[0, 1], [1, 1], [3, 1]]);
+    const ready = new Map([
+      [0, 1],
+      [1, 1],
+      [3, 1],
+    ]);
     expect(t.readyPrefix(ready, 10)).toEqual({ offsets: [0, 1], point: 2 });
     expect(t.readyPrefix(ready, 1)).toEqual({ offsets: [0], point: 1 });
+  });
+});
+
+describe('transportFromUrl (what createBus({ url }) uses) with several brokers', () => {
+  it('hands kafka://a:9092,b:9093 to the adapter instead of failing to parse it', async () => {
+    const { transportFromUrl } = await import('@polybus/core');
+    const transport = transportFromUrl('kafka://127.0.0.1:9092,127.0.0.2:9093');
+    expect(transport.name).toBe('kafka');
+    expect(() => transportFromUrl('amqp://a:1,b:2')).toThrow(/not a valid URL/);
   });
 });
