@@ -18,15 +18,22 @@ import { transaction } from './transaction';
  *
  * Decoding and validation run once per delivery, outside the retry loop (their failures are
  * final). Idempotency wraps the transaction so a key is marked completed only after the outputs
- * and offsets committed.
+ * and offsets committed; an inbox store sits inside the transaction instead (see below).
  */
 export function buildChain(rt: BindingRuntime): Step {
   const b = rt.binding;
   const policies: Middleware[] = [ackTiming(rt), deadLetter(rt), decode(rt)];
   if (b.schema) policies.push(schemaValidation(b.schema));
   if (b.guarantee !== 'at-most-once') policies.push(retry(rt));
-  if (b.idempotency) policies.push(idempotency(rt, b.idempotency));
-  if (b.guarantee === 'exactly-once' && rt.transport.capabilities.transactions) policies.push(transaction);
+  const transactional = b.guarantee === 'exactly-once' && rt.transport.capabilities.transactions;
+  // An inbox (a store with `process`) commits the handler's effect in its own database transaction:
+  // that must commit BEFORE the broker transaction consumes the offset. The other way round, a crash
+  // between the two commits would leave the offset consumed and the effect rolled back (a loss);
+  // this way it leaves a redelivery that the inbox skips as a duplicate.
+  const inbox = b.idempotency?.process !== undefined;
+  if (b.idempotency && !inbox) policies.push(idempotency(rt, b.idempotency));
+  if (transactional) policies.push(transaction);
+  if (b.idempotency && inbox) policies.push(idempotency(rt, b.idempotency));
   if (b.timeoutMs !== undefined) policies.push(timeout(b.timeoutMs));
   return policies.reduceRight<Step>((next, policy) => policy(next), invokeHandler(rt));
 }
