@@ -13,11 +13,17 @@ const ADAPTERS: Readonly<Record<string, { pkg: string; client: string; hostList?
   'rediss:': { pkg: '@polybus/redis-streams', client: 'ioredis' },
 };
 
+/** The part of Node's `require` the loader uses; a parameter so tests can stand in for a missing package. */
+export interface ModuleLoader {
+  (id: string): unknown;
+  resolve(id: string, options?: { paths?: string[] }): string;
+}
+
 /**
  * Makes the transport a URL names. Adapters are loaded on demand (core imports none of them), first
  * from core's own resolution, then from the application's working directory.
  */
-export function transportFromUrl(url: string): Transport {
+export function transportFromUrl(url: string, loader: ModuleLoader = require): Transport {
   const scheme = /^([a-z][a-z0-9+.-]*:)\/\//i.exec(String(url))?.[1].toLowerCase();
   let parsed: URL | undefined;
   try {
@@ -33,20 +39,21 @@ export function transportFromUrl(url: string): Transport {
       'url',
       `unknown scheme '${scheme ?? url}'; use one of memory:, ${Object.keys(ADAPTERS).join(', ')}`,
     );
-  const factory = load(adapter.pkg, adapter.client).createTransportFromUrl as TransportFromUrl | undefined;
+  const factory = load(loader, adapter.pkg, adapter.client).createTransportFromUrl as
+    TransportFromUrl | undefined;
   if (typeof factory !== 'function')
     throw new ConfigurationError('url', `${adapter.pkg} does not export createTransportFromUrl; upgrade it`);
   return factory(parsed ?? url);
 }
 
-function load(pkg: string, client: string): Record<string, unknown> {
+function load(loader: ModuleLoader, pkg: string, client: string): Record<string, unknown> {
   try {
-    return require(pkg);
+    return loader(pkg) as Record<string, unknown>;
   } catch (error) {
     if (!isMissing(error, pkg)) throw error;
   }
   try {
-    return require(require.resolve(pkg, { paths: [process.cwd()] }));
+    return loader(loader.resolve(pkg, { paths: [process.cwd()] })) as Record<string, unknown>;
   } catch (error) {
     if (!isMissing(error, pkg)) throw error;
     throw new ConfigurationError(
