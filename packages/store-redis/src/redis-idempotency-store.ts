@@ -35,7 +35,16 @@ export function redisIdempotencyStore(options: RedisIdempotencyStoreOptions): Re
     async acquire(key, owner, lockTtlMs): Promise<AcquireResult> {
       const ttl = Math.max(o.lockTtlMs, Math.floor(lockTtlMs) || 0);
       if (ttl <= 0) throw new ConfigurationError('lockTtlMs', 'acquire needs a positive lock TTL');
-      const reply = await call('acquire', runScript(redis, ACQUIRE, prefix + key, [owner, ttl]));
+      let reply: unknown;
+      try {
+        reply = await call('acquire', runScript(redis, ACQUIRE, prefix + key, [owner, ttl]));
+      } catch (error) {
+        // A timed-out acquire may still reach Redis later (queued while reconnecting) and leave a
+        // lock nobody owns, turning the message away until the lock expires. A release queued
+        // behind it on the same connection removes that lock; it only ever matches this owner.
+        runScript(redis, RELEASE, prefix + key, [owner]).catch(() => undefined);
+        throw error;
+      }
       const text = String(reply);
       if (text === 'acquired' || text === 'completed' || text === 'locked') return text;
       throw new Error(`unexpected reply from the acquire script: ${text}`);
