@@ -38,11 +38,22 @@ export const subscriptionAwareAssigner: PartitionAssigner = ({ cluster }) => ({
     }
     return [...assignment].map(([memberId, topicsOfMember]) => ({
       memberId,
-      memberAssignment: AssignerProtocol.MemberAssignment.encode({ version: this.version, assignment: topicsOfMember, userData: Buffer.alloc(0) }),
+      memberAssignment: AssignerProtocol.MemberAssignment.encode({
+        version: this.version,
+        assignment: topicsOfMember,
+        userData: Buffer.alloc(0),
+      }),
     }));
   },
 
   protocol({ topics }) {
-    return { name: this.name, metadata: AssignerProtocol.MemberMetadata.encode({ version: this.version, topics, userData: Buffer.alloc(0) }) };
+    return {
+      name: this.name,
+      metadata: AssignerProtocol.MemberMetadata.encode({
+        version: this.version,
+        topics,
+        userData: Buffer.alloc(0),
+      }),
+    };
   },
 });

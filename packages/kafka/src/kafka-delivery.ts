@@ -1,18 +1,33 @@
-import type { Coordinates, Delivery, DeliveryTransaction, MessageHeaders, TransportMessage } from '@polybus/core';
+import type {
+  Coordinates,
+  Delivery,
+  DeliveryTransaction,
+  MessageHeaders,
+  TransportMessage,
+} from '@polybus/core';
+
+const ignore = (): void => undefined;
 
 export type SettleKind = 'ack' | 'dead-letter' | 'commit';
 
-/** Makes a settlement durable: commit bookkeeping, dead-letter copy, or the Kafka transaction. */
-export type Settler = (kind: SettleKind, outputs: readonly TransportMessage[]) => Promise<void>;
+/**
+ * Makes a settlement durable: commit bookkeeping, dead-letter copy, or the Kafka transaction. One
+ * per subscription; the delivery passes itself, so no closure is made per record.
+ */
+export interface Settler<S> {
+  settle(delivery: KafkaDelivery<S>, kind: SettleKind, outputs: readonly TransportMessage[]): Promise<void>;
+}
 
 /**
  * One hand-over of one Kafka record. Kafka has no per-message redelivery, so `nack` marks the
  * delivery for redelivery in place: the subscription hands the same record to the handler again
  * (keeping its key's turn and its partition's commit point) once this delivery's handler returned.
  */
-export class KafkaDelivery implements Delivery {
+export class KafkaDelivery<S = unknown> implements Delivery {
   state: 'open' | 'settling' | 'settled' | 'nacked' = 'open';
   nextAttempt?: number;
+  /** At-most-once records are committed before hand-over and need no offset bookkeeping. */
+  tracked = true;
   /** The settlement in progress, for a handler that returned without awaiting it. */
   pending?: Promise<void>;
   readonly transaction?: () => DeliveryTransaction;
@@ -20,11 +35,19 @@ export class KafkaDelivery implements Delivery {
   constructor(
     readonly message: TransportMessage,
     readonly attempt: number,
-    readonly coordinates: Coordinates,
-    private readonly settler: Settler,
+    readonly partition: number,
+    readonly offset: number,
+    /** The subscription's record of where this delivery came from (its partition's state). */
+    readonly source: S,
+    private readonly settler: Settler<S>,
     transactional: boolean,
   ) {
     if (transactional) this.transaction = () => this.openTransaction();
+  }
+
+  /** Built on demand: only a dead letter reads them. */
+  get coordinates(): Coordinates {
+    return { 'kafka-partition': String(this.partition), 'kafka-offset': String(this.offset) };
   }
 
   ack(): Promise<void> {
@@ -38,25 +61,30 @@ export class KafkaDelivery implements Delivery {
   }
 
   deadLetter(topic: string, headers: MessageHeaders): Promise<void> {
-    const copy: TransportMessage = { ...this.message, topic, headers: { ...this.message.headers, ...headers } };
+    const copy: TransportMessage = {
+      ...this.message,
+      topic,
+      headers: { ...this.message.headers, ...headers },
+    };
     return this.settle('dead-letter', [copy]);
   }
 
   private settle(kind: SettleKind, outputs: readonly TransportMessage[]): Promise<void> {
     if (this.state !== 'open') return Promise.resolve();
     this.state = 'settling';
-    const done = this.settler(kind, outputs).then(
-      () => {
-        this.state = 'settled';
-      },
-      (error: unknown) => {
-        // Not settled after all: the core may nack or dead-letter it instead.
-        this.state = 'open';
-        throw error;
-      },
-    );
-    this.pending = done.catch(() => undefined);
+    const done = this.settleNow(kind, outputs);
+    this.pending = done.catch(ignore);
     return done;
+  }
+
+  private async settleNow(kind: SettleKind, outputs: readonly TransportMessage[]): Promise<void> {
+    try {
+      await this.settler.settle(this, kind, outputs);
+      this.state = 'settled';
+    } catch (error) {
+      this.state = 'open'; // not settled after all: the core may nack or dead-letter it instead
+      throw error;
+    }
   }
 
   private openTransaction(): DeliveryTransaction {

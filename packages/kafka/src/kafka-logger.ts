@@ -10,9 +10,10 @@ export function kafkaLogCreator(logger: Logger): logCreator {
     ({ namespace, level, log }) => {
       const { message, ...fields } = log;
       const text = `kafkajs ${namespace}: ${message}`;
-      const routine = /rebalanc|not aware of this member|coordinator|disconnected|ECONNRESET|Crash: KafkaJSNonRetriableError: Closed/i.test(
-        `${message} ${String(fields.error ?? '')}`,
-      );
+      const routine =
+        /rebalanc|not aware of this member|coordinator|disconnected|ECONNRESET|Crash: KafkaJSNonRetriableError: Closed/i.test(
+          `${message} ${String(fields.error ?? '')}`,
+        );
       if (level === logLevel.ERROR && !routine) logger.warn(text, fields);
       else logger.debug(text, fields);
     };

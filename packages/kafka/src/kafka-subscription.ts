@@ -1,7 +1,13 @@
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
-import type { DeliveryHandler, Logger, SubscribeOptions, Subscription, TransportMessage } from '@polybus/core';
+import type {
+  DeliveryHandler,
+  Logger,
+  SubscribeOptions,
+  Subscription,
+  TransportMessage,
+} from '@polybus/core';
 import { subscriptionAwareAssigner } from './assigner';
-import { KafkaDelivery, type SettleKind } from './kafka-delivery';
+import { KafkaDelivery, type SettleKind, type Settler } from './kafka-delivery';
 import { KeyLanes } from './key-lanes';
 import { OffsetCommitter, type CommitTarget } from './offset-committer';
 import type { ResolvedKafkaOptions } from './options';
@@ -32,7 +38,7 @@ interface PartitionState extends CommitTarget {
  * heartbeats itself, which is also how it learns of a rebalance. A partition is committed up to its
  * lowest unfinished offset; a revoked partition's late settlements are never committed.
  */
-export class KafkaSubscription implements Subscription {
+export class KafkaSubscription implements Subscription, Settler<PartitionState> {
   private readonly consumer: Consumer;
   private readonly states = new Map<number, PartitionState>();
   private readonly slots: Slots;
@@ -59,7 +65,12 @@ export class KafkaSubscription implements Subscription {
       allowAutoTopicCreation: true,
       partitionAssigners: [subscriptionAwareAssigner],
     });
-    this.committer = new OffsetCommitter(options.topic, (offsets) => this.consumer.commitOffsets(offsets), c.commitIntervalMs, deps.logger);
+    this.committer = new OffsetCommitter(
+      options.topic,
+      (offsets) => this.consumer.commitOffsets(offsets),
+      c.commitIntervalMs,
+      deps.logger,
+    );
   }
 
   async start(): Promise<void> {
@@ -73,10 +84,17 @@ export class KafkaSubscription implements Subscription {
     // Commit what is finished while this generation still owns its partitions.
     this.consumer.on(REBALANCING, () => void this.committer.flush());
     this.consumer.on(CRASH, (event) =>
-      this.deps.logger.warn('kafka consumer crashed', { group: this.options.group, error: event.payload.error?.message, restart: event.payload.restart }),
+      this.deps.logger.warn('kafka consumer crashed', {
+        group: this.options.group,
+        error: event.payload.error?.message,
+        restart: event.payload.restart,
+      }),
     );
     await this.consumer.connect();
-    await this.consumer.subscribe({ topics: [this.options.topic], fromBeginning: this.deps.options.consumer.fromBeginning });
+    await this.consumer.subscribe({
+      topics: [this.options.topic],
+      fromBeginning: this.deps.options.consumer.fromBeginning,
+    });
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
@@ -84,7 +102,12 @@ export class KafkaSubscription implements Subscription {
       eachBatch: (payload) => this.onBatch(payload),
     });
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([firstJoin, new Promise<void>((resolve) => (timer = setTimeout(resolve, this.deps.options.consumer.sessionTimeout)))]);
+    await Promise.race([
+      firstJoin,
+      new Promise<void>(
+        (resolve) => (timer = setTimeout(resolve, this.deps.options.consumer.sessionTimeout)),
+      ),
+    ]);
     clearTimeout(timer);
   }
 
@@ -107,7 +130,11 @@ export class KafkaSubscription implements Subscription {
       await this.committer.flush();
       this.committer.stop();
       await Promise.all([...this.states.values()].map((s) => s.txn?.close()));
-      await this.consumer.disconnect().catch((error: Error) => this.deps.logger.debug('kafka consumer disconnect failed', { error: error.message }));
+      await this.consumer
+        .disconnect()
+        .catch((error: Error) =>
+          this.deps.logger.debug('kafka consumer disconnect failed', { error: error.message }),
+        );
     })();
     return this.shutdownPromise;
   }
@@ -131,7 +158,13 @@ export class KafkaSubscription implements Subscription {
       const tracker = new PartitionTracker();
       const txn =
         this.options.guarantee === 'exactly-once'
-          ? new TransactionalPartition({ ...this.deps, group: this.options.group, topic: this.options.topic, partition, tracker })
+          ? new TransactionalPartition({
+              ...this.deps,
+              group: this.options.group,
+              topic: this.options.topic,
+              partition,
+              tracker,
+            })
           : undefined;
       state = { partition, tracker, revoked: false, txn, opened: txn ? txn.open() : Promise.resolve() };
       this.states.set(partition, state);
@@ -139,7 +172,13 @@ export class KafkaSubscription implements Subscription {
     return state;
   }
 
-  private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+  private async onBatch({
+    batch,
+    resolveOffset,
+    heartbeat,
+    isRunning,
+    isStale,
+  }: EachBatchPayload): Promise<void> {
     if (this.closing || batch.topic !== this.options.topic) return;
     const state = this.state(batch.partition);
     try {
@@ -167,7 +206,9 @@ export class KafkaSubscription implements Subscription {
       const fresh = batch.messages.filter((m) => tracker.isNew(Number(m.offset)));
       const point = Number(batch.lastOffset()) + 1;
       if (point > tracker.committed) {
-        await this.consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: String(point) }]);
+        await this.consumer.commitOffsets([
+          { topic: batch.topic, partition: batch.partition, offset: String(point) },
+        ]);
         tracker.committed = point;
       }
       tracker.passed(point - 1);
@@ -202,29 +243,60 @@ export class KafkaSubscription implements Subscription {
 
   private dispatch(state: PartitionState, record: KafkaMessage, tracked: boolean): void {
     const message = fromKafkaMessage(this.options.topic, state.partition, record);
-    const run = (): Promise<void> => this.deliver(state, message, Number(record.offset), tracked).finally(() => this.slots.give());
+    const offset = Number(record.offset);
     if (this.options.ordering === 'per-key' && message.key !== undefined) {
-      this.lanes.run(`${state.partition}\u0000${message.key}`, run);
+      this.lanes.run(`${state.partition}\u0000${message.key}`, () =>
+        this.deliverInSlot(state, message, offset, tracked),
+      );
     } else {
-      void run();
+      void this.deliverInSlot(state, message, offset, tracked);
+    }
+  }
+
+  private async deliverInSlot(
+    state: PartitionState,
+    message: TransportMessage,
+    offset: number,
+    tracked: boolean,
+  ): Promise<void> {
+    try {
+      await this.deliver(state, message, offset, tracked);
+    } finally {
+      this.slots.give();
     }
   }
 
   /** Hands the record to the handler until it is settled; a nack hands it over again in place. */
-  private async deliver(state: PartitionState, message: TransportMessage, offset: number, tracked: boolean): Promise<void> {
-    const coordinates = { 'kafka-partition': String(state.partition), 'kafka-offset': String(offset) };
-    const settle = (kind: SettleKind, outputs: readonly TransportMessage[]) => this.settle(state, offset, tracked, kind, outputs);
+  private async deliver(
+    state: PartitionState,
+    message: TransportMessage,
+    offset: number,
+    tracked: boolean,
+  ): Promise<void> {
     let attempt = attemptOf(message.headers);
     let unsettled = 0;
     for (;;) {
       // A record not yet handed over when the subscription closes or the partition moves stays
       // uncommitted: the broker gives it to the next owner.
       if (this.closing || state.revoked) return;
-      const delivery = new KafkaDelivery(message, attempt, coordinates, settle, state.txn !== undefined);
+      const delivery = new KafkaDelivery(
+        message,
+        attempt,
+        state.partition,
+        offset,
+        state,
+        this,
+        state.txn !== undefined,
+      );
+      delivery.tracked = tracked;
       try {
         await this.handler(delivery);
       } catch (error) {
-        this.deps.logger.error('delivery handler rejected', { topic: message.topic, id: message.id, error: (error as Error).message });
+        this.deps.logger.error('delivery handler rejected', {
+          topic: message.topic,
+          id: message.id,
+          error: (error as Error).message,
+        });
       }
       await delivery.pending;
       if (delivery.state === 'settled') return;
@@ -233,17 +305,28 @@ export class KafkaSubscription implements Subscription {
         // rather than leave the partition's commit point stuck, but not in a hot loop.
         unsettled += 1;
         const waitMs = Math.min(30_000, 500 * 2 ** Math.min(unsettled, 6));
-        this.deps.logger.warn('delivery returned unsettled; handing it over again', { topic: message.topic, id: message.id, offset, waitMs });
+        this.deps.logger.warn('delivery returned unsettled; handing it over again', {
+          topic: message.topic,
+          id: message.id,
+          offset,
+          waitMs,
+        });
         await new Promise((resolve) => setTimeout(resolve, waitMs));
       }
       attempt = delivery.nextAttempt ?? attempt + 1;
     }
   }
 
-  private async settle(state: PartitionState, offset: number, tracked: boolean, kind: SettleKind, outputs: readonly TransportMessage[]): Promise<void> {
+  /** Settler: makes a delivery's settlement durable. */
+  async settle(
+    delivery: KafkaDelivery<PartitionState>,
+    kind: SettleKind,
+    outputs: readonly TransportMessage[],
+  ): Promise<void> {
+    const { source: state, offset } = delivery;
     if (state.txn) return state.txn.settle(offset, outputs);
     if (kind === 'dead-letter') await this.deps.producers.send(outputs, 'at-least-once');
-    if (!tracked) return;
+    if (!delivery.tracked) return;
     state.tracker.finish(offset);
     this.committer.touch(state);
   }
@@ -251,5 +334,7 @@ export class KafkaSubscription implements Subscription {
 
 function within(promise: Promise<void>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
-  return Promise.race([promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]).finally(() => clearTimeout(timer));
+  return Promise.race([promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]).finally(
+    () => clearTimeout(timer),
+  );
 }

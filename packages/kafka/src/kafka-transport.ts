@@ -74,7 +74,13 @@ export class KafkaTransport implements Transport {
     if (this.closed) throw new ConfigurationError('subscribe', 'the Kafka transport is closed');
     await this.connect();
     const subscription = new KafkaSubscription(
-      { kafka: this.kafka, admin: this.admin, producers: this.producers, options: this.options, logger: this.options.logger },
+      {
+        kafka: this.kafka,
+        admin: this.admin,
+        producers: this.producers,
+        options: this.options,
+        logger: this.options.logger,
+      },
       options,
       handler,
     );

@@ -59,10 +59,20 @@ export class OffsetCommitter {
     this.dirty.clear();
     if (due.length === 0) return;
     try {
-      await this.commit(due.map(({ target, point }) => ({ topic: this.topic, partition: target.partition, offset: String(point) })));
-      for (const { target, point } of due) target.tracker.committed = Math.max(target.tracker.committed, point);
+      await this.commit(
+        due.map(({ target, point }) => ({
+          topic: this.topic,
+          partition: target.partition,
+          offset: String(point),
+        })),
+      );
+      for (const { target, point } of due)
+        target.tracker.committed = Math.max(target.tracker.committed, point);
     } catch (error) {
-      this.logger.debug('kafka offset commit failed; retrying', { topic: this.topic, error: (error as Error).message });
+      this.logger.debug('kafka offset commit failed; retrying', {
+        topic: this.topic,
+        error: (error as Error).message,
+      });
       for (const { target } of due) this.touch(target);
     }
   }

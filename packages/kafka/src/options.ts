@@ -149,7 +149,8 @@ export function resolveOptions(options: KafkaTransportOptions): ResolvedKafkaOpt
     retries: int('retries', options.retries, 5, 0),
     topics: {
       partitions: int('topics.partitions', t.partitions, 3, 1),
-      replicationFactor: t.replicationFactor === undefined ? -1 : int('topics.replicationFactor', t.replicationFactor, -1, 1),
+      replicationFactor:
+        t.replicationFactor === undefined ? -1 : int('topics.replicationFactor', t.replicationFactor, -1, 1),
       create: t.create ?? true,
     },
     consumer: {
@@ -159,7 +160,12 @@ export function resolveOptions(options: KafkaTransportOptions): ResolvedKafkaOpt
       maxWaitTimeInMs: int('consumer.maxWaitTimeInMs', c.maxWaitTimeInMs, 500, 0),
       fromBeginning: c.fromBeginning ?? true,
       commitIntervalMs: int('consumer.commitIntervalMs', c.commitIntervalMs, 50, 0),
-      partitionsConsumedConcurrently: int('consumer.partitionsConsumedConcurrently', c.partitionsConsumedConcurrently, 4, 1),
+      partitionsConsumedConcurrently: int(
+        'consumer.partitionsConsumedConcurrently',
+        c.partitionsConsumedConcurrently,
+        4,
+        1,
+      ),
       maxBytesPerPartition: int('consumer.maxBytesPerPartition', c.maxBytesPerPartition, 1_048_576, 1),
     },
     transactions: {

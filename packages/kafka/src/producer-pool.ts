@@ -26,7 +26,10 @@ export class ProducerPool {
     for (const message of messages) {
       const size = message.payload.length + headerBytes(message.headers);
       if (size > this.options.maxMessageBytes) {
-        throw new PublishError(message.topic, `message ${message.id} is ${size} bytes, above maxMessageBytes ${this.options.maxMessageBytes}`);
+        throw new PublishError(
+          message.topic,
+          `message ${message.id} is ${size} bytes, above maxMessageBytes ${this.options.maxMessageBytes}`,
+        );
       }
     }
     try {

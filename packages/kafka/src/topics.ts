@@ -18,7 +18,10 @@ export async function ensureKafkaTopics(
   if (wanted.length === 0) return;
   const invalid = wanted.filter((t) => !TOPIC_NAME.test(t) || t === '.' || t === '..');
   if (invalid.length > 0) {
-    throw new ConfigurationError('topics', `invalid Kafka topic names: ${invalid.join(', ')} (allowed: a-z A-Z 0-9 . _ -, up to 249)`);
+    throw new ConfigurationError(
+      'topics',
+      `invalid Kafka topic names: ${invalid.join(', ')} (allowed: a-z A-Z 0-9 . _ -, up to 249)`,
+    );
   }
   if (options.create) {
     try {
@@ -34,9 +37,13 @@ export async function ensureKafkaTopics(
       const errors = (error as { errors?: { type?: string }[] }).errors;
       // A racing creator (another bus, another process) is fine; anything else is not.
       if (!errors || !errors.every((e) => e.type === 'TOPIC_ALREADY_EXISTS')) {
-        throw new ConfigurationError('topics', `could not create Kafka topics ${wanted.join(', ')}: ${(error as Error).message}`, {
-          cause: error,
-        });
+        throw new ConfigurationError(
+          'topics',
+          `could not create Kafka topics ${wanted.join(', ')}: ${(error as Error).message}`,
+          {
+            cause: error,
+          },
+        );
       }
     }
   }

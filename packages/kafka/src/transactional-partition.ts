@@ -103,7 +103,10 @@ export class TransactionalPartition {
           this.ready.delete(offset);
           return entry;
         });
-        const error = await this.commitBatch(entries.flatMap((e) => e.outputs), batch.point);
+        const error = await this.commitBatch(
+          entries.flatMap((e) => e.outputs),
+          batch.point,
+        );
         if (error) {
           for (const entry of entries) entry.reject(error);
           continue;
@@ -126,8 +129,11 @@ export class TransactionalPartition {
       } catch (error) {
         const reason = errorText(error);
         if (this.dead || isFenced(error) || tries >= MAX_TRIES) {
-          if (isFenced(error)) this.abandon(`producer fenced: another consumer owns partition ${this.deps.partition}`);
-          return this.dead ?? new PublishError(this.deps.topic, `transaction failed: ${reason}`, { cause: error });
+          if (isFenced(error))
+            this.abandon(`producer fenced: another consumer owns partition ${this.deps.partition}`);
+          return (
+            this.dead ?? new PublishError(this.deps.topic, `transaction failed: ${reason}`, { cause: error })
+          );
         }
         this.deps.logger.warn('kafka transaction failed; rebuilding the producer', {
           transactionalId: this.transactionalId,
@@ -139,7 +145,8 @@ export class TransactionalPartition {
           // The failed commit may have landed before the error: the group's offset says whether.
           if ((await this.committedOffset()) >= point) return undefined;
         } catch (rebuildError) {
-          if (tries + 1 >= MAX_TRIES) return new PublishError(this.deps.topic, errorText(rebuildError), { cause: rebuildError });
+          if (tries + 1 >= MAX_TRIES)
+            return new PublishError(this.deps.topic, errorText(rebuildError), { cause: rebuildError });
         }
       }
     }
@@ -157,7 +164,10 @@ export class TransactionalPartition {
           compression: options.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
         });
       }
-      await tx.sendOffsets({ consumerGroupId: group, topics: [{ topic, partitions: [{ partition, offset: String(point) }] }] });
+      await tx.sendOffsets({
+        consumerGroupId: group,
+        topics: [{ topic, partitions: [{ partition, offset: String(point) }] }],
+      });
       await tx.commit();
     } catch (error) {
       if (tx.isActive()) await tx.abort().catch(() => undefined);
@@ -166,7 +176,10 @@ export class TransactionalPartition {
   }
 
   private async committedOffset(): Promise<number> {
-    const [entry] = await this.deps.admin.fetchOffsets({ groupId: this.deps.group, topics: [this.deps.topic] });
+    const [entry] = await this.deps.admin.fetchOffsets({
+      groupId: this.deps.group,
+      topics: [this.deps.topic],
+    });
     const found = entry?.partitions.find((p) => p.partition === this.deps.partition);
     return found ? Number(found.offset) : -1;
   }
@@ -177,8 +190,17 @@ function errorText(error: unknown): string {
 }
 
 function isFenced(error: unknown): boolean {
-  for (let e = error as { type?: string; message?: string; originalError?: unknown; cause?: unknown } | undefined; e; ) {
-    if (e.type === 'INVALID_PRODUCER_EPOCH' || e.type === 'PRODUCER_FENCED' || /fenced/i.test(e.message ?? '')) return true;
+  for (
+    let e = error as
+      { type?: string; message?: string; originalError?: unknown; cause?: unknown } | undefined;
+    e;
+  ) {
+    if (
+      e.type === 'INVALID_PRODUCER_EPOCH' ||
+      e.type === 'PRODUCER_FENCED' ||
+      /fenced/i.test(e.message ?? '')
+    )
+      return true;
     e = (e.originalError ?? e.cause) as typeof e;
   }
   return false;

@@ -12,7 +12,9 @@ export function toKafkaMessage(message: TransportMessage): KafkaOutgoing {
 }
 
 /** Groups records by topic, keeping each topic's publish order, for one `sendBatch` request. */
-export function byTopic(messages: readonly TransportMessage[]): { topic: string; messages: KafkaOutgoing[] }[] {
+export function byTopic(
+  messages: readonly TransportMessage[],
+): { topic: string; messages: KafkaOutgoing[] }[] {
   const groups = new Map<string, KafkaOutgoing[]>();
   for (const message of messages) {
     let list = groups.get(message.topic);
