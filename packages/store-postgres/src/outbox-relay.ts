@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import { ConfigurationError, type BatchEntry, type Codec, type Logger, type PublishReceipt } from '@polybus/core';
+import { withClient } from './checkout';
 import { OutboxListener } from './listener';
 import { relayBatch, type BatchContext } from './relay-batch';
 import { positiveInt, type Tables } from './tables';
@@ -83,10 +84,8 @@ export function startRelay(deps: RelayDeps): OutboxRelay {
       wake = done;
     });
 
-  const round = async (): Promise<{ selected: number; published: number }> => {
-    const client = await pool.connect();
-    let broken: unknown;
-    try {
+  const round = (): Promise<{ selected: number; published: number }> =>
+    withClient(pool, async (client) => {
       await client.query('BEGIN');
       const outcome = await relayBatch(client, ctx);
       await client.query('COMMIT');
@@ -94,14 +93,7 @@ export function startRelay(deps: RelayDeps): OutboxRelay {
       stats.published += outcome.published;
       stats.failedAttempts += outcome.failed;
       return outcome;
-    } catch (error) {
-      broken = error;
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release(broken instanceof Error ? broken : undefined);
-    }
-  };
+    });
 
   const loop = async (): Promise<void> => {
     let lastCleanup = 0;

@@ -1,4 +1,4 @@
-import type { Pool, PoolClient } from 'pg';
+import type { Pool } from 'pg';
 import {
   ConfigurationError,
   consoleLogger,
@@ -8,6 +8,7 @@ import {
   type IdempotencyStore,
   type Logger,
 } from '@polybus/core';
+import { withClient } from './checkout';
 import { enterInbox, leaveInbox } from './inbox-client';
 import type { PostgresOutbox } from './postgres-outbox';
 import { inboxDdl, runMigration } from './schema';
@@ -22,13 +23,16 @@ export interface PostgresInboxOptions extends TableOptions {
   cleanupIntervalMs?: number;
   /** When given, `ctx.publish` in the handler writes to this outbox in the same transaction. */
   outbox?: PostgresOutbox;
-  /** What the engine does while PostgreSQL cannot be reached. Default 'fail-closed'. */
-  onUnavailable?: 'fail-closed' | 'fail-open';
+  /**
+   * Only 'fail-closed': while PostgreSQL cannot be reached deliveries wait and come back later.
+   * (Fail-open would run handlers without the transaction their SQL goes through.)
+   */
+  onUnavailable?: 'fail-closed';
   logger?: Logger;
 }
 
 export interface PostgresInbox extends IdempotencyStore {
-  readonly onUnavailable: 'fail-closed' | 'fail-open';
+  readonly onUnavailable: 'fail-closed';
   readonly tables: Tables;
   /** Creates the inbox table (and the outbox's, when one is attached) if missing. Idempotent. */
   migrate(): Promise<void>;
@@ -52,8 +56,12 @@ export function postgresInbox(options: PostgresInboxOptions): PostgresInbox {
   const retentionSeconds = positiveInt('retentionSeconds', options.retentionSeconds, 604_800);
   const cleanupIntervalMs = positiveInt('cleanupIntervalMs', options.cleanupIntervalMs, 60_000);
   const onUnavailable = options.onUnavailable ?? 'fail-closed';
-  if (onUnavailable !== 'fail-closed' && onUnavailable !== 'fail-open')
-    throw new ConfigurationError('onUnavailable', `must be 'fail-closed' or 'fail-open', got ${String(onUnavailable)}`);
+  // Fail-open would run the handler without the transaction its SQL goes through (inboxClient).
+  if (onUnavailable !== 'fail-closed')
+    throw new ConfigurationError(
+      'onUnavailable',
+      `an inbox is always 'fail-closed': without the database the handler has no transaction to write in (got ${String(onUnavailable)})`,
+    );
   const outbox = options.outbox;
   if (outbox !== undefined && typeof outbox.write !== 'function')
     throw new ConfigurationError('outbox', 'must be a postgresOutbox(...)');
@@ -81,9 +89,7 @@ export function postgresInbox(options: PostgresInboxOptions): PostgresInbox {
 
   async function process(key: string, work: (scope: IdempotencyScope) => Promise<void>): Promise<'processed' | 'duplicate'> {
     maybeCleanup();
-    const client = await pool.connect();
-    let broken: Error | undefined;
-    try {
+    return withClient(pool, async (client) => {
       await client.query('BEGIN');
       const claimed = await client.query(claim, [key]);
       if (claimed.rowCount === 0) {
@@ -100,12 +106,7 @@ export function postgresInbox(options: PostgresInboxOptions): PostgresInbox {
       }
       await client.query('COMMIT');
       return 'processed';
-    } catch (error) {
-      await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
-      throw error;
-    } finally {
-      client.release(broken);
-    }
+    });
   }
 
   return {

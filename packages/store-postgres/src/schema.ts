@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { withClient } from './checkout';
 import type { Tables } from './tables';
 
 /** Serialises concurrent migrations: CREATE ... IF NOT EXISTS alone races on the catalog. */
@@ -46,16 +47,10 @@ export function outboxDdl(t: Tables): string[] {
 
 /** Runs `statements` in one transaction under an advisory lock: idempotent and safe to run from every instance at boot. */
 export async function runMigration(pool: Pool, statements: readonly string[]): Promise<void> {
-  const client = await pool.connect();
-  try {
+  await withClient(pool, async (client) => {
     await client.query('BEGIN');
     await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
     for (const sql of statements) await client.query(sql);
     await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }

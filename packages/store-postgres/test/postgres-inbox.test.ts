@@ -148,7 +148,7 @@ describe('postgresInbox retention and options', () => {
     [{ prefix: 'Bad-Name' }, 'prefix'],
     [{ schema: '' }, 'schema'],
     [{ retentionSeconds: 0 }, 'retentionSeconds'],
-    [{ onUnavailable: 'never' }, 'onUnavailable'],
+    [{ onUnavailable: 'fail-open' }, 'onUnavailable'],
     [{ outbox: {} }, 'outbox'],
   ])('refuses %j naming the field', (bad, field) => {
     try {

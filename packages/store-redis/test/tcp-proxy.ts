@@ -1,6 +1,6 @@
 import net from 'node:net';
 
-/** A TCP proxy in front of the real Redis that a test can take down and bring back: a real outage, no mocks. */
+/** A TCP proxy in front of a real server (Redis, PostgreSQL) that a test can take down and bring back: a real outage, no mocks. */
 export async function tcpProxy(target: { host: string; port: number }) {
   const sockets = new Set<net.Socket>();
   let server: net.Server | undefined;
@@ -25,6 +25,9 @@ export async function tcpProxy(target: { host: string; port: number }) {
     });
   await open();
   return {
+    get port() {
+      return port;
+    },
     get url() {
       return `redis://127.0.0.1:${port}`;
     },
