@@ -99,7 +99,9 @@ export function brokerCases(): BrokerCase[] {
           url: c.url,
           skip: `adapter not present (packages/${c.adapter}/src/index.ts with createTransportFromUrl)`,
         };
-      if (!up[i]) return { name: c.name, url: c.url, skip: `broker not reachable at ${c.host}:${c.port}` };
+      // In CI the brokers were brought up first: one that does not answer is a failure, not a skip.
+      if (!up[i] && process.env.CI !== 'true')
+        return { name: c.name, url: c.url, skip: `broker not reachable at ${c.host}:${c.port}` };
       return { name: c.name, url: c.url };
     }),
   ];
