@@ -3,8 +3,8 @@ import type { Logger } from '@polybus/core';
 
 /**
  * Holds one pooled connection in LISTEN on the outbox channel and calls `onNotify` for each
- * notification. If the connection breaks the relay keeps polling, and `ensure` listens again on
- * its next round, so a lost notification costs at most one poll interval.
+ * notification. If the connection breaks, the relay is woken and `ensure` listens again on its
+ * next round (which also catches up on rows written meanwhile); until it succeeds the relay polls.
  */
 export class OutboxListener {
   private client: PoolClient | undefined;
@@ -42,7 +42,11 @@ export class OutboxListener {
 
   private drop(client: PoolClient, error: unknown): void {
     client.removeListener('notification', this.onNotify);
-    if (this.client === client) this.client = undefined;
+    if (this.client === client) {
+      this.client = undefined;
+      // wake the relay: its next round listens again instead of sleeping through a long poll
+      this.onNotify();
+    }
     try {
       client.release(error instanceof Error ? error : true);
     } catch {

@@ -58,6 +58,27 @@ it('wakes up on NOTIFY instead of waiting for the poll', async () => {
   await waitFor(() => target.published.some((e) => e.id === id), { timeoutMs: 20_000 });
 });
 
+it('listens again after its LISTEN connection was killed', async () => {
+  const target = recordingTarget();
+  const relay = outbox.relay(target, { pollMs: 600_000 });
+  relays.push(relay);
+  await waitFor(() => relay.stats.batches >= 1);
+  const channel = outbox.tables.outboxName;
+  const listening = async (): Promise<number[]> =>
+    (await db.pool.query(`SELECT pid FROM pg_stat_activity WHERE query = $1`, [`LISTEN "${channel}"`])).rows.map((r) => r.pid);
+  const [pid] = await waitFor(async () => {
+    const pids = await listening();
+    return pids.length > 0 ? pids : undefined;
+  });
+  await db.pool.query('SELECT pg_terminate_backend($1)', [pid]);
+  await waitFor(async () => (await listening()).some((p) => p !== pid), { timeoutMs: 20_000 });
+  let id = '';
+  await inTransaction(async (client) => {
+    id = (await outbox.publish(client, 'orders', { n: 1 })).id;
+  });
+  await waitFor(() => target.published.some((e) => e.id === id), { timeoutMs: 20_000 });
+});
+
 it('retries a failed publish with backoff until it goes through', async () => {
   const target = recordingTarget();
   target.failNext(3);
