@@ -6,7 +6,14 @@
 import { randomBytes } from 'node:crypto';
 import { Pool } from 'pg';
 import Redis from 'ioredis';
-import { createBus, memoryTransport, silentLogger, type BindOptions, type Bus, type Transport } from '@polybus/core';
+import {
+  createBus,
+  memoryTransport,
+  silentLogger,
+  type BindOptions,
+  type Bus,
+  type Transport,
+} from '@polybus/core';
 import { inboxClient, postgresInbox, postgresOutbox } from '../src/index';
 import { redisIdempotencyStore } from '../../store-redis/src/index';
 
@@ -21,8 +28,11 @@ const prefix = `bench_${tag}_`;
 function transport(namespace: string): Transport {
   if (KIND === 'memory') return memoryTransport({ namespace });
   if (KIND === 'rabbitmq')
-    return require('../../rabbitmq/src/index').createTransportFromUrl(new URL(process.env.POLYBUS_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672'));
-  if (KIND === 'redis-streams') return require('../../redis-streams/src/index').createTransportFromUrl(new URL(REDIS_URL));
+    return require('../../rabbitmq/src/index').createTransportFromUrl(
+      new URL(process.env.POLYBUS_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672'),
+    );
+  if (KIND === 'redis-streams')
+    return require('../../redis-streams/src/index').createTransportFromUrl(new URL(REDIS_URL));
   throw new Error(`BENCH_TRANSPORT=${KIND} is not supported here`);
 }
 
@@ -45,7 +55,9 @@ async function run(variant: Variant): Promise<{ ms: number; rows: number }> {
   await setup.stop();
   const publisher = createBus({ transport: transport(topic), logger: silentLogger });
   for (let from = 0; from < N; from += 500)
-    await publisher.publishBatch(Array.from({ length: Math.min(500, N - from) }, (_, i) => ({ topic, body: { n: from + i } })));
+    await publisher.publishBatch(
+      Array.from({ length: Math.min(500, N - from) }, (_, i) => ({ topic, body: { n: from + i } })),
+    );
   await publisher.stop();
 
   let done = 0;
@@ -102,25 +114,39 @@ async function main(): Promise<void> {
     { name: 'at-least-once', options: { guarantee: 'at-least-once' }, effect: 'pool' },
     {
       name: 'exactly-once, redisIdempotencyStore',
-      options: { guarantee: 'exactly-once', idempotency: redisIdempotencyStore({ redis, prefix: `bench:${tag}:`, ttlSeconds: 600 }) },
+      options: {
+        guarantee: 'exactly-once',
+        idempotency: redisIdempotencyStore({ redis, prefix: `bench:${tag}:`, ttlSeconds: 600 }),
+      },
       effect: 'pool',
     },
-    { name: 'exactly-once, postgresInbox', options: { guarantee: 'exactly-once', idempotency: inbox }, effect: 'inbox' },
+    {
+      name: 'exactly-once, postgresInbox',
+      options: { guarantee: 'exactly-once', idempotency: inbox },
+      effect: 'inbox',
+    },
   ];
-  console.log(`transport ${KIND}, ${N} messages, concurrency ${CONCURRENCY}, handler = one INSERT into PostgreSQL`);
+  console.log(
+    `transport ${KIND}, ${N} messages, concurrency ${CONCURRENCY}, handler = one INSERT into PostgreSQL`,
+  );
   const base = await run(variants[0]);
   const results = [{ name: variants[0].name, ...base }];
   for (const v of variants.slice(1)) results.push({ name: v.name, ...(await run(v)) });
   for (const r of results)
     console.log(
       `${r.name.padEnd(38)} ${String(Math.round((N / r.ms) * 1000)).padStart(7)} msg/s  ${(r.ms / 1000).toFixed(2)} s  ${(
-        (r.ms / base.ms) * 100
+        (r.ms / base.ms) *
+        100
       ).toFixed(0)}% of at-least-once time  effect rows ${r.rows}`,
     );
   const relayMs = await relayBench();
-  console.log(`${'outbox relay (batch 500, 50 keys)'.padEnd(38)} ${String(Math.round((N / relayMs) * 1000)).padStart(7)} rows/s  ${(relayMs / 1000).toFixed(2)} s`);
+  console.log(
+    `${'outbox relay (batch 500, 50 keys)'.padEnd(38)} ${String(Math.round((N / relayMs) * 1000)).padStart(7)} rows/s  ${(relayMs / 1000).toFixed(2)} s`,
+  );
   redis.disconnect();
-  await pool.query(`DROP TABLE IF EXISTS ${effects}, "${prefix}inbox", "${prefix}outbox" CASCADE; DROP FUNCTION IF EXISTS "${prefix}outbox_notify"() CASCADE`);
+  await pool.query(
+    `DROP TABLE IF EXISTS ${effects}, "${prefix}inbox", "${prefix}outbox" CASCADE; DROP FUNCTION IF EXISTS "${prefix}outbox_notify"() CASCADE`,
+  );
   await pool.end();
   process.exit(0);
 }

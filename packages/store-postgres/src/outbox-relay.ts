@@ -1,5 +1,11 @@
 import type { Pool } from 'pg';
-import { ConfigurationError, type BatchEntry, type Codec, type Logger, type PublishReceipt } from '@polybus/core';
+import {
+  ConfigurationError,
+  type BatchEntry,
+  type Codec,
+  type Logger,
+  type PublishReceipt,
+} from '@polybus/core';
 import { withClient } from './checkout';
 import { OutboxListener } from './listener';
 import { relayBatch, type BatchContext } from './relay-batch';
@@ -70,7 +76,8 @@ export function startRelay(deps: RelayDeps): OutboxRelay {
     woken = true;
     wake?.();
   };
-  const listener = options.listen === false ? undefined : new OutboxListener(pool, deps.tables.outboxName, signal, logger);
+  const listener =
+    options.listen === false ? undefined : new OutboxListener(pool, deps.tables.outboxName, signal, logger);
 
   const idle = (ms: number): Promise<void> =>
     new Promise((resolve) => {
@@ -112,7 +119,9 @@ export function startRelay(deps: RelayDeps): OutboxRelay {
       }
       if (Date.now() - lastCleanup >= cleanupIntervalMs) {
         lastCleanup = Date.now();
-        await deps.cleanup().catch((error: unknown) => logger.warn('outbox relay: cleanup failed', { error }));
+        await deps
+          .cleanup()
+          .catch((error: unknown) => logger.warn('outbox relay: cleanup failed', { error }));
       }
       // a full batch means more rows wait; otherwise sleep until a NOTIFY, the poll, or stop
       if (!full) await idle(failures > 0 ? Math.min(pollMs * 2 ** failures, 30_000) : pollMs);

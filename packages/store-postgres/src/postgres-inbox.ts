@@ -48,7 +48,8 @@ export interface PostgresInbox extends IdempotencyStore {
  * first's transaction and then sees the conflict, so exactly one runs to commit.
  */
 export function postgresInbox(options: PostgresInboxOptions): PostgresInbox {
-  if (typeof options !== 'object' || options === null) throw new ConfigurationError('options', 'postgresInbox needs an options object');
+  if (typeof options !== 'object' || options === null)
+    throw new ConfigurationError('options', 'postgresInbox needs an options object');
   const pool = options.pool;
   if (!pool || typeof pool.connect !== 'function') throw new ConfigurationError('pool', 'must be a pg Pool');
   const tables = resolveTables(options);
@@ -87,20 +88,30 @@ export function postgresInbox(options: PostgresInboxOptions): PostgresInbox {
     ON CONFLICT (key) DO UPDATE SET owner = NULL, locked_until = NULL, processed_at = now()
     WHERE ${t}.owner IS NOT NULL AND ${t}.locked_until < now()`;
 
-  async function process(key: string, work: (scope: IdempotencyScope) => Promise<void>): Promise<'processed' | 'duplicate'> {
+  async function process(
+    key: string,
+    work: (scope: IdempotencyScope) => Promise<void>,
+  ): Promise<'processed' | 'duplicate'> {
     maybeCleanup();
     return withClient(pool, async (client) => {
       await client.query('BEGIN');
       const claimed = await client.query(claim, [key]);
       if (claimed.rowCount === 0) {
-        const { rows } = await client.query<{ owner: string | null }>(`SELECT owner FROM ${t} WHERE key = $1`, [key]);
+        const { rows } = await client.query<{ owner: string | null }>(
+          `SELECT owner FROM ${t} WHERE key = $1`,
+          [key],
+        );
         await client.query('ROLLBACK');
-        if (rows[0]?.owner) throw new MessageLockedError(`'${key}' is locked by acquire() owner ${rows[0].owner}`);
+        if (rows[0]?.owner)
+          throw new MessageLockedError(`'${key}' is locked by acquire() owner ${rows[0].owner}`);
         return 'duplicate';
       }
       enterInbox(client);
       try {
-        await work({ transaction: client, publish: outbox ? (messages) => outbox.write(client, messages) : undefined });
+        await work({
+          transaction: client,
+          publish: outbox ? (messages) => outbox.write(client, messages) : undefined,
+        });
       } finally {
         leaveInbox(client);
       }
@@ -127,7 +138,9 @@ export function postgresInbox(options: PostgresInboxOptions): PostgresInbox {
         [key, owner, lockTtlMs / 1000],
       );
       if (taken.rowCount === 1) return 'acquired';
-      const { rows } = await pool.query<{ owner: string | null }>(`SELECT owner FROM ${t} WHERE key = $1`, [key]);
+      const { rows } = await pool.query<{ owner: string | null }>(`SELECT owner FROM ${t} WHERE key = $1`, [
+        key,
+      ]);
       return rows.length > 0 && rows[0].owner === null ? 'completed' : 'locked';
     },
 

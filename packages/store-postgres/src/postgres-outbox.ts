@@ -34,7 +34,12 @@ export interface PostgresOutbox {
   /** Creates the table, indexes and the NOTIFY trigger if missing. Idempotent. */
   migrate(): Promise<void>;
   /** Writes one message through `client`, which must be inside the caller's transaction to be atomic with it. */
-  publish<T>(client: Queryable, topic: string, body: T, options?: Omit<PublishOptions, 'guarantee'>): Promise<PublishReceipt>;
+  publish<T>(
+    client: Queryable,
+    topic: string,
+    body: T,
+    options?: Omit<PublishOptions, 'guarantee'>,
+  ): Promise<PublishReceipt>;
   /** Writes already-encoded messages (what an inbox's `ctx.publish` produces). */
   write(client: Queryable, messages: readonly TransportMessage[]): Promise<void>;
   /** Starts publishing pending rows through `bus`. Several relays (in one or many processes) may run at once. */
@@ -46,7 +51,8 @@ export interface PostgresOutbox {
 }
 
 export function postgresOutbox(options: PostgresOutboxOptions): PostgresOutbox {
-  if (typeof options !== 'object' || options === null) throw new ConfigurationError('options', 'postgresOutbox needs an options object');
+  if (typeof options !== 'object' || options === null)
+    throw new ConfigurationError('options', 'postgresOutbox needs an options object');
   const pool = options.pool;
   if (!pool || typeof pool.connect !== 'function') throw new ConfigurationError('pool', 'must be a pg Pool');
   const tables = resolveTables(options);
@@ -77,7 +83,9 @@ export function postgresOutbox(options: PostgresOutboxOptions): PostgresOutbox {
       startRelay({ pool, tables, codec, logger, cleanup, target: bus, options: relayOptions }),
     cleanup,
     async pending() {
-      const result = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${tables.outbox} WHERE published_at IS NULL`);
+      const result = await pool.query<{ n: string }>(
+        `SELECT count(*) AS n FROM ${tables.outbox} WHERE published_at IS NULL`,
+      );
       return Number(result.rows[0].n);
     },
   };

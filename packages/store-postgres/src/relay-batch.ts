@@ -42,9 +42,10 @@ export async function relayBatch(client: PoolClient, ctx: BatchContext): Promise
   const eligible = await withoutBlockedKeys(client, table, rows);
   const { published, failed } = await publishRows(ctx, eligible);
   if (published.length > 0)
-    await client.query(`UPDATE ${table} SET published_at = now(), last_error = NULL WHERE seq = ANY($1::bigint[])`, [
-      published.map((r) => r.seq),
-    ]);
+    await client.query(
+      `UPDATE ${table} SET published_at = now(), last_error = NULL WHERE seq = ANY($1::bigint[])`,
+      [published.map((r) => r.seq)],
+    );
   for (const { row, error } of failed) {
     if (DecodeError.is(error)) {
       // No retry can decode it: park it (and, to keep order, its key) until someone fixes or deletes the row.
@@ -66,7 +67,11 @@ export async function relayBatch(client: PoolClient, ctx: BatchContext): Promise
   return { selected: rows.length, published: published.length, failed: failed.length };
 }
 
-async function withoutBlockedKeys(client: PoolClient, table: string, rows: OutboxRow[]): Promise<OutboxRow[]> {
+async function withoutBlockedKeys(
+  client: PoolClient,
+  table: string,
+  rows: OutboxRow[],
+): Promise<OutboxRow[]> {
   const keyed = rows.filter((r) => r.key !== null);
   if (keyed.length === 0) return rows;
   const seqs = rows.map((r) => r.seq);
@@ -97,7 +102,10 @@ async function publishRows(ctx: BatchContext, rows: OutboxRow[]): Promise<Publis
       await ctx.target.publishBatch(entries as BatchEntry[]);
       return { published: rows, failed: [] };
     } catch (error) {
-      ctx.logger.warn('outbox relay: batch publish failed, retrying row by row', { rows: rows.length, error });
+      ctx.logger.warn('outbox relay: batch publish failed, retrying row by row', {
+        rows: rows.length,
+        error,
+      });
     }
   }
   const result: Published = { published: [], failed: [] };

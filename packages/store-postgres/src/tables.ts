@@ -20,8 +20,15 @@ export interface TableOptions {
 }
 
 function identifier(field: string, value: string, allowEmpty: boolean): string {
-  if (typeof value !== 'string' || (value.length === 0 ? !allowEmpty : !IDENTIFIER.test(value)) || value.length > 40)
-    throw new ConfigurationError(field, `must be lower-case letters, digits and '_' (at most 40), got '${String(value)}'`);
+  if (
+    typeof value !== 'string' ||
+    (value.length === 0 ? !allowEmpty : !IDENTIFIER.test(value)) ||
+    value.length > 40
+  )
+    throw new ConfigurationError(
+      field,
+      `must be lower-case letters, digits and '_' (at most 40), got '${String(value)}'`,
+    );
   return value;
 }
 

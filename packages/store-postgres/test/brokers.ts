@@ -22,7 +22,11 @@ const redis = new URL(process.env.POLYBUS_REDIS_URL ?? 'redis://127.0.0.1:6379')
 redis.searchParams.set('claimIdleMs', '1000');
 
 const ALL: BrokerCase[] = [
-  { name: 'rabbitmq', pkg: 'rabbitmq', url: process.env.POLYBUS_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672' },
+  {
+    name: 'rabbitmq',
+    pkg: 'rabbitmq',
+    url: process.env.POLYBUS_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
+  },
   { name: 'redis-streams', pkg: 'redis-streams', url: redis.href },
   {
     name: 'sqs',

@@ -1,4 +1,12 @@
-import { createBus, memoryTransport, silentLogger, waitFor, type Bus, type Handler, type MemoryTransport } from '@polybus/core';
+import {
+  createBus,
+  memoryTransport,
+  silentLogger,
+  waitFor,
+  type Bus,
+  type Handler,
+  type MemoryTransport,
+} from '@polybus/core';
 import { inboxClient, postgresInbox } from '@polybus/store-postgres';
 import { brokerCases, transportFor, workerSpec, type BrokerCase } from './brokers';
 import { handlerFailure } from './e2e-handler';
@@ -48,10 +56,16 @@ async function counts(ids: string[]): Promise<{ rows: number; distinct: number }
 async function publishAll(publisher: Bus, topic: string, total: number): Promise<string[]> {
   const ids: string[] = [];
   for (let start = 0; start < total; start += 100) {
-    const batch = Array.from({ length: Math.min(100, total - start) }, (_, i) => ({ topic, body: { n: start + i }, key: `k${(start + i) % 13}` }));
+    const batch = Array.from({ length: Math.min(100, total - start) }, (_, i) => ({
+      topic,
+      body: { n: start + i },
+      key: `k${(start + i) % 13}`,
+    }));
     const receipts = await publisher.publishBatch(batch);
     ids.push(...receipts.map((r) => r.id));
-    await publisher.publishBatch(receipts.filter((_, i) => i % 10 === 0).map((r, i) => ({ topic, body: { n: -i }, id: r.id })));
+    await publisher.publishBatch(
+      receipts.filter((_, i) => i % 10 === 0).map((r, i) => ({ topic, body: { n: -i }, id: r.id })),
+    );
   }
   return ids;
 }
@@ -75,7 +89,10 @@ it('memory: thousands of messages, faults and a crashed consumer: effects = mess
   const ids = await publishAll(publisher, topic, total);
   await waitFor(async () => (await counts(ids)).distinct >= total / 4, { timeoutMs: 60_000 });
   a.transport.crash();
-  await waitFor(async () => (await counts(ids)).distinct === total, { timeoutMs: 90_000, description: 'every message applied' });
+  await waitFor(async () => (await counts(ids)).distinct === total, {
+    timeoutMs: 90_000,
+    description: 'every message applied',
+  });
   await b.bus.stop({ timeoutMs: 10_000 });
   expect(await counts(ids)).toEqual({ rows: total, distinct: total });
   const c = (await b.bus.health()).bindings[0].counters;
@@ -83,29 +100,40 @@ it('memory: thousands of messages, faults and a crashed consumer: effects = mess
   expect(c.failed).toBeGreaterThan(0);
 }, 180_000);
 
-describe.each(brokerCases)('$name: thousands of messages, faults and a SIGKILLed consumer', (broker: BrokerCase) => {
-  it('effects counted in PostgreSQL = messages published', async () => {
-    const topic = `eo.e2e.${suffix()}`;
-    const total = 2000;
-    const worker = spawnWorker('consumer-worker.ts', [...workerSpec(broker), topic, bindOptions.group, db.prefix, 'consume']);
-    await waitFor(() => worker.output().includes('ready') || worker.exitCode !== null, { timeoutMs: 60_000 });
-    expect(worker.output()).toContain('ready');
-    const consumer = createBus({ transport: transportFor(broker), logger: silentLogger });
-    consumer.bind(topic, handler, bindOptions);
-    buses.push(consumer);
-    await consumer.start();
-    const publisher = createBus({ url: broker.url, logger: silentLogger }); // the URL path: createBus loads the adapter
-    buses.push(publisher);
-    const ids = await publishAll(publisher, topic, total);
-    await waitFor(async () => (await counts(ids)).distinct >= total / 4, { timeoutMs: 90_000 });
-    worker.kill('SIGKILL');
-    expect(await exited(worker)).toBe('SIGKILL');
-    await waitFor(async () => (await counts(ids)).distinct === total, {
-      timeoutMs: 150_000,
-      intervalMs: 200,
-      description: 'every message applied',
-    });
-    await consumer.stop({ timeoutMs: 10_000 });
-    expect(await counts(ids)).toEqual({ rows: total, distinct: total });
-  }, 300_000);
-});
+describe.each(brokerCases)(
+  '$name: thousands of messages, faults and a SIGKILLed consumer',
+  (broker: BrokerCase) => {
+    it('effects counted in PostgreSQL = messages published', async () => {
+      const topic = `eo.e2e.${suffix()}`;
+      const total = 2000;
+      const worker = spawnWorker('consumer-worker.ts', [
+        ...workerSpec(broker),
+        topic,
+        bindOptions.group,
+        db.prefix,
+        'consume',
+      ]);
+      await waitFor(() => worker.output().includes('ready') || worker.exitCode !== null, {
+        timeoutMs: 60_000,
+      });
+      expect(worker.output()).toContain('ready');
+      const consumer = createBus({ transport: transportFor(broker), logger: silentLogger });
+      consumer.bind(topic, handler, bindOptions);
+      buses.push(consumer);
+      await consumer.start();
+      const publisher = createBus({ url: broker.url, logger: silentLogger }); // the URL path: createBus loads the adapter
+      buses.push(publisher);
+      const ids = await publishAll(publisher, topic, total);
+      await waitFor(async () => (await counts(ids)).distinct >= total / 4, { timeoutMs: 90_000 });
+      worker.kill('SIGKILL');
+      expect(await exited(worker)).toBe('SIGKILL');
+      await waitFor(async () => (await counts(ids)).distinct === total, {
+        timeoutMs: 150_000,
+        intervalMs: 200,
+        description: 'every message applied',
+      });
+      await consumer.stop({ timeoutMs: 10_000 });
+      expect(await counts(ids)).toEqual({ rows: total, distinct: total });
+    }, 300_000);
+  },
+);

@@ -25,7 +25,9 @@ export function testDatabase(max = 20): { pool: Pool; prefix: string; drop(): Pr
 /** The table handlers write their effects to: one row per applied effect, no uniqueness, so duplicates show. */
 export async function createEffects(pool: Pool, prefix: string): Promise<string> {
   const table = `"${prefix}effects"`;
-  await pool.query(`CREATE TABLE IF NOT EXISTS ${table} (message_id text NOT NULL, applied_at timestamptz DEFAULT now())`);
+  await pool.query(
+    `CREATE TABLE IF NOT EXISTS ${table} (message_id text NOT NULL, applied_at timestamptz DEFAULT now())`,
+  );
   return table;
 }
 

@@ -1,4 +1,11 @@
-import { ConfigurationError, MessageLockedError, createBus, createSpy, memoryTransport, waitFor } from '@polybus/core';
+import {
+  ConfigurationError,
+  MessageLockedError,
+  createBus,
+  createSpy,
+  memoryTransport,
+  waitFor,
+} from '@polybus/core';
 import { inboxClient, postgresInbox, postgresOutbox } from '@polybus/store-postgres';
 import { createEffects, suffix, testDatabase } from './pg-helpers';
 
@@ -42,8 +49,12 @@ describe('postgresInbox.process', () => {
       }),
     ).rejects.toBe(boom);
     expect(await countFor(id)).toBe(0);
-    expect((await db.pool.query(`SELECT 1 FROM ${inbox.tables.inbox} WHERE key = $1`, [`g:${id}`])).rowCount).toBe(0);
-    expect((await db.pool.query(`SELECT 1 FROM ${outbox.tables.outbox} WHERE topic = 'never'`)).rowCount).toBe(0);
+    expect(
+      (await db.pool.query(`SELECT 1 FROM ${inbox.tables.inbox} WHERE key = $1`, [`g:${id}`])).rowCount,
+    ).toBe(0);
+    expect(
+      (await db.pool.query(`SELECT 1 FROM ${outbox.tables.outbox} WHERE topic = 'never'`)).rowCount,
+    ).toBe(0);
     expect(await inbox.process(`g:${id}`, applyEffect(id))).toBe('processed');
     expect(await countFor(id)).toBe(1);
   });
@@ -75,7 +86,9 @@ describe('postgresInbox.process', () => {
 
   it('many concurrent deliveries of one key: exactly one effect', async () => {
     const id = suffix();
-    const results = await Promise.all(Array.from({ length: 8 }, () => inbox.process(`g:${id}`, applyEffect(id))));
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () => inbox.process(`g:${id}`, applyEffect(id))),
+    );
     expect(results.filter((r) => r === 'processed')).toHaveLength(1);
     expect(await countFor(id)).toBe(1);
   });
@@ -84,11 +97,23 @@ describe('postgresInbox.process', () => {
     const id = suffix();
     await inbox.process(`g:${id}`, async (scope) => {
       await scope.publish!([
-        { id: `out-${id}`, topic: 'payments', key: 'k', headers: { a: '1' }, payload: Buffer.from('{"x":1}'), timestamp: 0 },
+        {
+          id: `out-${id}`,
+          topic: 'payments',
+          key: 'k',
+          headers: { a: '1' },
+          payload: Buffer.from('{"x":1}'),
+          timestamp: 0,
+        },
       ]);
     });
-    const { rows } = await db.pool.query(`SELECT id, topic, key, headers, payload FROM ${outbox.tables.outbox} WHERE id = $1`, [`out-${id}`]);
-    expect(rows).toEqual([{ id: `out-${id}`, topic: 'payments', key: 'k', headers: { a: '1' }, payload: Buffer.from('{"x":1}') }]);
+    const { rows } = await db.pool.query(
+      `SELECT id, topic, key, headers, payload FROM ${outbox.tables.outbox} WHERE id = $1`,
+      [`out-${id}`],
+    );
+    expect(rows).toEqual([
+      { id: `out-${id}`, topic: 'payments', key: 'k', headers: { a: '1' }, payload: Buffer.from('{"x":1}') },
+    ]);
   });
 });
 
@@ -137,7 +162,10 @@ describe('postgresInbox retention and options', () => {
     const fresh = `g:${suffix()}`;
     await short.process(old, async () => undefined);
     await short.process(fresh, async () => undefined);
-    await db.pool.query(`UPDATE ${short.tables.inbox} SET processed_at = now() - interval '2 minutes' WHERE key = $1`, [old]);
+    await db.pool.query(
+      `UPDATE ${short.tables.inbox} SET processed_at = now() - interval '2 minutes' WHERE key = $1`,
+      [old],
+    );
     expect(await short.cleanup()).toBeGreaterThanOrEqual(1);
     expect(await short.process(old, async () => undefined)).toBe('processed');
     expect(await short.process(fresh, jest.fn())).toBe('duplicate');
@@ -164,7 +192,11 @@ describe('postgresInbox retention and options', () => {
 describe('postgresInbox on a bus', () => {
   it('applies each message once under duplicate deliveries, handler failures and duplicate publishes', async () => {
     const topic = `inbox.${suffix()}`;
-    const transport = memoryTransport({ namespace: topic, faults: { duplicateDeliveryRate: 0.3, ackDropRate: 0.1 }, visibilityTimeoutMs: 300 });
+    const transport = memoryTransport({
+      namespace: topic,
+      faults: { duplicateDeliveryRate: 0.3, ackDropRate: 0.1 },
+      visibilityTimeoutMs: 300,
+    });
     const bus = createBus({ transport });
     let calls = 0;
     const spy = createSpy<{ n: number }>(async (message, ctx) => {
@@ -186,18 +218,27 @@ describe('postgresInbox on a bus', () => {
       ids.push(receipt.id);
       if (n % 10 === 0) await bus.publish(topic, { n }, { id: receipt.id }); // duplicate publish
     }
-    await waitFor(async () => {
-      const { rows } = await db.pool.query(`SELECT count(DISTINCT message_id) AS n FROM ${effects} WHERE message_id = ANY($1)`, [ids]);
-      return Number(rows[0].n) === ids.length;
-    }, { timeoutMs: 30_000 });
+    await waitFor(
+      async () => {
+        const { rows } = await db.pool.query(
+          `SELECT count(DISTINCT message_id) AS n FROM ${effects} WHERE message_id = ANY($1)`,
+          [ids],
+        );
+        return Number(rows[0].n) === ids.length;
+      },
+      { timeoutMs: 30_000 },
+    );
     await bus.stop();
-    const { rows } = await db.pool.query(`SELECT count(*) AS n FROM ${effects} WHERE message_id = ANY($1)`, [ids]);
+    const { rows } = await db.pool.query(`SELECT count(*) AS n FROM ${effects} WHERE message_id = ANY($1)`, [
+      ids,
+    ]);
     expect(Number(rows[0].n)).toBe(200);
-    const out = await db.pool.query(`SELECT count(*) AS n FROM ${outbox.tables.outbox} WHERE topic = $1`, [`${topic}.out`]);
+    const out = await db.pool.query(`SELECT count(*) AS n FROM ${outbox.tables.outbox} WHERE topic = $1`, [
+      `${topic}.out`,
+    ]);
     expect(Number(out.rows[0].n)).toBe(200);
     const health = (await bus.health()).bindings[0].counters;
     expect(health.duplicates).toBeGreaterThan(0);
     expect(health.failed).toBeGreaterThan(0);
   });
 });
-

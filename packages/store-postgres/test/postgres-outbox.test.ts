@@ -14,7 +14,10 @@ afterEach(async () => {
 });
 afterAll(() => db.drop());
 
-async function inTransaction(work: (client: import('pg').PoolClient) => Promise<void>, commit = true): Promise<void> {
+async function inTransaction(
+  work: (client: import('pg').PoolClient) => Promise<void>,
+  commit = true,
+): Promise<void> {
   const client = await db.pool.connect();
   try {
     await client.query('BEGIN');
@@ -35,12 +38,24 @@ it('publishes nothing for a rolled-back transaction, and the committed one with 
   let committedId = '';
   await inTransaction(async (client) => {
     committedId = (
-      await outbox.publish(client, 'orders', { n: 'committed' }, { key: 'o-1', headers: { trace: 't' }, idempotencyKey: 'idem-1' })
+      await outbox.publish(
+        client,
+        'orders',
+        { n: 'committed' },
+        { key: 'o-1', headers: { trace: 't' }, idempotencyKey: 'idem-1' },
+      )
     ).id;
   });
   await waitFor(() => target.published.some((e) => e.id === committedId));
   expect(target.published).toEqual([
-    { topic: 'orders', body: { n: 'committed' }, id: committedId, key: 'o-1', headers: { trace: 't' }, idempotencyKey: 'idem-1' },
+    {
+      topic: 'orders',
+      body: { n: 'committed' },
+      id: committedId,
+      key: 'o-1',
+      headers: { trace: 't' },
+      idempotencyKey: 'idem-1',
+    },
   ]);
   expect(target.published.some((e) => e.id === rolledBackId)).toBe(false);
   expect(await outbox.pending()).toBe(0);
@@ -65,7 +80,9 @@ it('listens again after its LISTEN connection was killed', async () => {
   await waitFor(() => relay.stats.batches >= 1);
   const channel = outbox.tables.outboxName;
   const listening = async (): Promise<number[]> =>
-    (await db.pool.query(`SELECT pid FROM pg_stat_activity WHERE query = $1`, [`LISTEN "${channel}"`])).rows.map((r) => r.pid);
+    (
+      await db.pool.query(`SELECT pid FROM pg_stat_activity WHERE query = $1`, [`LISTEN "${channel}"`])
+    ).rows.map((r) => r.pid);
   const [pid] = await waitFor(async () => {
     const pids = await listening();
     return pids.length > 0 ? pids : undefined;
@@ -90,7 +107,10 @@ it('retries a failed publish with backoff until it goes through', async () => {
   });
   await waitFor(() => target.published.some((e) => e.id === id), { timeoutMs: 20_000 });
   await waitFor(async () => (await outbox.pending()) === 0); // marked in the relay's commit, just after the publish
-  const { rows } = await db.pool.query(`SELECT attempts, last_error, published_at FROM ${outbox.tables.outbox} WHERE id = $1`, [id]);
+  const { rows } = await db.pool.query(
+    `SELECT attempts, last_error, published_at FROM ${outbox.tables.outbox} WHERE id = $1`,
+    [id],
+  );
   expect(rows[0].attempts).toBeGreaterThanOrEqual(1);
   expect(rows[0].last_error).toBeNull();
   expect(relay.stats.failedAttempts).toBeGreaterThanOrEqual(1);
@@ -140,12 +160,21 @@ it('parks a row it cannot decode without holding back other rows', async () => {
   const { rows } = await db.pool.query(
     `SELECT attempts, last_error, next_attempt_at = 'infinity' AS parked FROM ${outbox.tables.outbox} WHERE id = 'bad'`,
   );
-  expect(rows[0]).toEqual({ attempts: 1, last_error: expect.stringMatching(/unsupported content-type/), parked: true });
+  expect(rows[0]).toEqual({
+    attempts: 1,
+    last_error: expect.stringMatching(/unsupported content-type/),
+    parked: true,
+  });
 });
 
 it('cleanup deletes published rows past retention and keeps pending and recent ones', async () => {
   const target = recordingTarget();
-  const short = postgresOutbox({ pool: db.pool, prefix: db.prefix, retentionSeconds: 60, logger: silentLogger });
+  const short = postgresOutbox({
+    pool: db.pool,
+    prefix: db.prefix,
+    retentionSeconds: 60,
+    logger: silentLogger,
+  });
   await inTransaction(async (client) => {
     for (let n = 0; n < 3; n++) await short.publish(client, 'orders', { n });
   });
@@ -154,7 +183,9 @@ it('cleanup deletes published rows past retention and keeps pending and recent o
   await waitFor(async () => (await short.pending()) === 0);
   await relay.stop();
   await inTransaction(async (client) => void (await short.publish(client, 'orders', { n: 'pending' })));
-  await db.pool.query(`UPDATE ${short.tables.outbox} SET published_at = now() - interval '2 minutes' WHERE published_at IS NOT NULL AND payload = '{"n":0}'`);
+  await db.pool.query(
+    `UPDATE ${short.tables.outbox} SET published_at = now() - interval '2 minutes' WHERE published_at IS NOT NULL AND payload = '{"n":0}'`,
+  );
   expect(await short.cleanup()).toBe(1);
   const { rows } = await db.pool.query(`SELECT count(*)::int AS n FROM ${short.tables.outbox}`);
   expect(rows[0].n).toBe(3);

@@ -22,13 +22,17 @@ it('a relay SIGKILLed mid-batch: every row published at least once, applied once
   const client = await db.pool.connect();
   await client.query('BEGIN');
   const ids: string[] = [];
-  for (let n = 0; n < total; n++) ids.push((await outbox.publish(client, 'orders', { n }, { key: `k${n % 7}` })).id);
+  for (let n = 0; n < total; n++)
+    ids.push((await outbox.publish(client, 'orders', { n }, { key: `k${n % 7}` })).id);
   await client.query('COMMIT');
   client.release();
 
   const worker = spawnWorker('relay-worker.ts', [db.prefix, list]);
   // batches are 50 rows: at 75 the worker is half-way through its second batch, which is not committed
-  await waitFor(async () => (await redis.llen(list)) >= 75, { timeoutMs: 30_000, description: 'worker relay progress' });
+  await waitFor(async () => (await redis.llen(list)) >= 75, {
+    timeoutMs: 30_000,
+    description: 'worker relay progress',
+  });
   worker.kill('SIGKILL');
   expect(await exited(worker)).toBe('SIGKILL');
 

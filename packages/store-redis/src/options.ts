@@ -65,7 +65,10 @@ export function resolveRedisOptions(options: RedisIdempotencyStoreOptions): Reso
   const operationTimeoutMs = positiveInt('operationTimeoutMs', options.operationTimeoutMs, 2_000);
   const onUnavailable = options.onUnavailable ?? 'fail-closed';
   if (onUnavailable !== 'fail-closed' && onUnavailable !== 'fail-open')
-    throw new ConfigurationError('onUnavailable', `must be 'fail-closed' or 'fail-open', got ${String(onUnavailable)}`);
+    throw new ConfigurationError(
+      'onUnavailable',
+      `must be 'fail-closed' or 'fail-open', got ${String(onUnavailable)}`,
+    );
   const prefix = options.prefix ?? 'polybus:idem:';
   if (typeof prefix !== 'string') throw new ConfigurationError('prefix', 'must be a string');
   const ttlSeconds = positiveInt('ttlSeconds', options.ttlSeconds, 86_400);
@@ -76,7 +79,10 @@ export function resolveRedisOptions(options: RedisIdempotencyStoreOptions): Reso
   let ownsClient = false;
   if (typeof options.redis === 'string') {
     if (!/^rediss?:\/\//.test(options.redis))
-      throw new ConfigurationError('redis', `must be an ioredis client or a redis:// URL, got '${options.redis}'`);
+      throw new ConfigurationError(
+        'redis',
+        `must be an ioredis client or a redis:// URL, got '${options.redis}'`,
+      );
     redis = failFastClient(options.redis, operationTimeoutMs);
     ownsClient = true;
   } else if (options.redis && typeof (options.redis as Redis).evalsha === 'function') {

@@ -26,8 +26,10 @@ export function redisIdempotencyStore(options: RedisIdempotencyStoreOptions): Re
   const o = resolveRedisOptions(options);
   const { redis, prefix } = o;
   // A client we made is ours to watch: without a listener ioredis prints every reconnect failure.
-  if (o.ownsClient) redis.on('error', (error: Error) => o.logger.debug('redis idempotency store', { error: error.message }));
-  const call = <T>(what: string, work: Promise<T>): Promise<T> => withTimeout(work, o.operationTimeoutMs, what);
+  if (o.ownsClient)
+    redis.on('error', (error: Error) => o.logger.debug('redis idempotency store', { error: error.message }));
+  const call = <T>(what: string, work: Promise<T>): Promise<T> =>
+    withTimeout(work, o.operationTimeoutMs, what);
 
   return {
     onUnavailable: o.onUnavailable,
@@ -52,14 +54,23 @@ export function redisIdempotencyStore(options: RedisIdempotencyStoreOptions): Re
 
     async complete(key, owner, result) {
       if (result !== undefined && Buffer.byteLength(result) > o.maxResultBytes)
-        throw new ConfigurationError('result', `is ${Buffer.byteLength(result)} bytes, more than maxResultBytes (${o.maxResultBytes})`);
+        throw new ConfigurationError(
+          'result',
+          `is ${Buffer.byteLength(result)} bytes, more than maxResultBytes (${o.maxResultBytes})`,
+        );
       const value = result === undefined ? COMPLETED : `${COMPLETED}:${result}`;
-      const owned = await call('complete', runScript(redis, COMPLETE, prefix + key, [owner, value, o.ttlSeconds]));
+      const owned = await call(
+        'complete',
+        runScript(redis, COMPLETE, prefix + key, [owner, value, o.ttlSeconds]),
+      );
       if (Number(owned) !== 1)
-        o.logger.warn('idempotency lock expired before completion; raise idempotencyLockTtlMs above the handler time', {
-          key,
-          owner,
-        });
+        o.logger.warn(
+          'idempotency lock expired before completion; raise idempotencyLockTtlMs above the handler time',
+          {
+            key,
+            owner,
+          },
+        );
     },
 
     async release(key, owner) {

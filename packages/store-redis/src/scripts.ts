@@ -53,11 +53,17 @@ function sha1(script: string): string {
  * after a restart / SCRIPT FLUSH). Does not touch the client (no defineCommand), so a client the
  * application shares with us stays as it was.
  */
-export async function runScript(redis: Redis, script: string, key: string, args: (string | number)[]): Promise<unknown> {
+export async function runScript(
+  redis: Redis,
+  script: string,
+  key: string,
+  args: (string | number)[],
+): Promise<unknown> {
   try {
     return await redis.evalsha(sha1(script), 1, key, ...args);
   } catch (error) {
-    if (error instanceof Error && error.message.startsWith('NOSCRIPT')) return redis.eval(script, 1, key, ...args);
+    if (error instanceof Error && error.message.startsWith('NOSCRIPT'))
+      return redis.eval(script, 1, key, ...args);
     throw error;
   }
 }

@@ -111,7 +111,11 @@ describe('redisIdempotencyStore with Redis unreachable', () => {
   it('rejects after operationTimeoutMs with a shared client that queues commands offline', async () => {
     const client = new Redis(CLOSED_URL, { maxRetriesPerRequest: null, lazyConnect: true });
     client.on('error', () => undefined);
-    const store = redisIdempotencyStore({ redis: client, operationTimeoutMs: 200, onUnavailable: 'fail-open' });
+    const store = redisIdempotencyStore({
+      redis: client,
+      operationTimeoutMs: 200,
+      onUnavailable: 'fail-open',
+    });
     await expect(store.acquire('g:k', 'a', 1_000)).rejects.toThrow(/timed out after 200 ms/);
     expect(store.onUnavailable).toBe('fail-open');
     client.disconnect();

@@ -15,13 +15,17 @@ afterEach(async () => {
   await proxy.close();
 });
 
-function setup(onUnavailable: 'fail-closed' | 'fail-open'): { bus: Bus; store: RedisIdempotencyStore; topic: string; seen: Map<string, number> } {
+function setup(onUnavailable: 'fail-closed' | 'fail-open'): {
+  bus: Bus;
+  store: RedisIdempotencyStore;
+  topic: string;
+  seen: Map<string, number>;
+} {
   const topic = `outage.${unique()}`;
   const store = redisIdempotencyStore({
     redis: proxy.url,
     prefix: `polybus-test:${topic}:`,
     onUnavailable,
-    operationTimeoutMs: 500,
     logger: silentLogger,
   });
   const bus = createBus({ transport: memoryTransport({ namespace: topic }), logger: silentLogger });
@@ -31,8 +35,13 @@ function setup(onUnavailable: 'fail-closed' | 'fail-open'): { bus: Bus; store: R
     guarantee: 'exactly-once',
     idempotency: store,
     retry: { maxAttempts: 3, initialDelayMs: 50, maxDelayMs: 200 },
+    // a completion lost in the outage leaves a lock: let it expire within the test's patience
+    idempotencyLockTtlMs: 5_000,
   });
-  cleanup.push(() => store.close(), () => bus.stop());
+  cleanup.push(
+    () => store.close(),
+    () => bus.stop(),
+  );
   return { bus, store, topic, seen };
 }
 
@@ -43,19 +52,28 @@ it('fail-closed: while Redis is unreachable nothing runs, nothing is lost; after
   const ids: string[] = [];
   for (let n = 0; n < 20; n++) ids.push((await bus.publish(topic, { n })).id);
   // every message met the outage at least twice (more than maxAttempts would allow for a handler error)
-  await waitFor(async () => {
-    const c = (await bus.health()).bindings[0].counters;
-    return c.retried + c.redelivered >= 60;
-  }, { timeoutMs: 30_000, description: 'every message met the outage' });
+  await waitFor(
+    async () => {
+      const c = (await bus.health()).bindings[0].counters;
+      return c.retried + c.redelivered >= 60;
+    },
+    { timeoutMs: 30_000, description: 'every message met the outage' },
+  );
   expect(seen.size).toBe(0);
   const during = (await bus.health()).bindings[0].counters;
   expect(during.deadLettered).toBe(0);
   expect(during.failOpen).toBe(0);
 
   await proxy.up();
-  await waitFor(() => ids.every((id) => seen.has(id)), { timeoutMs: 30_000, description: 'all processed after recovery' });
+  await waitFor(() => ids.every((id) => seen.has(id)), {
+    timeoutMs: 30_000,
+    description: 'all processed after recovery',
+  });
   for (const id of ids) await bus.publish(topic, { again: true }, { id }); // duplicates after recovery
-  await waitFor(async () => (await bus.health()).bindings[0].counters.duplicates >= ids.length, { timeoutMs: 30_000 });
+  await waitFor(async () => (await bus.health()).bindings[0].counters.duplicates >= ids.length, {
+    timeoutMs: 30_000,
+    description: 'the republished ids were all turned away as duplicates',
+  });
   expect([...seen.values()].every((n) => n === 1)).toBe(true);
   expect(seen.size).toBe(20);
 });

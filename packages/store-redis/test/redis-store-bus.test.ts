@@ -27,7 +27,13 @@ it('two consumers handed the same messages at the same time apply each effect on
         await new Promise((r) => setTimeout(r, 5)); // long enough for the twin to arrive while we hold the lock
         effects.set(message.id, (effects.get(message.id) ?? 0) + 1);
       },
-      { group: 'g', guarantee: 'exactly-once', idempotency: store, concurrency: 4, retry: { maxAttempts: 5, initialDelayMs: 20 } },
+      {
+        group: 'g',
+        guarantee: 'exactly-once',
+        idempotency: store,
+        concurrency: 4,
+        retry: { maxAttempts: 5, initialDelayMs: 20 },
+      },
     );
     buses.push(bus);
     return bus;
@@ -38,10 +44,13 @@ it('two consumers handed the same messages at the same time apply each effect on
   const ids: string[] = [];
   for (let n = 0; n < 100; n++) ids.push((await a.publish(topic, { n })).id);
   await waitFor(() => ids.every((id) => effects.has(id)), { timeoutMs: 30_000, description: 'all applied' });
-  await waitFor(async () => {
-    const c = await Promise.all([a, b].map(async (bus) => (await bus.health()).bindings[0].counters));
-    return c[0].duplicates + c[1].duplicates >= 50; // the twins were turned away (about 100 expected)
-  }, { timeoutMs: 30_000, description: 'twins counted as duplicates' });
+  await waitFor(
+    async () => {
+      const c = await Promise.all([a, b].map(async (bus) => (await bus.health()).bindings[0].counters));
+      return c[0].duplicates + c[1].duplicates >= 50; // the twins were turned away (about 100 expected)
+    },
+    { timeoutMs: 30_000, description: 'twins counted as duplicates' },
+  );
   expect([...effects.values()].every((n) => n === 1)).toBe(true);
   expect(effects.size).toBe(100);
 });

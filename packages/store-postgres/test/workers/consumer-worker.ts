@@ -2,15 +2,26 @@
 // the inbox transaction committed, before the engine acks the delivery: the exact window in which
 // at-least-once delivery turns into a redelivery. mode 'consume': runs until killed.
 import { Pool } from 'pg';
-import { createBus, silentLogger, type IdempotencyStore, type Transport, type TransportFromUrl } from '@polybus/core';
+import {
+  createBus,
+  silentLogger,
+  type IdempotencyStore,
+  type Transport,
+  type TransportFromUrl,
+} from '@polybus/core';
 import { inboxClient, postgresInbox } from '../../src/index';
 import { handlerFailure } from '../e2e-handler';
 
 const [adapterEntry, url, factoryJson, topic, group, prefix, mode] = process.argv.slice(2);
 const adapter = require(adapterEntry) as Record<string, (arg: unknown) => Transport>;
 const factory = JSON.parse(factoryJson) as { name: string; options: object } | null;
-const transport = factory ? adapter[factory.name](factory.options) : (adapter.createTransportFromUrl as TransportFromUrl)(new URL(url));
-const pool = new Pool({ connectionString: process.env.POLYBUS_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test', max: 20 });
+const transport = factory
+  ? adapter[factory.name](factory.options)
+  : (adapter.createTransportFromUrl as TransportFromUrl)(new URL(url));
+const pool = new Pool({
+  connectionString: process.env.POLYBUS_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+  max: 20,
+});
 const inbox = postgresInbox({ pool, prefix });
 
 const store: IdempotencyStore =
@@ -33,9 +44,16 @@ async function main(): Promise<void> {
     topic,
     async (message, ctx) => {
       await inboxClient(ctx).query(`INSERT INTO "${prefix}effects" (message_id) VALUES ($1)`, [message.id]);
-      if (mode === 'consume' && handlerFailure(message.id, ctx.attempt)) throw new Error('injected handler failure');
+      if (mode === 'consume' && handlerFailure(message.id, ctx.attempt))
+        throw new Error('injected handler failure');
     },
-    { group, guarantee: 'exactly-once', idempotency: store, concurrency: 8, retry: { maxAttempts: 20, initialDelayMs: 10, maxDelayMs: 200 } },
+    {
+      group,
+      guarantee: 'exactly-once',
+      idempotency: store,
+      concurrency: 8,
+      retry: { maxAttempts: 20, initialDelayMs: 10, maxDelayMs: 200 },
+    },
   );
   await bus.start();
   process.stdout.write('ready\n');

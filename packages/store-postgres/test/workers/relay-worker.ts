@@ -6,7 +6,9 @@ import { silentLogger, type BatchEntry } from '@polybus/core';
 import { postgresOutbox } from '../../src/index';
 
 const [prefix, list] = process.argv.slice(2);
-const pool = new Pool({ connectionString: process.env.POLYBUS_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test' });
+const pool = new Pool({
+  connectionString: process.env.POLYBUS_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+});
 const redis = new Redis(process.env.POLYBUS_REDIS_URL ?? 'redis://127.0.0.1:6379');
 const outbox = postgresOutbox({ pool, prefix, logger: silentLogger });
 

@@ -7,7 +7,13 @@ const ROOT = join(__dirname, '../../../..');
 export function spawnWorker(file: string, args: string[]): ChildProcess & { output: () => string } {
   const child = spawn(
     process.execPath,
-    ['--conditions=polybus-source', '--import', require.resolve('tsx', { paths: [ROOT] }), join(__dirname, file), ...args],
+    [
+      '--conditions=polybus-source',
+      '--import',
+      require.resolve('tsx', { paths: [ROOT] }),
+      join(__dirname, file),
+      ...args,
+    ],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: process.env },
   );
   let output = '';
@@ -17,6 +23,7 @@ export function spawnWorker(file: string, args: string[]): ChildProcess & { outp
 }
 
 export function exited(child: ChildProcess): Promise<NodeJS.Signals | number | null> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.signalCode ?? child.exitCode);
+  if (child.exitCode !== null || child.signalCode !== null)
+    return Promise.resolve(child.signalCode ?? child.exitCode);
   return new Promise((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code)));
 }
