@@ -15,7 +15,16 @@ const transport = sqsTransport({
 void (async () => {
   await transport.connect();
   await transport.subscribe(
-    { topic, group: 'g', guarantee: 'at-least-once', concurrency: 1, ordering: 'none', deadLetterTopic: false, maxAttempts: 5, idempotent: false },
+    {
+      topic,
+      group: 'g',
+      guarantee: 'at-least-once',
+      concurrency: 1,
+      ordering: 'none',
+      deadLetterTopic: false,
+      maxAttempts: 5,
+      idempotent: false,
+    },
     async (delivery) => {
       process.stdout.write(`taken ${delivery.message.id}\n`);
       await new Promise(() => undefined); // the handler never finishes

@@ -13,32 +13,27 @@ import {
   type SubscribeOptions,
   type Transport,
 } from '@polybus/core';
-import { message, queueUrl, rawClient, rawReceive, testTransport, uniqueTopic } from './helpers';
+import {
+  message,
+  queueUrl,
+  rawClient,
+  rawReceive,
+  testTransport,
+  uniqueTopic,
+  subscribeOptions,
+  transportsClosedAfterEach,
+} from './helpers';
 
-const sub = (topic: string): SubscribeOptions => ({
-  topic,
-  group: 'g',
-  guarantee: 'at-least-once',
-  concurrency: 4,
-  ordering: 'none',
-  deadLetterTopic: false,
-  maxAttempts: 5,
-  idempotent: false,
-});
+const sub = (topic: string): SubscribeOptions =>
+  subscribeOptions(topic, { concurrency: 4, deadLetterTopic: false, maxAttempts: 5 });
 
 const ROOT = join(__dirname, '../../..');
 
 describe('sqs under faults (ElasticMQ)', () => {
-  const transports: Transport[] = [];
   const buses: Bus[] = [];
   const children: ChildProcess[] = [];
   const raw = rawClient();
-  const open = async (options?: Parameters<typeof testTransport>[0]): Promise<Transport> => {
-    const t = testTransport(options);
-    transports.push(t);
-    await t.connect();
-    return t;
-  };
+  const open = transportsClosedAfterEach();
   const bus = (options?: Parameters<typeof testTransport>[0]): Bus => {
     const b = createBus({ transport: testTransport(options), logger: silentLogger });
     buses.push(b);
@@ -47,7 +42,6 @@ describe('sqs under faults (ElasticMQ)', () => {
   afterEach(async () => {
     for (const child of children.splice(0)) child.kill('SIGKILL');
     await Promise.all(buses.splice(0).map((b) => b.stop({ timeoutMs: 2_000 })));
-    await Promise.all(transports.splice(0).map((t) => t.close()));
   });
   afterAll(() => raw.destroy());
 
@@ -81,14 +75,24 @@ describe('sqs under faults (ElasticMQ)', () => {
     await t.publish([sent], { guarantee: 'at-least-once' });
     const child = spawn(
       process.execPath,
-      ['--conditions=polybus-source', '--import', require.resolve('tsx', { paths: [ROOT] }), join(__dirname, 'crash-worker.ts'), topic, '2'],
+      [
+        '--conditions=polybus-source',
+        '--import',
+        require.resolve('tsx', { paths: [ROOT] }),
+        join(__dirname, 'crash-worker.ts'),
+        topic,
+        '2',
+      ],
       { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_NO_WARNINGS: '1' } },
     );
     children.push(child);
     let output = '';
     child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    await waitFor(() => output.includes(`taken ${sent.id}`), { timeoutMs: 30_000, description: `worker output: ${output}` });
+    await waitFor(() => output.includes(`taken ${sent.id}`), {
+      timeoutMs: 30_000,
+      description: `worker output: ${output}`,
+    });
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
     const got: Delivery[] = [];
@@ -106,10 +110,14 @@ describe('sqs under faults (ElasticMQ)', () => {
     const dead = createSpy();
     let calls = 0;
     const b = bus();
-    b.bind(topic, () => {
-      calls++;
-      throw new Error('always fails');
-    }, { group: 'g', retry: { maxAttempts: 3, initialDelayMs: 10, maxDelayMs: 50, immediateAttempts: 1 } });
+    b.bind(
+      topic,
+      () => {
+        calls++;
+        throw new Error('always fails');
+      },
+      { group: 'g', retry: { maxAttempts: 3, initialDelayMs: 10, maxDelayMs: 50, immediateAttempts: 1 } },
+    );
     b.bind(`${topic}.dlq`, dead.handler, { group: 'g' });
     await b.start();
     const { id } = await b.publish(topic, { n: 1 });
@@ -130,15 +138,23 @@ describe('sqs under faults (ElasticMQ)', () => {
     const b = bus();
     b.bind(topic, ok.handler, { group: 'g' });
     await b.start();
-    const sent = await raw.send(new SendMessageCommand({ QueueUrl: await queueUrl(raw, topic), MessageBody: '{not json' }));
+    const sent = await raw.send(
+      new SendMessageCommand({ QueueUrl: await queueUrl(raw, topic), MessageBody: '{not json' }),
+    );
     await raw.send(new SendMessageCommand({ QueueUrl: await queueUrl(raw, topic), MessageBody: '{"n":2}' }));
     // Read the dead letter raw: its body is still not JSON, so a Polybus binding could not decode it either.
-    const [dead] = await waitFor(async () => {
-      const found = await rawReceive(raw, `${topic}.dlq`).catch(() => []);
-      return found.length > 0 ? found : undefined;
-    }, { timeoutMs: 30_000 });
+    const [dead] = await waitFor(
+      async () => {
+        const found = await rawReceive(raw, `${topic}.dlq`).catch(() => []);
+        return found.length > 0 ? found : undefined;
+      },
+      { timeoutMs: 30_000 },
+    );
     expect(dead.Body).toBe('{not json');
-    const envelope = JSON.parse(dead.MessageAttributes?.polybus?.StringValue ?? '{}') as { id: string; headers: Record<string, string> };
+    const envelope = JSON.parse(dead.MessageAttributes?.polybus?.StringValue ?? '{}') as {
+      id: string;
+      headers: Record<string, string>;
+    };
     expect(envelope.id).toBe(sent.MessageId);
     const headers = envelope.headers;
     expect(headers['polybus-dlq-reason']).toBe('decode-error');

@@ -1,30 +1,22 @@
 import { waitFor, type Delivery, type SubscribeOptions, type Transport } from '@polybus/core';
-import { bodyOf, message, queueDepth, rawClient, rawReceive, testTransport, uniqueTopic } from './helpers';
+import {
+  bodyOf,
+  message,
+  queueDepth,
+  rawClient,
+  rawReceive,
+  testTransport,
+  uniqueTopic,
+  subscribeOptions,
+  transportsClosedAfterEach,
+} from './helpers';
 
-const sub = (topic: string, extra: Partial<SubscribeOptions> = {}): SubscribeOptions => ({
-  topic,
-  group: 'g',
-  guarantee: 'at-least-once',
-  concurrency: 16,
-  ordering: 'per-key',
-  deadLetterTopic: `${topic}.dlq`,
-  maxAttempts: 5,
-  idempotent: false,
-  ...extra,
-});
+const sub = (topic: string, extra: Partial<SubscribeOptions> = {}): SubscribeOptions =>
+  subscribeOptions(topic, { concurrency: 16, ordering: 'per-key', maxAttempts: 5, ...extra });
 
 describe('sqs FIFO queues against ElasticMQ', () => {
-  const transports: Transport[] = [];
   const raw = rawClient();
-  const open = async (options?: Parameters<typeof testTransport>[0]): Promise<Transport> => {
-    const t = testTransport(options);
-    transports.push(t);
-    await t.connect();
-    return t;
-  };
-  afterEach(async () => {
-    await Promise.all(transports.splice(0).map((t) => t.close()));
-  });
+  const open = transportsClosedAfterEach();
   afterAll(() => raw.destroy());
 
   it('creates a FIFO queue with content-based deduplication off', async () => {
@@ -38,8 +30,12 @@ describe('sqs FIFO queues against ElasticMQ', () => {
   it('delivers the same deduplication id published twice within the window once', async () => {
     const topic = uniqueTopic('dedup', '.fifo');
     const t = await open();
-    const first = message(topic, 1, { headers: { 'content-type': 'application/json', 'polybus-idempotency-key': 'order-42' } });
-    const again = message(topic, 2, { headers: { 'content-type': 'application/json', 'polybus-idempotency-key': 'order-42' } });
+    const first = message(topic, 1, {
+      headers: { 'content-type': 'application/json', 'polybus-idempotency-key': 'order-42' },
+    });
+    const again = message(topic, 2, {
+      headers: { 'content-type': 'application/json', 'polybus-idempotency-key': 'order-42' },
+    });
     await t.publish([first], { guarantee: 'at-least-once' });
     await t.publish([again], { guarantee: 'at-least-once' });
     // Same message id twice (a publisher retry) is deduplicated too.
@@ -104,9 +100,14 @@ describe('sqs FIFO queues against ElasticMQ', () => {
       await d.deadLetter?.(`${topic}.dlq`, { 'polybus-dlq-reason': 'permanent-error' });
     });
     await waitFor(() => delivery !== undefined, { timeoutMs: 15_000 });
-    const dead = await waitFor(async () => (await rawReceive(raw, `${topic}.dlq`).catch(() => []))[0], { timeoutMs: 15_000 });
+    const dead = await waitFor(async () => (await rawReceive(raw, `${topic}.dlq`).catch(() => []))[0], {
+      timeoutMs: 15_000,
+    });
     expect(dead.Attributes?.MessageGroupId).toBe('everything');
-    const envelope = JSON.parse(dead.MessageAttributes?.polybus?.StringValue ?? '{}') as { id: string; headers: object };
+    const envelope = JSON.parse(dead.MessageAttributes?.polybus?.StringValue ?? '{}') as {
+      id: string;
+      headers: object;
+    };
     expect(envelope.headers).toMatchObject({ 'polybus-dlq-reason': 'permanent-error' });
     expect(envelope.id).toBe(delivery?.message.id);
     await waitFor(async () => (await queueDepth(raw, topic)) === 0, { timeoutMs: 15_000 });

@@ -6,7 +6,7 @@ import {
   SQSClient,
   type Message as SqsMessage,
 } from '@aws-sdk/client-sqs';
-import { silentLogger, type Delivery, type Transport, type TransportMessage } from '@polybus/core';
+import { silentLogger, type Delivery, type SubscribeOptions, type Transport, type TransportMessage } from '@polybus/core';
 import { sqsTransport, queueNameFor, type SqsTransportOptions } from '@polybus/sqs';
 
 export const ENDPOINT = process.env.POLYBUS_SQS_ENDPOINT ?? 'http://127.0.0.1:9324';
@@ -45,7 +45,8 @@ export function message(topic: string, n: number, extra: Partial<TransportMessag
   };
 }
 
-export const bodyOf = (d: Delivery): { n: number } => JSON.parse(d.message.payload.toString('utf8')) as { n: number };
+export const bodyOf = (d: Delivery): { n: number } =>
+  JSON.parse(d.message.payload.toString('utf8')) as { n: number };
 
 export async function queueUrl(client: SQSClient, topic: string): Promise<string> {
   const found = await client.send(new GetQueueUrlCommand({ QueueName: queueNameFor(topic).name }));
@@ -57,7 +58,11 @@ export async function queueDepth(client: SQSClient, topic: string): Promise<numb
   const { Attributes = {} } = await client.send(
     new GetQueueAttributesCommand({
       QueueUrl: await queueUrl(client, topic),
-      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
+      AttributeNames: [
+        'ApproximateNumberOfMessages',
+        'ApproximateNumberOfMessagesNotVisible',
+        'ApproximateNumberOfMessagesDelayed',
+      ],
     }),
   );
   return (
@@ -82,3 +87,32 @@ export async function rawReceive(client: SQSClient, topic: string): Promise<SqsM
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Subscribe options for transport-level tests; each file states only what it changes. */
+export function subscribeOptions(topic: string, extra: Partial<SubscribeOptions> = {}): SubscribeOptions {
+  return {
+    topic,
+    group: 'g',
+    guarantee: 'at-least-once',
+    concurrency: 10,
+    ordering: 'none',
+    deadLetterTopic: `${topic}.dlq`,
+    maxAttempts: 3,
+    idempotent: false,
+    ...extra,
+  };
+}
+
+/** `open()` connects a test transport; every transport it opened is closed after each test. */
+export function transportsClosedAfterEach(): (options?: Partial<SqsTransportOptions>) => Promise<Transport> {
+  const transports: Transport[] = [];
+  afterEach(async () => {
+    await Promise.all(transports.splice(0).map((t) => t.close()));
+  });
+  return async (options) => {
+    const t = testTransport(options);
+    transports.push(t);
+    await t.connect();
+    return t;
+  };
+}

@@ -8,32 +8,24 @@ import {
   type SubscribeOptions,
   type Transport,
 } from '@polybus/core';
-import { bodyOf, message, queueDepth, queueUrl, rawClient, testTransport, uniqueTopic } from './helpers';
+import {
+  bodyOf,
+  message,
+  queueDepth,
+  queueUrl,
+  rawClient,
+  testTransport,
+  uniqueTopic,
+  subscribeOptions,
+  transportsClosedAfterEach,
+} from './helpers';
 
-const sub = (topic: string, extra: Partial<SubscribeOptions> = {}): SubscribeOptions => ({
-  topic,
-  group: 'g',
-  guarantee: 'at-least-once',
-  concurrency: 10,
-  ordering: 'none',
-  deadLetterTopic: `${topic}.dlq`,
-  maxAttempts: 3,
-  idempotent: false,
-  ...extra,
-});
+const sub = (topic: string, extra: Partial<SubscribeOptions> = {}): SubscribeOptions =>
+  subscribeOptions(topic, extra);
 
 describe('sqs transport against ElasticMQ', () => {
-  const transports: Transport[] = [];
   const raw = rawClient();
-  const open = async (options?: Parameters<typeof testTransport>[0]): Promise<Transport> => {
-    const t = testTransport(options);
-    transports.push(t);
-    await t.connect();
-    return t;
-  };
-  afterEach(async () => {
-    await Promise.all(transports.splice(0).map((t) => t.close()));
-  });
+  const open = transportsClosedAfterEach();
   afterAll(() => raw.destroy());
 
   it('round-trips id, key, 30 headers and body through batched publish, then deletes on ack', async () => {
@@ -144,7 +136,10 @@ describe('sqs transport against ElasticMQ', () => {
   it('concurrency bounds unsettled deliveries', async () => {
     const topic = uniqueTopic('concurrency');
     const t = await open();
-    await t.publish(Array.from({ length: 40 }, (_, n) => message(topic, n)), { guarantee: 'at-least-once' });
+    await t.publish(
+      Array.from({ length: 40 }, (_, n) => message(topic, n)),
+      { guarantee: 'at-least-once' },
+    );
     let open_ = 0;
     let most = 0;
     let done = 0;
@@ -166,18 +161,26 @@ describe('sqs transport against ElasticMQ', () => {
     it('refuses a second group on one queue and explains the fan-out options', () => {
       const error = (() => {
         try {
-          t.validateSubscription?.(sub('orders.created', { group: 'shipping' }), [sub('orders.created', { group: 'billing' })]);
+          t.validateSubscription?.(sub('orders.created', { group: 'shipping' }), [
+            sub('orders.created', { group: 'billing' }),
+          ]);
         } catch (e) {
           return e;
         }
       })();
       expect(ConfigurationError.is(error)).toBe(true);
       expect((error as Error).message).toMatch(/no consumer groups.*SNS.*one Polybus topic per group/s);
-      expect(() => t.validateSubscription?.(sub('orders.created', { group: 'billing' }), [sub('orders.created', { group: 'billing' })])).not.toThrow();
+      expect(() =>
+        t.validateSubscription?.(sub('orders.created', { group: 'billing' }), [
+          sub('orders.created', { group: 'billing' }),
+        ]),
+      ).not.toThrow();
     });
 
     it('refuses per-key ordering on a standard queue, allows it on FIFO', () => {
-      expect(() => t.validateSubscription?.(sub('orders.created', { ordering: 'per-key' }), [])).toThrow(GuaranteeNotSupportedError);
+      expect(() => t.validateSubscription?.(sub('orders.created', { ordering: 'per-key' }), [])).toThrow(
+        GuaranteeNotSupportedError,
+      );
       expect(() => t.validateSubscription?.(sub('orders.fifo', { ordering: 'per-key' }), [])).not.toThrow();
     });
 
@@ -185,7 +188,9 @@ describe('sqs transport against ElasticMQ', () => {
       expect(() => t.validateSubscription?.(sub('orders.fifo', { guarantee: 'exactly-once' }), [])).toThrow(
         /FIFO deduplication only .* publish side.*idempotency/s,
       );
-      expect(() => t.validateSubscription?.(sub('orders.fifo', { guarantee: 'exactly-once', idempotent: true }), [])).not.toThrow();
+      expect(() =>
+        t.validateSubscription?.(sub('orders.fifo', { guarantee: 'exactly-once', idempotent: true }), []),
+      ).not.toThrow();
     });
   });
 });
