@@ -7,6 +7,8 @@ import type {
 } from '@polybus/core';
 
 const ignore = (): void => undefined;
+const RESOLVED = Promise.resolve();
+const NO_OUTPUTS: readonly TransportMessage[] = [];
 
 export type SettleKind = 'ack' | 'dead-letter' | 'commit';
 
@@ -15,6 +17,8 @@ export type SettleKind = 'ack' | 'dead-letter' | 'commit';
  * per subscription; the delivery passes itself, so no closure is made per record.
  */
 export interface Settler<S> {
+  /** Settles an ack at once when that needs no I/O; false when it must go through `settle`. */
+  ackNow(delivery: KafkaDelivery<S>): boolean;
   settle(delivery: KafkaDelivery<S>, kind: SettleKind, outputs: readonly TransportMessage[]): Promise<void>;
 }
 
@@ -51,7 +55,10 @@ export class KafkaDelivery<S = unknown> implements Delivery {
   }
 
   ack(): Promise<void> {
-    return this.settle('ack', []);
+    if (this.state !== 'open') return RESOLVED;
+    if (!this.settler.ackNow(this)) return this.settle('ack', NO_OUTPUTS);
+    this.state = 'settled';
+    return RESOLVED;
   }
 
   async nack(options?: { delayMs?: number; attempt?: number }): Promise<void> {
@@ -70,7 +77,7 @@ export class KafkaDelivery<S = unknown> implements Delivery {
   }
 
   private settle(kind: SettleKind, outputs: readonly TransportMessage[]): Promise<void> {
-    if (this.state !== 'open') return Promise.resolve();
+    if (this.state !== 'open') return RESOLVED;
     this.state = 'settling';
     const done = this.settleNow(kind, outputs);
     this.pending = done.catch(ignore);

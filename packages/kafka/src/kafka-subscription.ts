@@ -215,7 +215,7 @@ export class KafkaSubscription implements Subscription, Settler<PartitionState> 
       resolveOffset(batch.lastOffset());
       for (const record of fresh) {
         if (!(this.slots.take() ? this.keepSlot(state) : await takeSlot())) return;
-        this.dispatch(state, record, false);
+        this.dispatch(state, record, Number(record.offset), false);
       }
       return;
     }
@@ -226,7 +226,7 @@ export class KafkaSubscription implements Subscription, Settler<PartitionState> 
         // Fast path without an await: most records find a free slot.
         if (!(this.slots.take() ? this.keepSlot(state) : await takeSlot())) return;
         tracker.take(offset);
-        this.dispatch(state, record, true);
+        this.dispatch(state, record, offset, true);
       }
       resolveOffset(record.offset);
     }
@@ -241,32 +241,21 @@ export class KafkaSubscription implements Subscription, Settler<PartitionState> 
     return false;
   }
 
-  private dispatch(state: PartitionState, record: KafkaMessage, tracked: boolean): void {
+  private dispatch(state: PartitionState, record: KafkaMessage, offset: number, tracked: boolean): void {
     const message = fromKafkaMessage(this.options.topic, state.partition, record);
-    const offset = Number(record.offset);
     if (this.options.ordering === 'per-key' && message.key !== undefined) {
       this.lanes.run(`${state.partition}\u0000${message.key}`, () =>
-        this.deliverInSlot(state, message, offset, tracked),
+        this.deliver(state, message, offset, tracked),
       );
     } else {
-      void this.deliverInSlot(state, message, offset, tracked);
+      void this.deliver(state, message, offset, tracked);
     }
   }
 
-  private async deliverInSlot(
-    state: PartitionState,
-    message: TransportMessage,
-    offset: number,
-    tracked: boolean,
-  ): Promise<void> {
-    try {
-      await this.deliver(state, message, offset, tracked);
-    } finally {
-      this.slots.give();
-    }
-  }
-
-  /** Hands the record to the handler until it is settled; a nack hands it over again in place. */
+  /**
+   * Hands the record to the handler until it is settled (a nack hands it over again in place), then
+   * gives its slot back. One async frame per record: this is the hot path.
+   */
   private async deliver(
     state: PartitionState,
     message: TransportMessage,
@@ -275,46 +264,64 @@ export class KafkaSubscription implements Subscription, Settler<PartitionState> 
   ): Promise<void> {
     let attempt = attemptOf(message.headers);
     let unsettled = 0;
-    for (;;) {
+    try {
       // A record not yet handed over when the subscription closes or the partition moves stays
       // uncommitted: the broker gives it to the next owner.
-      if (this.closing || state.revoked) return;
-      const delivery = new KafkaDelivery(
-        message,
-        attempt,
-        state.partition,
-        offset,
-        state,
-        this,
-        state.txn !== undefined,
-      );
-      delivery.tracked = tracked;
-      try {
-        await this.handler(delivery);
-      } catch (error) {
-        this.deps.logger.error('delivery handler rejected', {
-          topic: message.topic,
-          id: message.id,
-          error: (error as Error).message,
-        });
-      }
-      await delivery.pending;
-      if (delivery.state === 'settled') return;
-      if (delivery.state === 'open') {
+      while (!this.closing && !state.revoked) {
+        const delivery = new KafkaDelivery(
+          message,
+          attempt,
+          state.partition,
+          offset,
+          state,
+          this,
+          state.txn !== undefined,
+        );
+        delivery.tracked = tracked;
+        try {
+          await this.handler(delivery);
+        } catch (error) {
+          this.deps.logger.error('delivery handler rejected', {
+            topic: message.topic,
+            id: message.id,
+            error: (error as Error).message,
+          });
+        }
+        if (delivery.state === 'settling') await delivery.pending;
+        if (delivery.state === 'settled') return;
         // The handler broke its contract (returned without settling). Hand the record over again
         // rather than leave the partition's commit point stuck, but not in a hot loop.
-        unsettled += 1;
-        const waitMs = Math.min(30_000, 500 * 2 ** Math.min(unsettled, 6));
-        this.deps.logger.warn('delivery returned unsettled; handing it over again', {
-          topic: message.topic,
-          id: message.id,
-          offset,
-          waitMs,
-        });
-        await new Promise((resolve) => setTimeout(resolve, waitMs));
+        if (delivery.state === 'open') await this.backOffUnsettled(message, offset, ++unsettled);
+        attempt = delivery.nextAttempt ?? attempt + 1;
       }
-      attempt = delivery.nextAttempt ?? attempt + 1;
+    } finally {
+      this.slots.give();
     }
+  }
+
+  private backOffUnsettled(message: TransportMessage, offset: number, times: number): Promise<void> {
+    const waitMs = Math.min(30_000, 500 * 2 ** Math.min(times, 6));
+    this.deps.logger.warn('delivery returned unsettled; handing it over again', {
+      topic: message.topic,
+      id: message.id,
+      offset,
+      waitMs,
+    });
+    return new Promise((resolve) => setTimeout(resolve, waitMs));
+  }
+
+  /**
+   * Settler, synchronous part: an at-least-once ack is bookkeeping only (the commit is coalesced),
+   * so it needs no promise. A transactional partition needs the broker: false.
+   */
+  ackNow(delivery: KafkaDelivery<PartitionState>): boolean {
+    const state = delivery.source;
+    if (state.txn) return false;
+    if (delivery.tracked) {
+      state.tracker.finish(delivery.offset);
+      this.committer.touch(state);
+    }
+    return true;
   }
 
   /** Settler: makes a delivery's settlement durable. */
