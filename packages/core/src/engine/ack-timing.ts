@@ -1,5 +1,5 @@
 import type { BindingRuntime } from './runtime';
-import type { Middleware } from './processing';
+import type { Middleware, Processing } from './processing';
 
 /**
  * When the broker may forget the message. at-most-once: before the handler runs (a crash then
@@ -13,11 +13,20 @@ export function ackTiming(rt: BindingRuntime): Middleware {
       await p.delivery.ack();
       await next(p);
     };
-  return (next) => async (p) => {
-    await next(p);
-    if (!p.settled) {
-      p.settled = true;
-      await p.delivery.ack();
+  return (next) => (p) => {
+    let run: Promise<void>;
+    try {
+      run = next(p);
+    } catch (error) {
+      return Promise.reject(error);
     }
+    // A `then` with one small closure instead of an async frame per message (hot path).
+    return run.then(() => ackUnlessSettled(p));
   };
+}
+
+function ackUnlessSettled(p: Processing): Promise<void> | undefined {
+  if (p.settled) return undefined;
+  p.settled = true;
+  return p.delivery.ack();
 }
