@@ -48,6 +48,19 @@ function parseHeaders(raw: string | undefined, extra: MessageHeaders | undefined
   return extra === undefined ? (headers as MessageHeaders) : { ...extra, ...(headers as MessageHeaders) };
 }
 
+const KNOWN_FIELDS = Object.values(Fields);
+
+/** The `Fields` name these bytes spell, or '' (which no known name is) for any other field. */
+function knownField(bytes: Buffer): string {
+  for (const name of KNOWN_FIELDS) {
+    if (bytes.length !== name.length) continue;
+    let i = 0;
+    while (i < name.length && bytes[i] === name.charCodeAt(i)) i++;
+    if (i === name.length) return name;
+  }
+  return '';
+}
+
 const text = (value: Bulk): string => (typeof value === 'string' ? value : value.toString('utf8'));
 const bytes = (value: Bulk): Buffer => (typeof value === 'string' ? Buffer.from(value, 'utf8') : value);
 
@@ -66,8 +79,8 @@ export function decodeEntry(stream: string, entryId: string, fields: readonly Bu
   let payload: Buffer | undefined;
   for (let i = 0; i + 1 < fields.length; i += 2) {
     const field = fields[i]!;
-    // latin1 is the cheap decoding and exact for our ASCII names; other names are decoded as UTF-8.
-    const name = typeof field === 'string' ? field : field.toString('latin1');
+    // Our names are matched on their bytes (no string per field); other names are decoded as UTF-8.
+    const name = typeof field === 'string' ? field : knownField(field);
     const value = fields[i + 1]!;
     switch (name) {
       case Fields.id:

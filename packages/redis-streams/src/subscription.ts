@@ -122,18 +122,26 @@ export class StreamSubscription implements Subscription, RecoveryHost, DeliveryH
   private handOver(entryId: string, message: TransportMessage, attempt: number): void {
     if (!this.noAck) this.held.set(entryId, RUNNING);
     const delivery = new StreamDelivery(this, entryId, message, attempt);
-    const failed = (error: unknown): void => {
-      this.logger.error('redis-streams: delivery handler failed', { entryId, error: String(error) });
-      this.afterHandler(delivery);
-    };
     let running: Promise<void>;
     try {
       running = this.handler(delivery);
     } catch (error) {
       // The contract says handlers never throw; one that does must not stop the read loop.
-      return failed(error);
+      return this.handlerFailed(delivery, error);
     }
-    void running.then(() => this.afterHandler(delivery), failed);
+    // Unnamed arrows: one shared context, and no per-message naming under an esbuild keepNames build.
+    void running.then(
+      () => this.afterHandler(delivery),
+      (error: unknown) => this.handlerFailed(delivery, error),
+    );
+  }
+
+  private handlerFailed(delivery: StreamDelivery, error: unknown): void {
+    this.logger.error('redis-streams: delivery handler failed', {
+      entryId: delivery.entryId,
+      error: String(error),
+    });
+    this.afterHandler(delivery);
   }
 
   private afterHandler(delivery: StreamDelivery): void {
