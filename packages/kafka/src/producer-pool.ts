@@ -21,11 +21,12 @@ export class ProducerPool {
   async send(messages: readonly TransportMessage[], guarantee: Guarantee): Promise<void> {
     if (messages.length === 0) return;
     const plan = planPublish(guarantee, this.options.acks);
-    const topics = [...new Set(messages.map((m) => m.topic))].join(',');
-    if (this.closed) throw new PublishError(topics, 'the Kafka transport is closed');
+    if (this.closed) throw new PublishError(topicsOf(messages), 'the Kafka transport is closed');
+    const max = this.options.maxMessageBytes;
     for (const message of messages) {
+      if (message.payload.length + headerBytesAtMost(message.headers) <= max) continue;
       const size = message.payload.length + headerBytes(message.headers);
-      if (size > this.options.maxMessageBytes) {
+      if (size > max) {
         throw new PublishError(
           message.topic,
           `message ${message.id} is ${size} bytes, above maxMessageBytes ${this.options.maxMessageBytes}`,
@@ -40,7 +41,9 @@ export class ProducerPool {
         compression: this.options.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
       });
     } catch (error) {
-      throw new PublishError(topics, (error as Error).message ?? String(error), { cause: error });
+      throw new PublishError(topicsOf(messages), (error as Error).message ?? String(error), {
+        cause: error,
+      });
     }
   }
 
@@ -74,6 +77,17 @@ export class ProducerPool {
     await producer.connect();
     return producer;
   }
+}
+
+function topicsOf(messages: readonly TransportMessage[]): string {
+  return [...new Set(messages.map((m) => m.topic))].join(',');
+}
+
+/** An upper bound without encoding: a UTF-16 code unit is at most 3 bytes of UTF-8. */
+function headerBytesAtMost(headers: Record<string, string>): number {
+  let n = 0;
+  for (const name in headers) n += name.length + headers[name].length;
+  return 3 * n;
 }
 
 function headerBytes(headers: Record<string, string>): number {

@@ -3,10 +3,15 @@ import { Headers, type MessageHeaders, type TransportMessage } from '@polybus/co
 
 /** A Polybus message as a Kafka record: key → record key, headers as UTF-8, id in `polybus-id`. */
 export function toKafkaMessage(message: TransportMessage): KafkaOutgoing {
+  // Messages encoded by the core already carry their id: no copy of the headers per record then.
+  const headers =
+    message.headers[Headers.id] === message.id
+      ? message.headers
+      : { ...message.headers, [Headers.id]: message.id };
   return {
     key: message.key ?? null,
     value: message.payload,
-    headers: { ...message.headers, [Headers.id]: message.id },
+    headers,
     timestamp: String(message.timestamp),
   };
 }
