@@ -1,0 +1,43 @@
+import {
+  bytesCodec,
+  createBus,
+  createSpy,
+  Headers,
+  memoryTransport,
+  PermanentError,
+  silentLogger,
+  waitFor,
+} from '@polybus/core';
+
+describe('a delivery the chain cannot settle', () => {
+  it('is handed back when its dead letter cannot be written, and reaches the dead letter once the broker takes it', async () => {
+    const transport = memoryTransport({ namespace: 'dispatcher-rescue', visibilityTimeoutMs: 5_000 });
+    const bus = createBus({ transport, logger: silentLogger });
+    let attempts = 0;
+    bus.bind(
+      'payments',
+      () => {
+        attempts++;
+        throw new PermanentError('bad payment');
+      },
+      { group: 'g', retry: { maxAttempts: 3, initialDelayMs: 5, maxDelayMs: 20 } },
+    );
+    const dlq = createSpy<Buffer>();
+    bus.bind('payments.dlq', dlq.handler, { group: 'ops', codec: bytesCodec });
+    await bus.start();
+    const sent = await bus.publish('payments', { amount: -1 });
+
+    transport.faults.publishFailureRate = 1; // the broker refuses the dead-letter copy
+    await waitFor(() => attempts >= 3, { timeoutMs: 5_000 });
+    expect(dlq.processed).toEqual([]);
+    const during = bus.stats().find((b) => b.topic === 'payments')!;
+    expect(during.counters.deadLettered).toBe(0);
+
+    transport.faults.publishFailureRate = 0; // the broker is back
+    const dead = await dlq.waitFor({ id: sent.id }, { timeoutMs: 5_000 });
+    expect(dead.headers[Headers.dlqReason]).toBe('permanent-error');
+    await waitFor(() => bus.stats().every((b) => b.inFlight === 0), { timeoutMs: 5_000 });
+    expect(bus.stats().find((b) => b.topic === 'payments')!.counters.deadLettered).toBe(1);
+    await bus.stop();
+  });
+});
