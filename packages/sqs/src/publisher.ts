@@ -3,7 +3,7 @@ import { Headers, PublishError, type Guarantee, type Logger, type TransportMessa
 import { Batcher } from './batcher';
 import type { Queue, QueueRegistry } from './queues';
 import { sqsId } from './sqs-ids';
-import { encodeMessage } from './wire';
+import { encodeMessage, type EncodedMessage } from './wire';
 
 export interface PublisherOptions {
   readonly lingerMs: number;
@@ -31,57 +31,78 @@ export class Publisher {
     private readonly options: PublisherOptions,
   ) {}
 
-  async publish(messages: readonly TransportMessage[], guarantee: Guarantee): Promise<void> {
+  publish(messages: readonly TransportMessage[], guarantee: Guarantee): Promise<void> {
     // Encode and size-check everything first, so an oversize message refuses the call before any send.
-    const encoded = messages.map((message) => {
-      const wire = encodeMessage(message);
-      if (wire.bytes > this.options.maxMessageBytes)
-        throw new PublishError(
-          message.topic,
-          `message '${message.id}' is ${wire.bytes} bytes as sent to SQS (body ${Buffer.byteLength(wire.body)} + attributes), ` +
-            `over the ${this.options.maxMessageBytes}-byte limit; store large payloads elsewhere (e.g. S3) and send a reference`,
-        );
-      return { message, wire };
-    });
-    const resolved = new Map<string, Queue>();
-    const missing: string[] = [];
-    for (const { topic } of messages) {
-      if (resolved.has(topic)) continue;
-      const known = this.queues.peek(topic);
-      if (known === undefined) missing.push(topic);
-      else resolved.set(topic, known);
+    try {
+      const encoded = messages.map((message) => this.encodeChecked(message));
+      // Most publishes go to queues already resolved: no async step, map or extra promise for them.
+      let known = true;
+      for (const { topic } of messages) if (this.queues.peek(topic) === undefined) known = false;
+      if (known) return this.enqueue(messages, encoded, guarantee, undefined);
+      return this.resolveQueues(messages).then((resolved) => this.enqueue(messages, encoded, guarantee, resolved));
+    } catch (error) {
+      return Promise.reject(error);
     }
-    if (missing.length > 0)
-      await Promise.all(
-        [...new Set(missing)].map(async (topic) => {
-          try {
-            resolved.set(topic, await this.queues.resolve(topic));
-          } catch (error) {
-            throw new PublishError(topic, `cannot resolve the queue: ${reasonOf(error)}`, { cause: error });
-          }
-        }),
+  }
+
+  private encodeChecked(message: TransportMessage): EncodedMessage {
+    const wire = encodeMessage(message);
+    if (wire.bytes > this.options.maxMessageBytes)
+      throw new PublishError(
+        message.topic,
+        `message '${message.id}' is ${wire.bytes} bytes as sent to SQS (body ${Buffer.byteLength(wire.body)} + attributes), ` +
+          `over the ${this.options.maxMessageBytes}-byte limit; store large payloads elsewhere (e.g. S3) and send a reference`,
       );
-    // Added synchronously in call order, so one key's messages keep their order within a batch.
-    const sends = encoded.map(({ message, wire }) => {
-      const queue = resolved.get(message.topic) as Queue;
-      const entry: Omit<SendMessageBatchRequestEntry, 'Id'> = {
-        MessageBody: wire.body,
-        MessageAttributes: wire.attributes,
-        ...(queue.fifo
-          ? {
-              MessageGroupId: sqsId(message.key || this.options.defaultMessageGroupId),
-              MessageDeduplicationId: sqsId(message.headers[Headers.idempotencyKey] || message.id),
-            }
-          : {}),
-      };
-      return this.batcherFor(queue).add({ topic: message.topic, entry, bytes: wire.bytes });
-    });
+    return wire;
+  }
+
+  private async resolveQueues(messages: readonly TransportMessage[]): Promise<Map<string, Queue>> {
+    const resolved = new Map<string, Queue>();
+    const missing = new Set<string>();
+    for (const { topic } of messages) if (this.queues.peek(topic) === undefined) missing.add(topic);
+    await Promise.all(
+      [...missing].map(async (topic) => {
+        try {
+          resolved.set(topic, await this.queues.resolve(topic));
+        } catch (error) {
+          throw new PublishError(topic, `cannot resolve the queue: ${reasonOf(error)}`, { cause: error });
+        }
+      }),
+    );
+    return resolved;
+  }
+
+  /**
+   * Every queue is resolved (peeked, or in `resolved`). Adds the entries synchronously in call
+   * order, so one key's messages keep their order within a batch.
+   */
+  private enqueue(
+    messages: readonly TransportMessage[],
+    encoded: readonly EncodedMessage[],
+    guarantee: Guarantee,
+    resolved: ReadonlyMap<string, Queue> | undefined,
+  ): Promise<void> {
+    const sends: Promise<void>[] = [];
+    for (let i = 0; i < messages.length; i++) {
+      const message = messages[i];
+      const wire = encoded[i];
+      const queue = (resolved?.get(message.topic) ?? this.queues.peek(message.topic)) as Queue;
+      const entry: Omit<SendMessageBatchRequestEntry, 'Id'> = queue.fifo
+        ? {
+            MessageBody: wire.body,
+            MessageAttributes: wire.attributes,
+            MessageGroupId: sqsId(message.key || this.options.defaultMessageGroupId),
+            MessageDeduplicationId: sqsId(message.headers[Headers.idempotencyKey] || message.id),
+          }
+        : { MessageBody: wire.body, MessageAttributes: wire.attributes };
+      sends.push(this.batcherFor(queue).add({ topic: message.topic, entry, bytes: wire.bytes }));
+    }
     if (guarantee === 'at-most-once') {
       for (const sent of sends)
         sent.catch((error: unknown) => this.options.logger.warn('sqs: at-most-once publish lost', { error: reasonOf(error) }));
-      return;
+      return Promise.resolve();
     }
-    await Promise.all(sends);
+    return sends.length === 1 ? sends[0] : Promise.all(sends).then(() => undefined);
   }
 
   /** Sends every pending batch and waits for the ones in flight. */

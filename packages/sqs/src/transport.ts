@@ -92,10 +92,10 @@ class SqsTransport implements Transport {
     return this.closing;
   }
 
-  async publish(messages: readonly TransportMessage[], options: { guarantee: Guarantee }): Promise<void> {
+  publish(messages: readonly TransportMessage[], options: { guarantee: Guarantee }): Promise<void> {
     if (this.closing !== undefined)
-      throw new PublishError(messages[0]?.topic ?? '', 'the SQS transport is closed');
-    await this.publisher.publish(messages, options.guarantee);
+      return Promise.reject(new PublishError(messages[0]?.topic ?? '', 'the SQS transport is closed'));
+    return this.publisher.publish(messages, options.guarantee);
   }
 
   async subscribe(options: SubscribeOptions, handler: DeliveryHandler): Promise<Subscription> {
