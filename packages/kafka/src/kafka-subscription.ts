@@ -17,6 +17,8 @@ import { Slots } from './slots';
 import { TransactionalPartition } from './transactional-partition';
 import { attemptOf, fromKafkaMessage } from './wire';
 
+const RESOLVED = Promise.resolve();
+
 export interface SubscriptionDeps {
   readonly kafka: Kafka;
   readonly admin: Admin;
@@ -253,50 +255,98 @@ export class KafkaSubscription implements Subscription, Settler<PartitionState> 
   }
 
   /**
-   * Hands the record to the handler until it is settled (a nack hands it over again in place), then
-   * gives its slot back. One async frame per record: this is the hot path.
+   * Hands the record to the handler; resolves (never rejects) once it is settled or abandoned and
+   * its slot is given back. The hot path has no async frame: one `then` per record.
    */
-  private async deliver(
+  private deliver(
     state: PartitionState,
     message: TransportMessage,
     offset: number,
     tracked: boolean,
   ): Promise<void> {
-    let attempt = attemptOf(message.headers);
+    // A record not yet handed over when the subscription closes or the partition moves stays
+    // uncommitted: the broker gives it to the next owner.
+    if (this.closing || state.revoked) {
+      this.slots.give();
+      return RESOLVED;
+    }
+    const delivery = this.newDelivery(state, message, attemptOf(message.headers), offset, tracked);
+    let running: Promise<void>;
+    try {
+      running = this.handler(delivery);
+    } catch (error) {
+      running = Promise.reject(error);
+    }
+    return running.then(
+      () => this.afterHandler(state, delivery),
+      (error: unknown) => {
+        this.handlerRejected(delivery, error);
+        return this.afterHandler(state, delivery);
+      },
+    );
+  }
+
+  private afterHandler(
+    state: PartitionState,
+    delivery: KafkaDelivery<PartitionState>,
+  ): Promise<void> | undefined {
+    if (delivery.state !== 'settled') return this.untilSettled(state, delivery);
+    this.slots.give();
+    return undefined;
+  }
+
+  /** Off the hot path: waits for a settlement in progress, or hands the record over again in place. */
+  private async untilSettled(state: PartitionState, first: KafkaDelivery<PartitionState>): Promise<void> {
+    let delivery = first;
     let unsettled = 0;
     try {
-      // A record not yet handed over when the subscription closes or the partition moves stays
-      // uncommitted: the broker gives it to the next owner.
-      while (!this.closing && !state.revoked) {
-        const delivery = new KafkaDelivery(
-          message,
-          attempt,
-          state.partition,
-          offset,
-          state,
-          this,
-          state.txn !== undefined,
-        );
-        delivery.tracked = tracked;
-        try {
-          await this.handler(delivery);
-        } catch (error) {
-          this.deps.logger.error('delivery handler rejected', {
-            topic: message.topic,
-            id: message.id,
-            error: (error as Error).message,
-          });
-        }
+      for (;;) {
         if (delivery.state === 'settling') await delivery.pending;
         if (delivery.state === 'settled') return;
         // The handler broke its contract (returned without settling). Hand the record over again
         // rather than leave the partition's commit point stuck, but not in a hot loop.
-        if (delivery.state === 'open') await this.backOffUnsettled(message, offset, ++unsettled);
-        attempt = delivery.nextAttempt ?? attempt + 1;
+        if (delivery.state === 'open')
+          await this.backOffUnsettled(delivery.message, delivery.offset, ++unsettled);
+        const attempt = delivery.nextAttempt ?? delivery.attempt + 1;
+        if (this.closing || state.revoked) return;
+        delivery = this.newDelivery(state, delivery.message, attempt, delivery.offset, delivery.tracked);
+        try {
+          await this.handler(delivery);
+        } catch (error) {
+          this.handlerRejected(delivery, error);
+        }
       }
     } finally {
       this.slots.give();
     }
+  }
+
+  private newDelivery(
+    state: PartitionState,
+    message: TransportMessage,
+    attempt: number,
+    offset: number,
+    tracked: boolean,
+  ): KafkaDelivery<PartitionState> {
+    const delivery = new KafkaDelivery(
+      message,
+      attempt,
+      state.partition,
+      offset,
+      state,
+      this,
+      state.txn !== undefined,
+    );
+    delivery.tracked = tracked;
+    return delivery;
+  }
+
+  private handlerRejected(delivery: KafkaDelivery<PartitionState>, error: unknown): void {
+    this.deps.logger.error('delivery handler rejected', {
+      topic: delivery.message.topic,
+      id: delivery.message.id,
+      error: (error as Error).message,
+    });
   }
 
   private backOffUnsettled(message: TransportMessage, offset: number, times: number): Promise<void> {
