@@ -7,7 +7,8 @@ import type {
   TransportMessage,
 } from '@polybus/core';
 import { subscriptionAwareAssigner } from './assigner';
-import { KafkaDelivery, type SettleKind, type Settler } from './kafka-delivery';
+import type { KafkaDelivery, SettleKind, Settler } from './kafka-delivery';
+import { HandOver } from './hand-over';
 import { KeyLanes } from './key-lanes';
 import { OffsetCommitter, type CommitTarget } from './offset-committer';
 import type { ResolvedKafkaOptions } from './options';
@@ -15,9 +16,7 @@ import { PartitionTracker } from './partition-tracker';
 import type { ProducerPool } from './producer-pool';
 import { Slots } from './slots';
 import { TransactionalPartition } from './transactional-partition';
-import { attemptOf, fromKafkaMessage } from './wire';
-
-const RESOLVED = Promise.resolve();
+import { fromKafkaMessage } from './wire';
 
 export interface SubscriptionDeps {
   readonly kafka: Kafka;
@@ -46,13 +45,14 @@ export class KafkaSubscription implements Subscription, Settler<PartitionState> 
   private readonly slots: Slots;
   private readonly lanes = new KeyLanes();
   private readonly committer: OffsetCommitter;
+  private readonly handOver: HandOver<PartitionState>;
   private closing = false;
   private shutdownPromise?: Promise<void>;
 
   constructor(
     private readonly deps: SubscriptionDeps,
     readonly options: SubscribeOptions,
-    private readonly handler: DeliveryHandler,
+    handler: DeliveryHandler,
   ) {
     const c = deps.options.consumer;
     this.slots = new Slots(Math.max(1, options.concurrency));
@@ -66,6 +66,13 @@ export class KafkaSubscription implements Subscription, Settler<PartitionState> 
       readUncommitted: false,
       allowAutoTopicCreation: true,
       partitionAssigners: [subscriptionAwareAssigner],
+    });
+    this.handOver = new HandOver<PartitionState>({
+      handler,
+      slots: this.slots,
+      logger: deps.logger,
+      settler: this,
+      closing: () => this.closing,
     });
     this.committer = new OffsetCommitter(
       options.topic,
@@ -247,117 +254,11 @@ export class KafkaSubscription implements Subscription, Settler<PartitionState> 
     const message = fromKafkaMessage(this.options.topic, state.partition, record);
     if (this.options.ordering === 'per-key' && message.key !== undefined) {
       this.lanes.run(`${state.partition}\u0000${message.key}`, () =>
-        this.deliver(state, message, offset, tracked),
+        this.handOver.deliver(state, message, offset, tracked),
       );
     } else {
-      void this.deliver(state, message, offset, tracked);
+      void this.handOver.deliver(state, message, offset, tracked);
     }
-  }
-
-  /**
-   * Hands the record to the handler; resolves (never rejects) once it is settled or abandoned and
-   * its slot is given back. The hot path has no async frame: one `then` per record.
-   */
-  private deliver(
-    state: PartitionState,
-    message: TransportMessage,
-    offset: number,
-    tracked: boolean,
-  ): Promise<void> {
-    // A record not yet handed over when the subscription closes or the partition moves stays
-    // uncommitted: the broker gives it to the next owner.
-    if (this.closing || state.revoked) {
-      this.slots.give();
-      return RESOLVED;
-    }
-    const delivery = this.newDelivery(state, message, attemptOf(message.headers), offset, tracked);
-    let running: Promise<void>;
-    try {
-      running = this.handler(delivery);
-    } catch (error) {
-      running = Promise.reject(error);
-    }
-    return running.then(
-      () => this.afterHandler(state, delivery),
-      (error: unknown) => {
-        this.handlerRejected(delivery, error);
-        return this.afterHandler(state, delivery);
-      },
-    );
-  }
-
-  private afterHandler(
-    state: PartitionState,
-    delivery: KafkaDelivery<PartitionState>,
-  ): Promise<void> | undefined {
-    if (delivery.state !== 'settled') return this.untilSettled(state, delivery);
-    this.slots.give();
-    return undefined;
-  }
-
-  /** Off the hot path: waits for a settlement in progress, or hands the record over again in place. */
-  private async untilSettled(state: PartitionState, first: KafkaDelivery<PartitionState>): Promise<void> {
-    let delivery = first;
-    let unsettled = 0;
-    try {
-      for (;;) {
-        if (delivery.state === 'settling') await delivery.pending;
-        if (delivery.state === 'settled') return;
-        // The handler broke its contract (returned without settling). Hand the record over again
-        // rather than leave the partition's commit point stuck, but not in a hot loop.
-        if (delivery.state === 'open')
-          await this.backOffUnsettled(delivery.message, delivery.offset, ++unsettled);
-        const attempt = delivery.nextAttempt ?? delivery.attempt + 1;
-        if (this.closing || state.revoked) return;
-        delivery = this.newDelivery(state, delivery.message, attempt, delivery.offset, delivery.tracked);
-        try {
-          await this.handler(delivery);
-        } catch (error) {
-          this.handlerRejected(delivery, error);
-        }
-      }
-    } finally {
-      this.slots.give();
-    }
-  }
-
-  private newDelivery(
-    state: PartitionState,
-    message: TransportMessage,
-    attempt: number,
-    offset: number,
-    tracked: boolean,
-  ): KafkaDelivery<PartitionState> {
-    const delivery = new KafkaDelivery(
-      message,
-      attempt,
-      state.partition,
-      offset,
-      state,
-      this,
-      state.txn !== undefined,
-    );
-    delivery.tracked = tracked;
-    return delivery;
-  }
-
-  private handlerRejected(delivery: KafkaDelivery<PartitionState>, error: unknown): void {
-    this.deps.logger.error('delivery handler rejected', {
-      topic: delivery.message.topic,
-      id: delivery.message.id,
-      error: (error as Error).message,
-    });
-  }
-
-  private backOffUnsettled(message: TransportMessage, offset: number, times: number): Promise<void> {
-    const waitMs = Math.min(30_000, 500 * 2 ** Math.min(times, 6));
-    this.deps.logger.warn('delivery returned unsettled; handing it over again', {
-      topic: message.topic,
-      id: message.id,
-      offset,
-      waitMs,
-    });
-    return new Promise((resolve) => setTimeout(resolve, waitMs));
   }
 
   /**
