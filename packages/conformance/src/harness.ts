@@ -13,6 +13,14 @@ export class Harness {
     return `conf.${label}.${this.run}`;
   }
 
+  /**
+   * Group names are unique per case too: on Kafka a group spans topics, so a shared name would
+   * make every case (and every test file running beside it) rebalance the others.
+   */
+  group(label: string): string {
+    return `${label}.${this.run}`;
+  }
+
   bus(logger: Logger = silentLogger): Bus {
     const bus = createBus({ transport: this.options.createTransport(), logger });
     this.buses.push(bus);

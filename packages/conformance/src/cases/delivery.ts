@@ -10,7 +10,7 @@ export const deliveryCases: ConformanceCase[] = [
       const topic = h.topic('roundtrip');
       const bus = h.bus();
       const spy = createSpy<unknown>();
-      bus.bind(topic, spy.handler, { group: 'g' });
+      bus.bind(topic, spy.handler, { group: h.group('g') });
       await bus.start();
       const body = { orderId: 'o-1', amount: 100.5, tags: ['a', 'ü', '✓'], nested: { ok: true, none: null } };
       const headers = {
@@ -38,7 +38,7 @@ export const deliveryCases: ConformanceCase[] = [
       const topic = h.topic('batch');
       const bus = h.bus();
       const spy = createSpy<{ n: number }>();
-      bus.bind(topic, spy.handler, { group: 'g' });
+      bus.bind(topic, spy.handler, { group: h.group('g') });
       await bus.start();
       const receipts = await bus.publishBatch(
         Array.from({ length: 25 }, (_, n) => ({ topic, body: { n }, key: `k${n % 3}` })),
@@ -58,8 +58,8 @@ export const deliveryCases: ConformanceCase[] = [
       const bus = h.bus();
       const spyA = createSpy<{ t: string }>();
       const spyB = createSpy<{ t: string }>();
-      bus.bind(a, spyA.handler, { group: 'g' });
-      bus.bind(b, spyB.handler, { group: 'g' });
+      bus.bind(a, spyA.handler, { group: h.group('g') });
+      bus.bind(b, spyB.handler, { group: h.group('g') });
       await bus.start();
       for (let i = 0; i < 10; i++) await bus.publish(a, { t: 'a' });
       await bus.publish(b, { t: 'b' });
@@ -78,7 +78,7 @@ export const deliveryCases: ConformanceCase[] = [
       const tally = new Tally();
       const consumers = [h.bus(), h.bus()];
       for (const bus of consumers) {
-        bus.bind(topic, (m) => void tally.process(m.id), { group: 'g', concurrency: 16 });
+        bus.bind(topic, (m) => void tally.process(m.id), { group: h.group('g'), concurrency: 16 });
         await bus.start();
       }
       const publishers = [h.bus(), h.bus()];

@@ -9,7 +9,7 @@ function deadLetterSpy(h: Harness, topic: string) {
   return {
     spy,
     bind: (bus: ReturnType<Harness['bus']>) =>
-      bus.bind(`${topic}.dlq`, spy.handler, { group: 'dlq', codec: bytesCodec }),
+      bus.bind(`${topic}.dlq`, spy.handler, { group: h.group('dlq'), codec: bytesCodec }),
   };
 }
 
@@ -22,7 +22,10 @@ export const failureCases: ConformanceCase[] = [
       const spy = createSpy(async (_m, ctx) => {
         if (ctx.attempt === 1) throw new Error('first attempt fails');
       });
-      bus.bind(topic, spy.handler, { group: 'g', retry: { ...DEFAULT_RETRY_FOR_TESTS, ...h.options.retry } });
+      bus.bind(topic, spy.handler, {
+        group: h.group('g'),
+        retry: { ...DEFAULT_RETRY_FOR_TESTS, ...h.options.retry },
+      });
       await bus.start();
       const sent = await bus.publish(topic, { n: 1 });
       await spy.waitFor({ id: sent.id }, { timeoutMs: waitMs(h) });
@@ -42,7 +45,7 @@ export const failureCases: ConformanceCase[] = [
         throw new Error('boom: always fails');
       });
       const dlq = deadLetterSpy(h, topic);
-      bus.bind(topic, spy.handler, { group: 'g', retry });
+      bus.bind(topic, spy.handler, { group: h.group('g'), retry });
       dlq.bind(bus);
       await bus.start();
       const sent = await bus.publish(topic, { order: 7 }, { key: 'k-7', headers: { 'x-trace': 't-1' } });
@@ -55,7 +58,7 @@ export const failureCases: ConformanceCase[] = [
         'x-trace': 't-1',
         [Headers.dlqReason]: 'max-attempts',
         [Headers.dlqSource]: topic,
-        [Headers.dlqGroup]: 'g',
+        [Headers.dlqGroup]: h.group('g'),
         [Headers.dlqAttempts]: String(retry.maxAttempts),
       });
       expect(dead.headers[Headers.dlqError]).toContain('boom: always fails');
@@ -71,7 +74,10 @@ export const failureCases: ConformanceCase[] = [
         throw new PermanentError('negative amount');
       });
       const dlq = deadLetterSpy(h, topic);
-      bus.bind(topic, spy.handler, { group: 'g', retry: { ...DEFAULT_RETRY_FOR_TESTS, ...h.options.retry } });
+      bus.bind(topic, spy.handler, {
+        group: h.group('g'),
+        retry: { ...DEFAULT_RETRY_FOR_TESTS, ...h.options.retry },
+      });
       dlq.bind(bus);
       await bus.start();
       const sent = await bus.publish(topic, { amount: -1 });
@@ -89,7 +95,7 @@ export const failureCases: ConformanceCase[] = [
       const bus = h.bus();
       const spy = createSpy<{ ok: boolean }>();
       const dlq = deadLetterSpy(h, topic);
-      bus.bind(topic, spy.handler, { group: 'g' });
+      bus.bind(topic, spy.handler, { group: h.group('g') });
       dlq.bind(bus);
       await bus.start();
       const raw = await h.transport();
@@ -121,7 +127,7 @@ export const failureCases: ConformanceCase[] = [
               : { issues: [{ message: 'amount must be a number', path: ['amount'] }] },
         },
       };
-      bus.bind(topic, spy.handler, { group: 'g', schema });
+      bus.bind(topic, spy.handler, { group: h.group('g'), schema });
       dlq.bind(bus);
       await bus.start();
       const bad = await bus.publish(topic, { amount: 'ten' });

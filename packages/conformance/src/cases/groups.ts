@@ -29,7 +29,7 @@ export const groupCases: ConformanceCase[] = [
           seen.set(m.key!, [...(seen.get(m.key!) ?? []), m.body.n]);
         },
         {
-          group: 'g',
+          group: h.group('g'),
           ordering: 'per-key',
           concurrency: 8,
           retry: { ...DEFAULT_RETRY_FOR_TESTS, ...h.options.retry, maxAttempts: 5 },
@@ -54,8 +54,8 @@ export const groupCases: ConformanceCase[] = [
       const one = createSpy();
       const two = createSpy();
       const bus = h.bus();
-      bus.bind(topic, one.handler, { group: 'g1' });
-      bus.bind(topic, two.handler, { group: 'g2' });
+      bus.bind(topic, one.handler, { group: h.group('g1') });
+      bus.bind(topic, two.handler, { group: h.group('g2') });
       await bus.start();
       const ids = (
         await bus.publishBatch(Array.from({ length: 20 }, (_, n) => ({ topic, body: { n } })))
@@ -81,7 +81,7 @@ export const groupCases: ConformanceCase[] = [
             byMember[i]++;
             tally.process(m.id);
           },
-          { group: 'shared', concurrency: 4 },
+          { group: h.group('shared'), concurrency: 4 },
         ),
       );
       for (const bus of members) await bus.start();
@@ -120,14 +120,14 @@ export const groupCases: ConformanceCase[] = [
             taken = m.id;
             ctx.signal.addEventListener('abort', () => reject(new Error('consumer died')));
           }),
-        { group: 'g', concurrency: 1 },
+        { group: h.group('g'), concurrency: 1 },
       );
       await doomed.start();
       const sent = await h.bus().publish(topic, { n: 1 });
       await waitFor(() => taken === sent.id, { timeoutMs: waitMs(h) });
       const survivor = createSpy();
       const other = h.bus();
-      other.bind(topic, survivor.handler, { group: 'g' });
+      other.bind(topic, survivor.handler, { group: h.group('g') });
       await other.start();
       await doomed.stop({ timeoutMs: 100 }); // the handler never finishes: its delivery stays unacked
       const got = await survivor.waitFor(

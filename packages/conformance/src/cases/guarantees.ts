@@ -26,7 +26,7 @@ export const guaranteeCases: ConformanceCase[] = [
           tally.process(m.id);
         },
         {
-          group: 'g',
+          group: h.group('g'),
           concurrency: 16,
           retry: { maxAttempts: 20, initialDelayMs: 5, maxDelayMs: 50, immediateAttempts: 3 },
         },
@@ -60,7 +60,7 @@ export const guaranteeCases: ConformanceCase[] = [
             effects.set(m.body.key, (effects.get(m.body.key) ?? 0) + 1);
           },
           {
-            group: 'g',
+            group: h.group('g'),
             guarantee: 'exactly-once',
             idempotency: store,
             concurrency: 8,
@@ -108,7 +108,7 @@ export const guaranteeCases: ConformanceCase[] = [
           settled++;
           if (fail()) throw new Error('injected handler failure');
         },
-        { group: 'g', guarantee: 'at-most-once', concurrency: 16, deadLetter: false },
+        { group: h.group('g'), guarantee: 'at-most-once', concurrency: 16, deadLetter: false },
       );
       await bus.start();
       for (let i = 0; i < total; i += 100) {

@@ -17,7 +17,7 @@ export const lifecycleCases: ConformanceCase[] = [
           await new Promise((resolve) => setTimeout(resolve, 300));
           finished++;
         },
-        { group: 'g', concurrency: 4 },
+        { group: h.group('g'), concurrency: 4 },
       );
       await bus.start();
       await bus.publishBatch(Array.from({ length: 4 }, (_, n) => ({ topic, body: { n } })));
@@ -34,7 +34,7 @@ export const lifecycleCases: ConformanceCase[] = [
       const topic = h.topic('flush');
       const consumer = h.bus();
       const spy = createSpy();
-      consumer.bind(topic, spy.handler, { group: 'g' });
+      consumer.bind(topic, spy.handler, { group: h.group('g') });
       await consumer.start();
       const publisher = h.bus();
       await publisher.publish(topic, { warmup: true });
@@ -54,7 +54,7 @@ export const lifecycleCases: ConformanceCase[] = [
     async run(h) {
       const topic = h.topic('resume');
       const first = h.bus();
-      first.bind(topic, () => undefined, { group: 'g' });
+      first.bind(topic, () => undefined, { group: h.group('g') });
       await first.start();
       await first.stop();
       const publisher = h.bus();
@@ -63,7 +63,7 @@ export const lifecycleCases: ConformanceCase[] = [
       ).map((r) => r.id);
       const spy = createSpy();
       const second = h.bus();
-      second.bind(topic, spy.handler, { group: 'g' });
+      second.bind(topic, spy.handler, { group: h.group('g') });
       await second.start();
       await spy.waitForCount(10, { timeoutMs: waitMs(h) });
       expect(new Set(spy.processed.map((m) => m.id))).toEqual(new Set(ids));
@@ -75,7 +75,7 @@ export const lifecycleCases: ConformanceCase[] = [
       const topic = h.topic('health');
       const bus = h.bus();
       const spy = createSpy();
-      bus.bind(topic, spy.handler, { group: 'g' });
+      bus.bind(topic, spy.handler, { group: h.group('g') });
       await bus.start();
       await bus.publish(topic, { n: 1 });
       await spy.waitForCount(1, { timeoutMs: waitMs(h) });
@@ -84,7 +84,7 @@ export const lifecycleCases: ConformanceCase[] = [
       expect(health.bindings).toEqual([
         expect.objectContaining({
           topic,
-          group: 'g',
+          group: h.group('g'),
           guarantee: 'at-least-once',
           counters: expect.objectContaining({ processed: 1 }),
         }),
