@@ -16,20 +16,33 @@ const kafka = new Kafka({ clientId: 'bench-raw', brokers: BROKERS, logLevel: log
 const name = (p: string) => `bench-${p}-${randomBytes(3).toString('hex')}`;
 
 function transport() {
-  return kafkaTransport({ brokers: BROKERS, clientId: 'bench', logger: silentLogger, consumer: consumerTuning, topics: { partitions: PARTITIONS } });
+  return kafkaTransport({
+    brokers: BROKERS,
+    clientId: 'bench',
+    logger: silentLogger,
+    consumer: consumerTuning,
+    topics: { partitions: PARTITIONS },
+  });
 }
 
 async function topics(...names: string[]): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({ topics: names.map((topic) => ({ topic, numPartitions: PARTITIONS })), waitForLeaders: true });
+  await admin.createTopics({
+    topics: names.map((topic) => ({ topic, numPartitions: PARTITIONS })),
+    waitForLeaders: true,
+  });
   await admin.disconnect();
 }
 
 /** Fills a topic with N JSON records through raw kafkajs. */
 async function fill(producer: Producer, topic: string): Promise<void> {
   for (let i = 0; i < N; i += BATCH) {
-    const messages = Array.from({ length: Math.min(BATCH, N - i) }, (_, j) => ({ key: `k${(i + j) % 64}`, value: JSON.stringify(body(i + j)), headers: { 'content-type': 'application/json' } }));
+    const messages = Array.from({ length: Math.min(BATCH, N - i) }, (_, j) => ({
+      key: `k${(i + j) % 64}`,
+      value: JSON.stringify(body(i + j)),
+      headers: { 'content-type': 'application/json' },
+    }));
     await producer.send({ topic, messages, acks: -1 });
   }
 }
@@ -84,7 +97,13 @@ async function polybusPublish(): Promise<number> {
   await bus.publish(topic, body(-1)); // connect the producer outside the measurement, as raw does
   const start = Date.now();
   for (let i = 0; i < N; i += BATCH) {
-    await bus.publishBatch(Array.from({ length: Math.min(BATCH, N - i) }, (_, j) => ({ topic, body: body(i + j), key: `k${(i + j) % 64}` })));
+    await bus.publishBatch(
+      Array.from({ length: Math.min(BATCH, N - i) }, (_, j) => ({
+        topic,
+        body: body(i + j),
+        key: `k${(i + j) % 64}`,
+      })),
+    );
   }
   const rate = N / ((Date.now() - start) / 1000);
   await bus.stop();
@@ -150,10 +169,14 @@ async function polybusConsume(topic: string): Promise<number> {
   const bus = createBus({ transport: transport(), logger: silentLogger });
   let count = 0;
   let first = 0;
-  bus.bind(topic, async () => {
-    first ||= Date.now();
-    count += 1;
-  }, { group: name('pb-g'), guarantee: 'at-least-once', concurrency: 1_000 });
+  bus.bind(
+    topic,
+    async () => {
+      first ||= Date.now();
+      count += 1;
+    },
+    { group: name('pb-g'), guarantee: 'at-least-once', concurrency: 1_000 },
+  );
   await bus.start();
   await until(() => count >= N);
   const rate = N / ((Date.now() - first) / 1000);
@@ -178,14 +201,29 @@ async function rawTransform(input: string): Promise<number> {
       first ||= Date.now();
       let producer = producers.get(batch.partition);
       if (!producer) {
-        producer = kafka.producer({ transactionalId: `${groupId}-${batch.partition}`, idempotent: true, maxInFlightRequests: 1 });
+        producer = kafka.producer({
+          transactionalId: `${groupId}-${batch.partition}`,
+          idempotent: true,
+          maxInFlightRequests: 1,
+        });
         await producer.connect();
         producers.set(batch.partition, producer);
       }
       const tx = await producer.transaction();
-      const messages = batch.messages.map((m) => ({ key: m.key, value: JSON.stringify({ n: (JSON.parse(m.value!.toString()) as { n: number }).n }) }));
+      const messages = batch.messages.map((m) => ({
+        key: m.key,
+        value: JSON.stringify({ n: (JSON.parse(m.value!.toString()) as { n: number }).n }),
+      }));
       await tx.send({ topic: output, messages });
-      await tx.sendOffsets({ consumerGroupId: groupId, topics: [{ topic: input, partitions: [{ partition: batch.partition, offset: String(Number(batch.lastOffset()) + 1) }] }] });
+      await tx.sendOffsets({
+        consumerGroupId: groupId,
+        topics: [
+          {
+            topic: input,
+            partitions: [{ partition: batch.partition, offset: String(Number(batch.lastOffset()) + 1) }],
+          },
+        ],
+      });
       await tx.commit();
       for (const m of batch.messages) resolveOffset(m.offset);
       count += batch.messages.length;
@@ -205,11 +243,15 @@ async function polybusTransform(input: string): Promise<number> {
   const bus = createBus({ transport: transport(), logger: silentLogger });
   let count = 0;
   let first = 0;
-  bus.bind<{ n: number }>(input, async (m, ctx) => {
-    first ||= Date.now();
-    await ctx.publish(output, { n: m.body.n }, { key: m.key });
-    count += 1;
-  }, { group: name('pb-ctp'), guarantee: 'exactly-once', concurrency: 4_000 });
+  bus.bind<{ n: number }>(
+    input,
+    async (m, ctx) => {
+      first ||= Date.now();
+      await ctx.publish(output, { n: m.body.n }, { key: m.key });
+      count += 1;
+    },
+    { group: name('pb-ctp'), guarantee: 'exactly-once', concurrency: 4_000 },
+  );
   await bus.start();
   await until(() => count >= N);
   const rate = N / ((Date.now() - first) / 1000);
@@ -227,15 +269,30 @@ async function main(): Promise<void> {
 
   const rows: [string, number, number][] = [];
   rows.push(['publish at-least-once (acks -1, batches of 500)', await rawPublish(), await polybusPublish()]);
-  rows.push(['publish at-least-once, raw writes the same record (id header, timestamp)', await rawPublishSame(), await polybusPublish()]);
+  rows.push([
+    'publish at-least-once, raw writes the same record (id header, timestamp)',
+    await rawPublishSame(),
+    await polybusPublish(),
+  ]);
   rows.push(['consume at-least-once (manual commits)', await rawConsume(input), await polybusConsume(input)]);
-  rows.push(['consume at-least-once, raw = eachMessage + async handler', await rawConsumeHandler(input), await polybusConsume(input)]);
-  rows.push(['consume-transform-produce exactly-once', await rawTransform(input), await polybusTransform(input)]);
+  rows.push([
+    'consume at-least-once, raw = eachMessage + async handler',
+    await rawConsumeHandler(input),
+    await polybusConsume(input),
+  ]);
+  rows.push([
+    'consume-transform-produce exactly-once',
+    await rawTransform(input),
+    await polybusTransform(input),
+  ]);
 
-  console.log(`\nKafka ${BROKERS.join(',')}, ${N} messages of ~${JSON.stringify(body(0)).length} B, ${PARTITIONS} partitions\n`);
+  console.log(
+    `\nKafka ${BROKERS.join(',')}, ${N} messages of ~${JSON.stringify(body(0)).length} B, ${PARTITIONS} partitions\n`,
+  );
   console.log('| scenario | raw kafkajs msg/s | Polybus msg/s | ratio |');
   console.log('|---|---:|---:|---:|');
-  for (const [label, raw, pb] of rows) console.log(`| ${label} | ${Math.round(raw)} | ${Math.round(pb)} | ${(pb / raw).toFixed(2)} |`);
+  for (const [label, raw, pb] of rows)
+    console.log(`| ${label} | ${Math.round(raw)} | ${Math.round(pb)} | ${(pb / raw).toFixed(2)} |`);
 }
 
 main().then(

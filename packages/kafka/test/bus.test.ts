@@ -69,7 +69,13 @@ describe('kafka bus', () => {
     let published = 0;
     const publishing = (async () => {
       for (let start = 0; start < total; start += 100) {
-        await publisher.publishBatch(Array.from({ length: 100 }, (_, i) => ({ topic, body: { n: start + i }, key: `k${(start + i) % 13}` })));
+        await publisher.publishBatch(
+          Array.from({ length: 100 }, (_, i) => ({
+            topic,
+            body: { n: start + i },
+            key: `k${(start + i) % 13}`,
+          })),
+        );
         published += 100;
         await new Promise((r) => setTimeout(r, 150));
       }
@@ -103,7 +109,11 @@ describe('kafka bus', () => {
         if (m.body.n % 5 === 0 && a === 1) throw new Error('transient failure after publishing');
         if (m.body.n === 7) throw new PermanentError('poison');
       },
-      { group: unique('g'), guarantee: 'exactly-once', retry: { maxAttempts: 3, initialDelayMs: 10, maxDelayMs: 20 } },
+      {
+        group: unique('g'),
+        guarantee: 'exactly-once',
+        retry: { maxAttempts: 3, initialDelayMs: 10, maxDelayMs: 20 },
+      },
     );
     await b.start();
     await b.publishBatch(Array.from({ length: 20 }, (_, n) => ({ topic: input, body: { n } })));

@@ -8,6 +8,11 @@ import { BROKERS, FAST_CONSUMER } from './helpers';
 runConformanceSuite({
   name: 'kafka',
   createTransport: () =>
-    kafkaTransport({ brokers: BROKERS, clientId: 'polybus-conformance', logger: silentLogger, consumer: FAST_CONSUMER }),
+    kafkaTransport({
+      brokers: BROKERS,
+      clientId: 'polybus-conformance',
+      logger: silentLogger,
+      consumer: FAST_CONSUMER,
+    }),
   redeliveryMs: 20_000,
 });

@@ -15,7 +15,17 @@ interface Worker {
 function startWorker(mode: string, input: string, output: string, group: string): Worker {
   const child = spawn(
     process.execPath,
-    ['--conditions=polybus-source', '--import', require.resolve('tsx', { paths: [ROOT] }), WORKER, mode, input, output, group, BROKERS.join(',')],
+    [
+      '--conditions=polybus-source',
+      '--import',
+      require.resolve('tsx', { paths: [ROOT] }),
+      WORKER,
+      mode,
+      input,
+      output,
+      group,
+      BROKERS.join(','),
+    ],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const processed: number[] = [];
@@ -45,7 +55,9 @@ function kill(worker: Worker): Promise<void> {
 
 async function publishInputs(topic: string, total: number): Promise<void> {
   const bus = createBus({ transport: testTransport(), logger: silentLogger });
-  await bus.publishBatch(Array.from({ length: total }, (_, n) => ({ topic, body: { n }, key: `k${n % 17}` })));
+  await bus.publishBatch(
+    Array.from({ length: total }, (_, n) => ({ topic, body: { n }, key: `k${n % 17}` })),
+  );
   await bus.stop();
 }
 
@@ -108,6 +120,10 @@ describe('kafka consumer processes killed with SIGKILL', () => {
     }
     const missing = Array.from({ length: total }, (_, n) => n).filter((n) => !counts.has(n));
     const duplicated = [...counts].filter(([, c]) => c > 1).map(([n]) => n);
-    expect({ missing, duplicated, records: settled.length }).toEqual({ missing: [], duplicated: [], records: total });
+    expect({ missing, duplicated, records: settled.length }).toEqual({
+      missing: [],
+      duplicated: [],
+      records: total,
+    });
   }, 180_000);
 });

@@ -10,7 +10,12 @@ export function unique(prefix: string): string {
 }
 
 /** Small group timeouts: Kafka group joins and failure detection are slow by default. */
-export const FAST_CONSUMER = { sessionTimeout: 6_000, rebalanceTimeout: 8_000, heartbeatInterval: 500, maxWaitTimeInMs: 200 };
+export const FAST_CONSUMER = {
+  sessionTimeout: 6_000,
+  rebalanceTimeout: 8_000,
+  heartbeatInterval: 500,
+  maxWaitTimeInMs: 200,
+};
 
 export function testTransport(options: Partial<KafkaTransportOptions> = {}): KafkaTransport {
   return kafkaTransport({
@@ -26,7 +31,11 @@ export function rawKafka(): Kafka {
   return new Kafka({ clientId: 'polybus-test-raw', brokers: BROKERS, logLevel: logLevel.NOTHING });
 }
 
-export function message(topic: string, body: unknown, extra: Partial<TransportMessage> = {}): TransportMessage {
+export function message(
+  topic: string,
+  body: unknown,
+  extra: Partial<TransportMessage> = {},
+): TransportMessage {
   return {
     id: unique('id'),
     topic,
@@ -37,7 +46,11 @@ export function message(topic: string, body: unknown, extra: Partial<TransportMe
   };
 }
 
-export async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 30_000, what = 'condition'): Promise<void> {
+export async function waitFor(
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs = 30_000,
+  what = 'condition',
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
@@ -58,7 +71,11 @@ export async function readAll(
   done: (records: KafkaMessage[]) => boolean,
   options: { readUncommitted?: boolean; timeoutMs?: number; settleMs?: number } = {},
 ): Promise<KafkaMessage[]> {
-  const consumer = rawKafka().consumer({ groupId: unique('reader'), readUncommitted: options.readUncommitted ?? false, ...FAST_CONSUMER });
+  const consumer = rawKafka().consumer({
+    groupId: unique('reader'),
+    readUncommitted: options.readUncommitted ?? false,
+    ...FAST_CONSUMER,
+  });
   const records: KafkaMessage[] = [];
   await consumer.connect();
   await consumer.subscribe({ topics: [topic], fromBeginning: true });

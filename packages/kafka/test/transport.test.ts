@@ -42,43 +42,62 @@ describe('kafka transport: publishing', () => {
     [0, 'at-most-once'],
     [1, 'at-least-once'],
     [-1, 'at-least-once'],
-  ] as const)('acks %i (%s) produces records a plain kafkajs consumer reads with headers intact', async (acks, guarantee) => {
-    const topic = unique(`acks${acks}`);
-    const t = transport({ acks });
-    await t.connect();
-    await t.ensureTopics([topic]);
-    const sent = Array.from({ length: 5 }, (_, n) =>
-      message(topic, { n }, { key: `k${n}`, headers: { 'content-type': 'application/json', traceparent: `00-${n}`, 'x-note': 'héllo' } }),
-    );
-    await t.publish(sent, { guarantee });
-    const records = await readAll(topic, (r) => r.length >= 5);
-    const byId = new Map(records.map((r) => [r.headers![Headers.id]!.toString(), r]));
-    for (const m of sent) {
-      const r = byId.get(m.id)!;
-      expect(r).toBeDefined();
-      expect(r.key!.toString()).toBe(m.key);
-      expect(r.value!.toString()).toBe(m.payload.toString());
-      expect(r.headers!['x-note']!.toString()).toBe('héllo');
-      expect(r.headers!.traceparent!.toString()).toBe(m.headers.traceparent);
-      expect(r.headers!['content-type']!.toString()).toBe('application/json');
-      expect(Number(r.timestamp)).toBe(m.timestamp);
-    }
-  });
+  ] as const)(
+    'acks %i (%s) produces records a plain kafkajs consumer reads with headers intact',
+    async (acks, guarantee) => {
+      const topic = unique(`acks${acks}`);
+      const t = transport({ acks });
+      await t.connect();
+      await t.ensureTopics([topic]);
+      const sent = Array.from({ length: 5 }, (_, n) =>
+        message(
+          topic,
+          { n },
+          {
+            key: `k${n}`,
+            headers: { 'content-type': 'application/json', traceparent: `00-${n}`, 'x-note': 'héllo' },
+          },
+        ),
+      );
+      await t.publish(sent, { guarantee });
+      const records = await readAll(topic, (r) => r.length >= 5);
+      const byId = new Map(records.map((r) => [r.headers![Headers.id]!.toString(), r]));
+      for (const m of sent) {
+        const r = byId.get(m.id)!;
+        expect(r).toBeDefined();
+        expect(r.key!.toString()).toBe(m.key);
+        expect(r.value!.toString()).toBe(m.payload.toString());
+        expect(r.headers!['x-note']!.toString()).toBe('héllo');
+        expect(r.headers!.traceparent!.toString()).toBe(m.headers.traceparent);
+        expect(r.headers!['content-type']!.toString()).toBe('application/json');
+        expect(Number(r.timestamp)).toBe(m.timestamp);
+      }
+    },
+  );
 
   it('refuses acks that would weaken the publish guarantee with ConfigurationError naming acks', async () => {
     const topic = unique('acks-refused');
     const leader = transport({ acks: 1 });
-    await expect(leader.publish([message(topic, {})], { guarantee: 'exactly-once' })).rejects.toMatchObject({ field: 'acks' });
-    expect(() => leader.validateSubscription(binding(topic, { guarantee: 'exactly-once' }))).toThrow(ConfigurationError);
+    await expect(leader.publish([message(topic, {})], { guarantee: 'exactly-once' })).rejects.toMatchObject({
+      field: 'acks',
+    });
+    expect(() => leader.validateSubscription(binding(topic, { guarantee: 'exactly-once' }))).toThrow(
+      ConfigurationError,
+    );
     const none = transport({ acks: 0 });
-    await expect(none.publish([message(topic, {})], { guarantee: 'at-least-once' })).rejects.toMatchObject({ field: 'acks' });
+    await expect(none.publish([message(topic, {})], { guarantee: 'at-least-once' })).rejects.toMatchObject({
+      field: 'acks',
+    });
   });
 
   it('publishes exactly-once through the idempotent producer', async () => {
     const topic = unique('idem');
     const t = transport();
     await t.ensureTopics([topic]);
-    await t.publish(Array.from({ length: 20 }, (_, n) => message(topic, { n })), { guarantee: 'exactly-once' });
+    await t.publish(
+      Array.from({ length: 20 }, (_, n) => message(topic, { n })),
+      { guarantee: 'exactly-once' },
+    );
     expect((await readAll(topic, (r) => r.length >= 20, { settleMs: 300 })).length).toBe(20);
   });
 
@@ -91,7 +110,9 @@ describe('kafka transport: publishing', () => {
     await admin.disconnect();
     expect(meta.topics[0].partitions).toHaveLength(4);
     const missing = unique('missing');
-    await expect(transport({ topics: { create: false } }).ensureTopics([topic, missing])).rejects.toThrow(missing);
+    await expect(transport({ topics: { create: false } }).ensureTopics([topic, missing])).rejects.toThrow(
+      missing,
+    );
     await expect(transport().ensureTopics(['bad topic!'])).rejects.toMatchObject({ field: 'topics' });
   });
 });
@@ -102,7 +123,10 @@ describe('kafka transport: consuming', () => {
     await createTopic(topic, 1);
     const producer = rawKafka().producer();
     await producer.connect();
-    await producer.send({ topic, messages: [{ key: 'rk', value: '{"a":1}', headers: { 'x-bin': Buffer.from('bytes') } }] });
+    await producer.send({
+      topic,
+      messages: [{ key: 'rk', value: '{"a":1}', headers: { 'x-bin': Buffer.from('bytes') } }],
+    });
     await producer.disconnect();
     const seen: Delivery[] = [];
     const t = transport();
@@ -124,7 +148,10 @@ describe('kafka transport: consuming', () => {
     const topic = unique('nack');
     await createTopic(topic, 1);
     const t = transport();
-    await t.publish([0, 1, 2].map((n) => message(topic, { n })), { guarantee: 'at-least-once' });
+    await t.publish(
+      [0, 1, 2].map((n) => message(topic, { n })),
+      { guarantee: 'at-least-once' },
+    );
     const log: string[] = [];
     const group = unique('g');
     const sub = await t.subscribe(binding(topic, { group, concurrency: 1 }), async (d) => {
@@ -143,7 +170,10 @@ describe('kafka transport: consuming', () => {
     await createTopic(topic, 1);
     const group = unique('g');
     const first = transport();
-    await first.publish([0, 1, 2, 3].map((n) => message(topic, { n })), { guarantee: 'at-least-once' });
+    await first.publish(
+      [0, 1, 2, 3].map((n) => message(topic, { n })),
+      { guarantee: 'at-least-once' },
+    );
     const held: Delivery[] = [];
     const sub = await first.subscribe(binding(topic, { group }), async (d) => {
       if (d.coordinates['kafka-offset'] !== '1') return d.ack();
@@ -189,7 +219,11 @@ describe('kafka transport: consuming', () => {
   it('a transaction aborted by a raw producer is invisible to the read-committed Polybus consumer', async () => {
     const topic = unique('aborted');
     await createTopic(topic, 1);
-    const producer = rawKafka().producer({ transactionalId: unique('tx'), idempotent: true, maxInFlightRequests: 1 });
+    const producer = rawKafka().producer({
+      transactionalId: unique('tx'),
+      idempotent: true,
+      maxInFlightRequests: 1,
+    });
     await producer.connect();
     const aborted = await producer.transaction();
     await aborted.send({ topic, messages: [{ value: '{"v":"aborted"}' }] });

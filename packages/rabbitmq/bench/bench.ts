@@ -13,7 +13,12 @@ const N = Number(process.env.BENCH_MESSAGES ?? 10_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const WINDOW = 500;
 const PREFETCH = 100;
-const body = (i: number) => ({ orderId: `o-${i}`, amount: i % 1000, currency: 'EUR', note: 'benchmark order' });
+const body = (i: number) => ({
+  orderId: `o-${i}`,
+  amount: i % 1000,
+  currency: 'EUR',
+  note: 'benchmark order',
+});
 const name = (what: string) => `bench-${what}-${randomBytes(3).toString('hex')}`;
 const transport = () => rabbitmqTransport({ url, logger: silentLogger });
 
@@ -39,8 +44,17 @@ async function rawPublish(conn: ChannelModel, topic: string): Promise<number> {
     const confirms: Array<Promise<void>> = [];
     for (let i = from; i < Math.min(N, from + WINDOW); i++) {
       const content = Buffer.from(JSON.stringify(body(i)));
-      const options = { persistent: true, mandatory: true, messageId: uuidv7(), contentType: 'application/json' };
-      confirms.push(new Promise((resolve, reject) => ch.publish(topic, '', content, options, (err) => (err ? reject(err) : resolve()))));
+      const options = {
+        persistent: true,
+        mandatory: true,
+        messageId: uuidv7(),
+        contentType: 'application/json',
+      };
+      confirms.push(
+        new Promise((resolve, reject) =>
+          ch.publish(topic, '', content, options, (err) => (err ? reject(err) : resolve())),
+        ),
+      );
     }
     await Promise.all(confirms);
   }
@@ -66,7 +80,11 @@ async function polybusPublish(topic: string): Promise<number> {
 async function fill(conn: ChannelModel, topic: string): Promise<void> {
   const ch = await conn.createConfirmChannel();
   for (let i = 0; i < N; i++)
-    ch.publish(topic, '', Buffer.from(JSON.stringify(body(i))), { persistent: true, messageId: uuidv7(), contentType: 'application/json' });
+    ch.publish(topic, '', Buffer.from(JSON.stringify(body(i))), {
+      persistent: true,
+      messageId: uuidv7(),
+      contentType: 'application/json',
+    });
   await ch.waitForConfirms();
   await ch.close();
 }
@@ -144,10 +162,13 @@ async function main(): Promise<void> {
     ['confirmed persistent publish', rate(best.rawPub), rate(best.busPub)],
     ['manual-ack consume', rate(best.rawCon), rate(best.busCon)],
   ] as const;
-  console.log(`RabbitMQ ${url.replace(/\/\/[^@]*@/, '//')}  messages=${N}  rounds=${ROUNDS} (best kept)  window=${WINDOW}  prefetch=${PREFETCH}`);
+  console.log(
+    `RabbitMQ ${url.replace(/\/\/[^@]*@/, '//')}  messages=${N}  rounds=${ROUNDS} (best kept)  window=${WINDOW}  prefetch=${PREFETCH}`,
+  );
   console.log('| case | raw amqplib msg/s | Polybus msg/s | ratio |');
   console.log('|---|---:|---:|---:|');
-  for (const [label, raw, bus] of rows) console.log(`| ${label} | ${raw} | ${bus} | ${(bus / raw).toFixed(2)} |`);
+  for (const [label, raw, bus] of rows)
+    console.log(`| ${label} | ${raw} | ${bus} | ${(bus / raw).toFixed(2)} |`);
 }
 
 main().catch((err) => {

@@ -53,7 +53,10 @@ export class ConfirmedChannel {
           if (returns > 0) {
             if (returns === 1) this.returned.delete(key);
             else this.returned.set(key, returns - 1);
-            if (!err) return reject(new BrokerRefusal(`unroutable: no queue is bound to exchange '${item.exchange}'`));
+            if (!err)
+              return reject(
+                new BrokerRefusal(`unroutable: no queue is bound to exchange '${item.exchange}'`),
+              );
           }
           if (!err) return resolve();
           if (!this.open || err.message === 'channel closed') return reject(new ChannelLost(err.message));

@@ -59,7 +59,9 @@ export class ConnectionManager {
   // An 'error' event without a listener would crash the process; the 'close' that follows is
   // what owners act on.
   private watch<T extends Channel>(channel: T): T {
-    channel.on('error', (err: Error) => this.logger.debug('rabbitmq channel error', { role: this.role, error: err.message }));
+    channel.on('error', (err: Error) =>
+      this.logger.debug('rabbitmq channel error', { role: this.role, error: err.message }),
+    );
     return channel;
   }
 
@@ -77,8 +79,12 @@ export class ConnectionManager {
       },
     });
     this.model = model;
-    model.on('error', (err: Error) => logger.debug('rabbitmq connection error', { role: this.role, error: err.message }));
-    model.on('disconnect', (err: Error) => logger.warn('rabbitmq connection lost, reconnecting', { role: this.role, error: err.message }));
+    model.on('error', (err: Error) =>
+      logger.debug('rabbitmq connection error', { role: this.role, error: err.message }),
+    );
+    model.on('disconnect', (err: Error) =>
+      logger.warn('rabbitmq connection lost, reconnecting', { role: this.role, error: err.message }),
+    );
     model.on('connect', () => {
       this.connections += 1;
       if (this.connections === 1) return;
@@ -89,7 +95,11 @@ export class ConnectionManager {
       await model.waitForConnect();
     } catch (cause) {
       this.closed = true;
-      throw new PolybusError('POLYBUS_RABBITMQ_CONNECT', `cannot connect to RabbitMQ: ${(cause as Error).message}`, { cause });
+      throw new PolybusError(
+        'POLYBUS_RABBITMQ_CONNECT',
+        `cannot connect to RabbitMQ: ${(cause as Error).message}`,
+        { cause },
+      );
     }
   }
 }

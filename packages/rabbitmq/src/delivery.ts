@@ -1,5 +1,12 @@
 import type { ConsumeMessage } from 'amqplib';
-import { Headers, type Delivery, type Guarantee, type Logger, type MessageHeaders, type TransportMessage } from '@polybus/core';
+import {
+  Headers,
+  type Delivery,
+  type Guarantee,
+  type Logger,
+  type MessageHeaders,
+  type TransportMessage,
+} from '@polybus/core';
 import type { Outgoing } from './confirm-channel';
 import type { ConsumerChannel } from './consumer-channel';
 import { attemptOf, toAmqp } from './mapping';

@@ -43,7 +43,7 @@ export class Dispatcher<J extends Job = Job> {
   }
 
   private pump(): void {
-    for (let i = 0; i < this.waiting.length && this.active < this.concurrency; ) {
+    for (let i = 0; i < this.waiting.length && this.active < this.concurrency;) {
       const job = this.waiting[i];
       if (this.perKey && job.key !== undefined && this.busyKeys.has(job.key)) {
         i++;

@@ -22,7 +22,8 @@ export interface AmqpOutgoing {
 /** Properties and headers of a published message. `content-type` travels as the property. */
 export function toAmqp(message: TransportMessage, persistent: boolean): AmqpOutgoing {
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(message.headers)) if (name !== Headers.contentType) headers[name] = value;
+  for (const [name, value] of Object.entries(message.headers))
+    if (name !== Headers.contentType) headers[name] = value;
   headers[Headers.id] = message.id;
   headers[AmqpHeaders.timestamp] = String(message.timestamp);
   let routingKey = '';
@@ -44,7 +45,8 @@ export function toAmqp(message: TransportMessage, persistent: boolean): AmqpOutg
 
 function headerText(value: unknown): string | undefined {
   if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
+    return String(value);
   if (Buffer.isBuffer(value)) return value.toString('utf8');
   return undefined; // tables and arrays have no faithful string form
 }
@@ -70,7 +72,12 @@ export function fromAmqp(msg: ConsumeMessage, topic: string): TransportMessage {
   const key = headers[AmqpHeaders.key] ?? (routed || undefined);
   const ms = Number(headers[AmqpHeaders.timestamp]);
   const seconds = Number(msg.properties.timestamp);
-  const timestamp = Number.isFinite(ms) && ms > 0 ? ms : Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : Date.now();
+  const timestamp =
+    Number.isFinite(ms) && ms > 0
+      ? ms
+      : Number.isFinite(seconds) && seconds > 0
+        ? seconds * 1000
+        : Date.now();
   delete headers[AmqpHeaders.key];
   delete headers[AmqpHeaders.timestamp];
   return { id, topic, key, headers, payload: msg.content, timestamp };

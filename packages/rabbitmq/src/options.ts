@@ -55,16 +55,25 @@ export interface ResolvedOptions {
   readonly logger: Logger;
 }
 
-function positiveInt(field: string, value: number | undefined, fallback: number | undefined, allowZero = false) {
+function positiveInt(
+  field: string,
+  value: number | undefined,
+  fallback: number | undefined,
+  allowZero = false,
+) {
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value < (allowZero ? 0 : 1))
-    throw new ConfigurationError(field, `must be ${allowZero ? 'a non-negative' : 'a positive'} integer, got ${value}`);
+    throw new ConfigurationError(
+      field,
+      `must be ${allowZero ? 'a non-negative' : 'a positive'} integer, got ${value}`,
+    );
   return value;
 }
 
 /** Validates at construction so a bad option fails where it was written, naming the field. */
 export function resolveOptions(options: RabbitmqTransportOptions): ResolvedOptions {
-  if (typeof options !== 'object' || options === null) throw new ConfigurationError('options', 'must be an object');
+  if (typeof options !== 'object' || options === null)
+    throw new ConfigurationError('options', 'must be an object');
   if (typeof options.url !== 'string' || !/^amqps?:\/\//.test(options.url))
     throw new ConfigurationError('url', `must be an amqp:// or amqps:// URL, got '${String(options.url)}'`);
   const queueType = options.queueType ?? 'classic';
@@ -72,7 +81,10 @@ export function resolveOptions(options: RabbitmqTransportOptions): ResolvedOptio
     throw new ConfigurationError('queueType', `must be 'classic' or 'quorum', got '${String(queueType)}'`);
   const deliveryLimit = positiveInt('deliveryLimit', options.deliveryLimit, undefined);
   if (deliveryLimit !== undefined && queueType !== 'quorum')
-    throw new ConfigurationError('deliveryLimit', "needs queueType 'quorum' (classic queues count no deliveries)");
+    throw new ConfigurationError(
+      'deliveryLimit',
+      "needs queueType 'quorum' (classic queues count no deliveries)",
+    );
   const retryDelaysMs = options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
   if (
     !Array.isArray(retryDelaysMs) ||
@@ -82,7 +94,8 @@ export function resolveOptions(options: RabbitmqTransportOptions): ResolvedOptio
     throw new ConfigurationError('retryDelaysMs', 'must be a non-empty ascending list of positive integers');
   const initial = positiveInt('reconnect.initialDelayMs', options.reconnect?.initialDelayMs, 100)!;
   const max = positiveInt('reconnect.maxDelayMs', options.reconnect?.maxDelayMs, 5_000)!;
-  if (max < initial) throw new ConfigurationError('reconnect.maxDelayMs', 'must be >= reconnect.initialDelayMs');
+  if (max < initial)
+    throw new ConfigurationError('reconnect.maxDelayMs', 'must be >= reconnect.initialDelayMs');
   return {
     url: options.url,
     prefetch: positiveInt('prefetch', options.prefetch, undefined),

@@ -35,7 +35,12 @@ export class Publisher {
     await this.guard(topic, deadline, Promise.all(topics.map((t) => this.topology.exchange(t))));
     const items = messages.map((m): Outgoing => {
       const { routingKey, options } = toAmqp(m, confirmed);
-      return { exchange: m.topic, routingKey, content: m.payload, options: { ...options, mandatory: confirmed } };
+      return {
+        exchange: m.topic,
+        routingKey,
+        content: m.payload,
+        options: { ...options, mandatory: confirmed },
+      };
     });
     if (confirmed) return this.sendConfirmed(topic, items, deadline);
     const channel = await this.guard(topic, deadline, this.plainChannel());
@@ -47,7 +52,11 @@ export class Publisher {
   }
 
   /** Confirmed, mandatory publish of prepared messages (retries and dead letters use this too). */
-  sendConfirmed(topic: string, items: readonly Outgoing[], deadline = Date.now() + this.timeoutMs): Promise<void> {
+  sendConfirmed(
+    topic: string,
+    items: readonly Outgoing[],
+    deadline = Date.now() + this.timeoutMs,
+  ): Promise<void> {
     const work = this.confirmLoop(topic, items, deadline);
     this.inFlight.add(work);
     const forget = () => this.inFlight.delete(work);
@@ -70,14 +79,22 @@ export class Publisher {
     let lastLoss = '';
     for (;;) {
       if (Date.now() >= deadline)
-        throw new PublishError(topic, `not confirmed within ${this.timeoutMs} ms (connection lost: ${lastLoss})`);
+        throw new PublishError(
+          topic,
+          `not confirmed within ${this.timeoutMs} ms (connection lost: ${lastLoss})`,
+        );
       const channel = await this.guard(topic, deadline, this.confirmChannel());
-      const results = await this.guard(topic, deadline, Promise.allSettled(pending.map((item) => channel.send(item))));
+      const results = await this.guard(
+        topic,
+        deadline,
+        Promise.allSettled(pending.map((item) => channel.send(item))),
+      );
       const lost: Outgoing[] = [];
       results.forEach((result, i) => {
         if (result.status === 'fulfilled') return;
         if (!(result.reason instanceof ChannelLost)) {
-          const reason = result.reason instanceof BrokerRefusal ? result.reason.message : String(result.reason);
+          const reason =
+            result.reason instanceof BrokerRefusal ? result.reason.message : String(result.reason);
           throw new PublishError(pending[i].exchange || topic, reason, { cause: result.reason });
         }
         lastLoss = result.reason.message;

@@ -82,7 +82,12 @@ export class RabbitSubscription implements Subscription {
   private async open(): Promise<void> {
     const { topology, connection } = this.deps;
     const { topic, group, deadLetterTopic, ordering, concurrency } = this.options;
-    const queue = await topology.groupQueue({ topic, group, deadLetterTopic, singleActiveConsumer: ordering === 'per-key' });
+    const queue = await topology.groupQueue({
+      topic,
+      group,
+      deadLetterTopic,
+      singleActiveConsumer: ordering === 'per-key',
+    });
     (this.scope as { queue: string }).queue = queue;
     const channel = new ConsumerChannel(await connection.createChannel());
     channel.channel.on('close', () => this.onChannelClosed(channel));
@@ -91,7 +96,9 @@ export class RabbitSubscription implements Subscription {
       return;
     }
     await channel.channel.prefetch(Math.min(concurrency, this.deps.prefetchCap ?? concurrency));
-    const { consumerTag } = await channel.channel.consume(queue, (msg) => this.onMessage(channel, msg), { noAck: false });
+    const { consumerTag } = await channel.channel.consume(queue, (msg) => this.onMessage(channel, msg), {
+      noAck: false,
+    });
     if (!channel.open) throw new Error('channel closed while starting the consumer');
     this.current = { channel, tag: consumerTag };
   }
@@ -115,7 +122,10 @@ export class RabbitSubscription implements Subscription {
           let held: HeldRetry | undefined;
           const delivery = createDelivery(msg, message, channel, this.scope, (h) => (held = h), attempt);
           await this.handler(delivery).catch((err: Error) =>
-            this.deps.logger.error('rabbitmq delivery handler rejected', { topic: this.options.topic, error: err.message }),
+            this.deps.logger.error('rabbitmq delivery handler rejected', {
+              topic: this.options.topic,
+              error: err.message,
+            }),
           );
           if (held === undefined) return;
           await this.sleep((held as HeldRetry).delayMs);
@@ -159,9 +169,15 @@ export class RabbitSubscription implements Subscription {
         await new Promise((resolve) => setTimeout(resolve, delay));
         try {
           await this.open();
-          this.deps.logger.info('rabbitmq consumer resumed', { topic: this.options.topic, group: this.options.group });
+          this.deps.logger.info('rabbitmq consumer resumed', {
+            topic: this.options.topic,
+            group: this.options.group,
+          });
         } catch (err) {
-          this.deps.logger.warn('rabbitmq consumer cannot resume yet', { topic: this.options.topic, error: (err as Error).message });
+          this.deps.logger.warn('rabbitmq consumer cannot resume yet', {
+            topic: this.options.topic,
+            error: (err as Error).message,
+          });
           delay = Math.min(delay * 2, this.deps.reconnectDelayMs.max);
         }
       }

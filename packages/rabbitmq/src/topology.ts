@@ -67,7 +67,8 @@ export class Topology {
     return this.once(`r:${name}`, async (ch) => {
       const args = { ...this.queueArguments(), 'x-message-ttl': delayMs, 'x-dead-letter-exchange': '' };
       // Quorum queues can dead-letter at-least-once (classic ones may drop on a broker crash).
-      if (this.queueType === 'quorum') Object.assign(args, { 'x-dead-letter-strategy': 'at-least-once', 'x-overflow': 'reject-publish' });
+      if (this.queueType === 'quorum')
+        Object.assign(args, { 'x-dead-letter-strategy': 'at-least-once', 'x-overflow': 'reject-publish' });
       await ch.assertExchange(name, 'fanout', { durable: true });
       await ch.assertQueue(name, { durable: true, arguments: args });
       await ch.bindQueue(name, name, '');

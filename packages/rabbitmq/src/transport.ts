@@ -78,7 +78,10 @@ class RabbitmqTransport implements Transport {
         publisher: this.publisher,
         retryDelaysMs: this.options.retryDelaysMs,
         prefetchCap: this.options.prefetch,
-        reconnectDelayMs: { initial: this.options.reconnectInitialDelayMs, max: this.options.reconnectMaxDelayMs },
+        reconnectDelayMs: {
+          initial: this.options.reconnectInitialDelayMs,
+          max: this.options.reconnectMaxDelayMs,
+        },
         logger: this.options.logger,
       },
       options,
@@ -101,13 +104,19 @@ class RabbitmqTransport implements Transport {
         'exactly-once on RabbitMQ is at-least-once delivery plus an idempotency store: pass `idempotency` to the binding',
       );
     if (!Number.isInteger(options.concurrency) || options.concurrency < 1 || options.concurrency > 65_535)
-      throw new ConfigurationError('concurrency', 'must be an integer from 1 to 65535 (it is the AMQP prefetch)');
+      throw new ConfigurationError(
+        'concurrency',
+        'must be an integer from 1 to 65535 (it is the AMQP prefetch)',
+      );
     const queue = groupQueueName(options.topic, options.group);
     for (const other of existing) {
       if (groupQueueName(other.topic, other.group) !== queue) continue;
       // Queue arguments are fixed when the queue is declared; RabbitMQ refuses a second shape.
       if (other.ordering !== options.ordering)
-        throw new ConfigurationError('ordering', `queue '${queue}' cannot be both per-key (single active consumer) and unordered`);
+        throw new ConfigurationError(
+          'ordering',
+          `queue '${queue}' cannot be both per-key (single active consumer) and unordered`,
+        );
       if (other.deadLetterTopic !== options.deadLetterTopic)
         throw new ConfigurationError('deadLetter', `queue '${queue}' cannot dead-letter to two topics`);
     }

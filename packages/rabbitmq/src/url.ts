@@ -9,7 +9,8 @@ function intParam(url: URL, name: string): number | undefined {
   const raw = url.searchParams.get(name);
   if (raw === null) return undefined;
   const value = Number(raw);
-  if (!Number.isInteger(value)) throw new ConfigurationError(`url.${name}`, `must be an integer, got '${raw}'`);
+  if (!Number.isInteger(value))
+    throw new ConfigurationError(`url.${name}`, `must be an integer, got '${raw}'`);
   return value;
 }
 

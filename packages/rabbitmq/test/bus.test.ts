@@ -1,11 +1,21 @@
 import { retainedQueueName } from '../src';
-import { createBus, createSpy, Headers, PermanentError, silentLogger, type Bus, type Message } from '@polybus/core';
+import {
+  createBus,
+  createSpy,
+  Headers,
+  PermanentError,
+  silentLogger,
+  type Bus,
+  type Message,
+} from '@polybus/core';
 import { AMQP_URL, getOne, rawConnection, transport, unique, waitFor } from './helpers';
 
 describe('rabbitmq with the bus', () => {
   const buses: Bus[] = [];
   const bus = (url?: string) => {
-    const b = url ? createBus({ url, logger: silentLogger }) : createBus({ transport: transport(), logger: silentLogger });
+    const b = url
+      ? createBus({ url, logger: silentLogger })
+      : createBus({ transport: transport(), logger: silentLogger });
     buses.push(b);
     return b;
   };
@@ -33,7 +43,10 @@ describe('rabbitmq with the bus', () => {
         attempts.push({ attempt: ctx.attempt, at: Date.now() });
         throw new Error('always fails');
       },
-      { group: 'g', retry: { maxAttempts: 4, initialDelayMs: 30, multiplier: 3, jitter: false, immediateAttempts: 1 } },
+      {
+        group: 'g',
+        retry: { maxAttempts: 4, initialDelayMs: 30, multiplier: 3, jitter: false, immediateAttempts: 1 },
+      },
     );
     const dead = createSpy();
     b.bind(`${topic}.dlq`, dead.handler, { group: 'ops' });
@@ -60,10 +73,14 @@ describe('rabbitmq with the bus', () => {
     const topic = unique('perm');
     const b = bus();
     let calls = 0;
-    b.bind(topic, async () => {
-      calls++;
-      throw new PermanentError('no');
-    }, { group: 'g' });
+    b.bind(
+      topic,
+      async () => {
+        calls++;
+        throw new PermanentError('no');
+      },
+      { group: 'g' },
+    );
     const dead = createSpy();
     b.bind(`${topic}.dlq`, dead.handler, { group: 'ops' });
     await b.start();
@@ -90,7 +107,10 @@ describe('rabbitmq with the bus', () => {
     const letter = await getOne(ch, retainedQueueName(`${topic}.dlq`));
     expect(letter.content.toString()).toBe('{not json');
     expect(letter.properties.messageId).toBe('raw-1');
-    expect(letter.properties.headers).toMatchObject({ [Headers.dlqReason]: 'decode-error', 'polybus-key': 'raw.key' });
+    expect(letter.properties.headers).toMatchObject({
+      [Headers.dlqReason]: 'decode-error',
+      'polybus-key': 'raw.key',
+    });
     await raw.close();
   });
 
@@ -133,7 +153,11 @@ describe('rabbitmq with the bus', () => {
     const { queue } = await ch.assertQueue('', { exclusive: true });
     await ch.bindQueue(queue, topic, '#');
     const b = bus();
-    const { id } = await b.publish(topic, { total: 42 }, { key: 'order-9', headers: { tenant: 'acme' }, idempotencyKey: 'idem-1' });
+    const { id } = await b.publish(
+      topic,
+      { total: 42 },
+      { key: 'order-9', headers: { tenant: 'acme' }, idempotencyKey: 'idem-1' },
+    );
     const m = await getOne(ch, queue);
     expect(JSON.parse(m.content.toString())).toEqual({ total: 42 });
     expect(m.fields.routingKey).toBe('order-9');

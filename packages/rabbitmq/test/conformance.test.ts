@@ -7,6 +7,11 @@ import { AMQP_URL } from './helpers';
 // redelivery wait is short; nothing is skipped: every capability the suite reads is declared.
 runConformanceSuite({
   name: 'rabbitmq',
-  createTransport: () => rabbitmqTransport({ url: AMQP_URL, logger: silentLogger, reconnect: { initialDelayMs: 50, maxDelayMs: 1_000 } }),
+  createTransport: () =>
+    rabbitmqTransport({
+      url: AMQP_URL,
+      logger: silentLogger,
+      reconnect: { initialDelayMs: 50, maxDelayMs: 1_000 },
+    }),
   redeliveryMs: 10_000,
 });

@@ -5,7 +5,10 @@ import { rabbitmqTransport } from '../src';
 
 async function main(): Promise<void> {
   const [url, topic, group] = process.argv.slice(2);
-  const bus = createBus({ transport: rabbitmqTransport({ url, logger: silentLogger }), logger: silentLogger });
+  const bus = createBus({
+    transport: rabbitmqTransport({ url, logger: silentLogger }),
+    logger: silentLogger,
+  });
   bus.bind(
     topic,
     async (message) => {

@@ -15,14 +15,24 @@ describe('rabbitmq under faults', () => {
     const topic = unique('kill');
     const worker = spawn(
       process.execPath,
-      ['--conditions=polybus-source', '--import', require.resolve('tsx', { paths: [ROOT] }), path.join(__dirname, 'crash-worker.ts'), AMQP_URL, topic, 'g'],
+      [
+        '--conditions=polybus-source',
+        '--import',
+        require.resolve('tsx', { paths: [ROOT] }),
+        path.join(__dirname, 'crash-worker.ts'),
+        AMQP_URL,
+        topic,
+        'g',
+      ],
       { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let out = '';
     let err = '';
     worker.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     worker.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => worker.on('exit', (_code, signal) => resolve(signal)));
+    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+      worker.on('exit', (_code, signal) => resolve(signal)),
+    );
     await waitFor(`worker ready (stderr: ${err})`, () => out.includes('ready'), 30_000);
 
     const publisher = createBus({ transport: transport(), logger: silentLogger });
@@ -54,7 +64,11 @@ describe('rabbitmq under faults', () => {
     it('loses nothing, and publishers and consumers resume by themselves', async () => {
       const topic = unique('kill-conns');
       const events: string[] = [];
-      const logger = { ...silentLogger, info: (m: string) => events.push(m), warn: (m: string) => events.push(m) };
+      const logger = {
+        ...silentLogger,
+        info: (m: string) => events.push(m),
+        warn: (m: string) => events.push(m),
+      };
       const options = { url, logger, reconnect: { initialDelayMs: 50, maxDelayMs: 500 } };
       const consumer = createBus({ transport: transport(options), logger: silentLogger });
       const publisher = createBus({ transport: transport(options), logger: silentLogger });
@@ -90,7 +104,11 @@ describe('rabbitmq under faults', () => {
       expect(processedBefore).toBeLessThan(total);
       expect(sentAfterKill).toBeGreaterThan(0);
       const processedIds = () => new Set(spy.processed.map((m) => m.id));
-      await waitFor('every confirmed message processed', () => [...confirmed].every((id) => processedIds().has(id)), 60_000);
+      await waitFor(
+        'every confirmed message processed',
+        () => [...confirmed].every((id) => processedIds().has(id)),
+        60_000,
+      );
       expect(confirmed.size).toBe(total);
       // all four connections (publish + consume of both transports) were lost and came back
       expect(events.filter((e) => e === 'rabbitmq connection lost, reconnecting').length).toBe(4);
@@ -112,13 +130,19 @@ describe('rabbitmq under faults', () => {
 
     it('a publish during an outage waits up to publishTimeoutMs, then fails with PublishError; later ones succeed', async () => {
       const topic = unique('outage');
-      const t = transport({ url, publishTimeoutMs: 1_500, reconnect: { initialDelayMs: 50, maxDelayMs: 200 } });
+      const t = transport({
+        url,
+        publishTimeoutMs: 1_500,
+        reconnect: { initialDelayMs: 50, maxDelayMs: 200 },
+      });
       await t.connect();
       await t.subscribe(subscribeOptions(topic), (d) => d.ack());
       await t.publish([message(topic, 1)], { guarantee: 'at-least-once' });
       await rabbitmqctl('delete_vhost', vhost); // connections dropped, reconnects refused
       const started = Date.now();
-      const error = await t.publish([message(topic, 2)], { guarantee: 'at-least-once' }).catch((e: unknown) => e);
+      const error = await t
+        .publish([message(topic, 2)], { guarantee: 'at-least-once' })
+        .catch((e: unknown) => e);
       expect(PublishError.is(error)).toBe(true);
       expect(Date.now() - started).toBeGreaterThanOrEqual(1_400);
       await rabbitmqctl('add_vhost', vhost);

@@ -2,7 +2,14 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { connect, type Channel, type ChannelModel, type GetMessage } from 'amqplib';
-import { Headers, silentLogger, uuidv7, type Delivery, type SubscribeOptions, type TransportMessage } from '@polybus/core';
+import {
+  Headers,
+  silentLogger,
+  uuidv7,
+  type Delivery,
+  type SubscribeOptions,
+  type TransportMessage,
+} from '@polybus/core';
 import { rabbitmqTransport, type RabbitmqTransportOptions } from '../src';
 
 export const AMQP_URL = process.env.POLYBUS_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
@@ -15,7 +22,11 @@ export function transport(options: Partial<RabbitmqTransportOptions> = {}) {
   return rabbitmqTransport({ url: AMQP_URL, logger: silentLogger, ...options });
 }
 
-export function message(topic: string, body: unknown, extra: Partial<TransportMessage> = {}): TransportMessage {
+export function message(
+  topic: string,
+  body: unknown,
+  extra: Partial<TransportMessage> = {},
+): TransportMessage {
   const id = extra.id ?? uuidv7();
   return {
     id,
@@ -46,7 +57,11 @@ export function bodyOf(delivery: Delivery): unknown {
 }
 
 /** Polls `condition` until it holds; fails with `what` after `timeoutMs`. */
-export async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+export async function waitFor(
+  what: string,
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs = 20_000,
+): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
@@ -68,6 +83,9 @@ export async function rabbitmqctl(...args: string[]): Promise<string> {
 /** Polls a queue with basic.get until a message is there. */
 export async function getOne(channel: Channel, queue: string): Promise<GetMessage> {
   let got: GetMessage | false = false;
-  await waitFor(`a message in '${queue}'`, async () => (got = await channel.get(queue, { noAck: true })) !== false);
+  await waitFor(
+    `a message in '${queue}'`,
+    async () => (got = await channel.get(queue, { noAck: true })) !== false,
+  );
   return got as unknown as GetMessage;
 }

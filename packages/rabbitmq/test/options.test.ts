@@ -22,17 +22,25 @@ describe('rabbitmq options', () => {
     refused({ retryDelaysMs: [100, 50] }, 'retryDelaysMs');
     refused({ publishTimeoutMs: -1 }, 'publishTimeoutMs');
     refused({ reconnect: { initialDelayMs: 500, maxDelayMs: 100 } }, 'reconnect.maxDelayMs');
-    expect(rabbitmqTransport({ url: 'amqps://h', queueType: 'quorum', deliveryLimit: 5 }).name).toBe('rabbitmq');
+    expect(rabbitmqTransport({ url: 'amqps://h', queueType: 'quorum', deliveryLimit: 5 }).name).toBe(
+      'rabbitmq',
+    );
   });
 
   it('reads its own URL parameters and passes the rest to amqplib', () => {
     const options = optionsFromUrl(new URL('amqp://u:p@h:5673/v?prefetch=32&queueType=quorum&heartbeat=10'));
-    expect(options).toMatchObject({ prefetch: 32, queueType: 'quorum', url: 'amqp://u:p@h:5673/v?heartbeat=10' });
+    expect(options).toMatchObject({
+      prefetch: 32,
+      queueType: 'quorum',
+      url: 'amqp://u:p@h:5673/v?heartbeat=10',
+    });
     expect(() => optionsFromUrl(new URL('amqp://h?prefetch=many'))).toThrow(/url.prefetch/);
   });
 
   it('rounds retry delays up to the next bucket, capped at the last', () => {
     const buckets = [10, 100, 1000];
-    expect([0, 10, 11, 100, 999, 5000].map((d) => retryBucket(d, buckets))).toEqual([10, 10, 100, 100, 1000, 1000]);
+    expect([0, 10, 11, 100, 999, 5000].map((d) => retryBucket(d, buckets))).toEqual([
+      10, 10, 100, 100, 1000, 1000,
+    ]);
   });
 });

@@ -1,6 +1,16 @@
 import { retainedQueueName } from '../src';
 import { Headers, PublishError, type Delivery } from '@polybus/core';
-import { AMQP_URL, bodyOf, getOne, message, rawConnection, subscribeOptions, transport, unique, waitFor } from './helpers';
+import {
+  AMQP_URL,
+  bodyOf,
+  getOne,
+  message,
+  rawConnection,
+  subscribeOptions,
+  transport,
+  unique,
+  waitFor,
+} from './helpers';
 
 describe('rabbitmq transport', () => {
   const t = transport();
@@ -25,12 +35,18 @@ describe('rabbitmq transport', () => {
     expect(d.message.headers).toEqual(sent.headers);
     expect(bodyOf(d)).toEqual({ n: 1 });
     expect(d.attempt).toBe(1);
-    expect(d.coordinates).toMatchObject({ 'amqp-exchange': topic, 'amqp-routing-key': 'k-1', 'amqp-redelivered': 'false' });
+    expect(d.coordinates).toMatchObject({
+      'amqp-exchange': topic,
+      'amqp-routing-key': 'k-1',
+      'amqp-redelivered': 'false',
+    });
   });
 
   it('an unroutable publish (no queue bound) fails with PublishError', async () => {
     const topic = unique('nobody');
-    const error = await t.publish([message(topic, 1)], { guarantee: 'at-least-once' }).catch((e: unknown) => e);
+    const error = await t
+      .publish([message(topic, 1)], { guarantee: 'at-least-once' })
+      .catch((e: unknown) => e);
     expect(PublishError.is(error)).toBe(true);
     expect((error as PublishError).reason).toMatch(/unroutable/);
     // the channel survives: the next publish to a bound topic works
@@ -44,7 +60,9 @@ describe('rabbitmq transport', () => {
     const raw = await rawConnection();
     const ch = await raw.createChannel();
     await ch.assertExchange(topic, 'fanout', { durable: false, autoDelete: true });
-    const error = await t.publish([message(topic, 1)], { guarantee: 'at-least-once' }).catch((e: unknown) => e);
+    const error = await t
+      .publish([message(topic, 1)], { guarantee: 'at-least-once' })
+      .catch((e: unknown) => e);
     expect(PublishError.is(error)).toBe(true);
     await ch.deleteExchange(topic);
     await raw.close();
@@ -104,7 +122,11 @@ describe('rabbitmq transport', () => {
     const copy = await getOne(ch, retainedQueueName(dlq));
     expect(copy.content.toString()).toBe('{"bad":true}');
     expect(copy.properties.messageId).toBe(sent.id);
-    expect(copy.properties.headers).toMatchObject({ [Headers.dlqReason]: 'permanent-error', [Headers.id]: sent.id, 'polybus-key': 'dk' });
+    expect(copy.properties.headers).toMatchObject({
+      [Headers.dlqReason]: 'permanent-error',
+      [Headers.id]: sent.id,
+      'polybus-key': 'dk',
+    });
     expect((await ch.checkQueue(`${topic}.g`)).messageCount).toBe(0);
     await raw.close();
   });

@@ -33,9 +33,11 @@ async function freshQueue(label: string): Promise<{ topic: string; url: string }
 
 async function pool(total: number, width: number, task: (i: number) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: width }, async () => {
-    while (next < total) await task(next++);
-  }));
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < total) await task(next++);
+    }),
+  );
 }
 
 /** What an application needs to carry besides the body (id, time, headers), in one attribute as Polybus does. */
@@ -43,7 +45,11 @@ const metadata = () => ({
   MessageAttributes: {
     meta: {
       DataType: 'String',
-      StringValue: JSON.stringify({ id: randomUUID(), timestamp: Date.now(), headers: { 'content-type': 'application/json' } }),
+      StringValue: JSON.stringify({
+        id: randomUUID(),
+        timestamp: Date.now(),
+        headers: { 'content-type': 'application/json' },
+      }),
     },
   },
 });
@@ -61,9 +67,16 @@ async function rawPublish(url: string, withMetadata: boolean): Promise<void> {
 }
 
 async function polybusPublish(topic: string, warmTopic: string): Promise<number> {
-  const bus = createBus({ transport: sqsTransport({ ...config, logger: silentLogger }), logger: silentLogger });
+  const bus = createBus({
+    transport: sqsTransport({ ...config, logger: silentLogger }),
+    logger: silentLogger,
+  });
   // Warm-up off the clock on another queue: open the client's sockets as the warm raw client has them.
-  await pool(IN_FLIGHT_BATCHES * 10, IN_FLIGHT_BATCHES * 10, async (n) => void (await bus.publish(warmTopic, body(n))));
+  await pool(
+    IN_FLIGHT_BATCHES * 10,
+    IN_FLIGHT_BATCHES * 10,
+    async (n) => void (await bus.publish(warmTopic, body(n))),
+  );
   await bus.publish(topic, body(-1)); // resolves the queue URL before the clock runs
   const started = performance.now();
   await pool(N, IN_FLIGHT_BATCHES * 10, async (n) => void (await bus.publish(topic, body(n))));
@@ -78,22 +91,33 @@ async function rawConsume(url: string): Promise<number> {
   let doneAt = 0;
   const deletes: Promise<unknown>[] = [];
   let started = 0;
-  await Promise.all(Array.from({ length: IN_FLIGHT_BATCHES }, async () => {
-    while (consumed < N) {
-      const { Messages = [] } = await raw.send(
-        new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageAttributeNames: ['All'] }),
-      );
-      if (Messages.length === 0) continue;
-      started ||= performance.now();
-      for (const m of Messages) JSON.parse(m.Body ?? 'null');
-      deletes.push(raw.send(new DeleteMessageBatchCommand({
-        QueueUrl: url,
-        Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })),
-      })));
-      consumed += Messages.length;
-      if (consumed >= N && doneAt === 0) doneAt = performance.now();
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: IN_FLIGHT_BATCHES }, async () => {
+      while (consumed < N) {
+        const { Messages = [] } = await raw.send(
+          new ReceiveMessageCommand({
+            QueueUrl: url,
+            MaxNumberOfMessages: 10,
+            WaitTimeSeconds: 1,
+            MessageAttributeNames: ['All'],
+          }),
+        );
+        if (Messages.length === 0) continue;
+        started ||= performance.now();
+        for (const m of Messages) JSON.parse(m.Body ?? 'null');
+        deletes.push(
+          raw.send(
+            new DeleteMessageBatchCommand({
+              QueueUrl: url,
+              Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })),
+            }),
+          ),
+        );
+        consumed += Messages.length;
+        if (consumed >= N && doneAt === 0) doneAt = performance.now();
+      }
+    }),
+  );
   await Promise.all(deletes);
   return doneAt - started;
 }
@@ -104,11 +128,18 @@ async function polybusConsume(topic: string): Promise<number> {
   let started = 0;
   let finished!: () => void;
   const done = new Promise<void>((resolve) => (finished = resolve));
-  const bus = createBus({ transport: sqsTransport({ ...config, waitTimeSeconds: 1, logger: silentLogger }), logger: silentLogger });
-  bus.bind(topic, () => {
-    started ||= performance.now();
-    if (++consumed === N) finished();
-  }, { group: 'bench', concurrency: IN_FLIGHT_BATCHES * 10 });
+  const bus = createBus({
+    transport: sqsTransport({ ...config, waitTimeSeconds: 1, logger: silentLogger }),
+    logger: silentLogger,
+  });
+  bus.bind(
+    topic,
+    () => {
+      started ||= performance.now();
+      if (++consumed === N) finished();
+    },
+    { group: 'bench', concurrency: IN_FLIGHT_BATCHES * 10 },
+  );
   await bus.start();
   await done;
   const elapsed = performance.now() - started;
@@ -122,7 +153,12 @@ async function timed(run: () => Promise<void>): Promise<number> {
   return performance.now() - started;
 }
 
-interface Row { scenario: string; raw: number; rawMeta: number; polybus: number }
+interface Row {
+  scenario: string;
+  raw: number;
+  rawMeta: number;
+  polybus: number;
+}
 
 /** One round; `polybusFirst` alternates who runs first, so drift in a shared machine's load evens out. */
 async function round(rows: Row[], polybusFirst: boolean): Promise<void> {
@@ -151,12 +187,23 @@ void (async () => {
   await round([], false); // warm-up: JIT, sockets
   const rows: Row[] = [];
   for (let i = 0; i < ROUNDS; i++) await round(rows, i % 2 === 1);
-  console.log(`\nSQS benchmark: ${N} messages of ~${JSON.stringify(body(0)).length} B, endpoint ${endpoint}, batches of 10, ${IN_FLIGHT_BATCHES} batches / pollers in flight`);
+  console.log(
+    `\nSQS benchmark: ${N} messages of ~${JSON.stringify(body(0)).length} B, endpoint ${endpoint}, batches of 10, ${IN_FLIGHT_BATCHES} batches / pollers in flight`,
+  );
   const rate = (ms: number) => String(Math.round((N / ms) * 1000));
-  const line = (cells: string[]) => console.log(cells.map((c, i) => (i < 2 ? c.padEnd(9) : c.padStart(14))).join(' '));
+  const line = (cells: string[]) =>
+    console.log(cells.map((c, i) => (i < 2 ? c.padEnd(9) : c.padStart(14))).join(' '));
   line(['scenario', 'run', 'raw msg/s', 'raw+meta msg/s', 'polybus msg/s', 'polybus/raw', 'polybus/meta']);
   rows.forEach((r, i) =>
-    line([r.scenario, String(Math.floor(i / 2) + 1), rate(r.raw), rate(r.rawMeta), rate(r.polybus), (r.raw / r.polybus).toFixed(2), (r.rawMeta / r.polybus).toFixed(2)]),
+    line([
+      r.scenario,
+      String(Math.floor(i / 2) + 1),
+      rate(r.raw),
+      rate(r.rawMeta),
+      rate(r.polybus),
+      (r.raw / r.polybus).toFixed(2),
+      (r.rawMeta / r.polybus).toFixed(2),
+    ]),
   );
   for (const scenario of ['publish', 'consume']) {
     const mine = rows.filter((r) => r.scenario === scenario);
@@ -166,9 +213,19 @@ void (async () => {
     };
     const [raw_, meta, poly] = [median((r) => r.raw), median((r) => r.rawMeta), median((r) => r.polybus)];
     // ratio columns of the median row: median of the per-round ratios (each round ran side by side)
-    line([scenario, 'median', rate(raw_), rate(meta), rate(poly), median((r) => r.raw / r.polybus).toFixed(2), median((r) => r.rawMeta / r.polybus).toFixed(2)]);
+    line([
+      scenario,
+      'median',
+      rate(raw_),
+      rate(meta),
+      rate(poly),
+      median((r) => r.raw / r.polybus).toFixed(2),
+      median((r) => r.rawMeta / r.polybus).toFixed(2),
+    ]);
   }
-  await Promise.all(made.map((url) => raw.send(new DeleteQueueCommand({ QueueUrl: url })).catch(() => undefined)));
+  await Promise.all(
+    made.map((url) => raw.send(new DeleteQueueCommand({ QueueUrl: url })).catch(() => undefined)),
+  );
   raw.destroy();
 })().catch((error: unknown) => {
   console.error(error);

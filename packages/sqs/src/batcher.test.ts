@@ -10,7 +10,10 @@ describe('Batcher', () => {
       run: async (items) => (batches.push([...items]), items.map(() => undefined)),
     });
     await Promise.all([1, 2, 3, 4, 5].map((n) => b.add(n)));
-    expect(batches).toEqual([[1, 2, 3], [4, 5]]);
+    expect(batches).toEqual([
+      [1, 2, 3],
+      [4, 5],
+    ]);
   });
 
   it('respects the byte limit', async () => {

@@ -60,7 +60,9 @@ export class Batcher<T> {
     const batch = this.pending;
     this.pending = [];
     this.pendingBytes = 0;
-    const sent = this.options.sequential ? (this.tail = this.tail.then(() => this.send(batch))) : this.send(batch);
+    const sent = this.options.sequential
+      ? (this.tail = this.tail.then(() => this.send(batch)))
+      : this.send(batch);
     this.inFlight.add(sent);
     void sent.finally(() => this.inFlight.delete(sent));
   }

@@ -27,7 +27,9 @@ export function createDelivery(parts: DeliveryParts): Delivery {
     attempt: parts.attempt,
     coordinates: parts.coordinates,
     ack: once(parts.ack),
-    nack: once((options?: { delayMs?: number; attempt?: number }) => parts.nack(options?.delayMs, options?.attempt)),
+    nack: once((options?: { delayMs?: number; attempt?: number }) =>
+      parts.nack(options?.delayMs, options?.attempt),
+    ),
     deadLetter: once(parts.deadLetter),
   };
 }

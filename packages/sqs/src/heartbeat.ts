@@ -46,10 +46,13 @@ export class Heartbeat {
     for (const [handle, entry] of this.held) {
       if (now - entry.extendedAt < this.intervalMs) continue;
       entry.extendedAt = now;
-      this.settler.changeVisibility(entry.queueUrl, handle, this.visibilitySeconds).catch((error: unknown) => {
-        // Usually the message was settled meanwhile or its receipt expired (then it is redelivered).
-        if (this.held.has(handle)) this.logger.warn('sqs: visibility heartbeat failed', { error: String(error) });
-      });
+      this.settler
+        .changeVisibility(entry.queueUrl, handle, this.visibilitySeconds)
+        .catch((error: unknown) => {
+          // Usually the message was settled meanwhile or its receipt expired (then it is redelivered).
+          if (this.held.has(handle))
+            this.logger.warn('sqs: visibility heartbeat failed', { error: String(error) });
+        });
     }
   }
 }

@@ -36,7 +36,9 @@ describe('resolveOptions', () => {
 
 describe('createTransportFromUrl', () => {
   it('builds an SQS transport from the URL', () => {
-    const t = createTransportFromUrl(new URL('sqs://x:x@127.0.0.1:9324?region=us-east-1&fifo=always&waitTimeSeconds=1'));
+    const t = createTransportFromUrl(
+      new URL('sqs://x:x@127.0.0.1:9324?region=us-east-1&fifo=always&waitTimeSeconds=1'),
+    );
     expect(t.name).toBe('sqs');
     expect(t.capabilities.nativeDeduplication).toBe(true);
     expect(t.capabilities.consumerGroups).toBe(false);
@@ -44,6 +46,8 @@ describe('createTransportFromUrl', () => {
 
   it('refuses unknown parameters and bad numbers', () => {
     expect(() => createTransportFromUrl(new URL('sqs://h:1?colour=red'))).toThrow(/url.colour/);
-    expect(() => createTransportFromUrl(new URL('sqs://h:1?waitTimeSeconds=soon'))).toThrow(/waitTimeSeconds/);
+    expect(() => createTransportFromUrl(new URL('sqs://h:1?waitTimeSeconds=soon'))).toThrow(
+      /waitTimeSeconds/,
+    );
   });
 });

@@ -49,14 +49,34 @@ export interface SqsTransportOptions {
 }
 
 export type ResolvedSqsOptions = Required<
-  Omit<SqsTransportOptions, 'region' | 'endpoint' | 'credentials' | 'client' | 'pollers' | 'redriveMaxReceiveCount'>
+  Omit<
+    SqsTransportOptions,
+    'region' | 'endpoint' | 'credentials' | 'client' | 'pollers' | 'redriveMaxReceiveCount'
+  >
 > &
-  Pick<SqsTransportOptions, 'region' | 'endpoint' | 'credentials' | 'client' | 'pollers' | 'redriveMaxReceiveCount'>;
+  Pick<
+    SqsTransportOptions,
+    'region' | 'endpoint' | 'credentials' | 'client' | 'pollers' | 'redriveMaxReceiveCount'
+  >;
 
 const KNOWN = new Set([
-  'region', 'endpoint', 'credentials', 'client', 'fifo', 'defaultMessageGroupId', 'waitTimeSeconds',
-  'visibilityTimeoutSeconds', 'heartbeatIntervalMs', 'pollers', 'publishLingerMs', 'ackLingerMs',
-  'maxMessageBytes', 'autoCreateQueues', 'queueAttributes', 'redriveMaxReceiveCount', 'logger',
+  'region',
+  'endpoint',
+  'credentials',
+  'client',
+  'fifo',
+  'defaultMessageGroupId',
+  'waitTimeSeconds',
+  'visibilityTimeoutSeconds',
+  'heartbeatIntervalMs',
+  'pollers',
+  'publishLingerMs',
+  'ackLingerMs',
+  'maxMessageBytes',
+  'autoCreateQueues',
+  'queueAttributes',
+  'redriveMaxReceiveCount',
+  'logger',
 ]);
 
 function integer(field: string, value: unknown, min: number, max: number): void {
@@ -72,9 +92,11 @@ function text(field: string, value: unknown): void {
 
 /** Validates at construction, so a bad option fails where it is written rather than at first use. */
 export function resolveOptions(options: SqsTransportOptions): ResolvedSqsOptions {
-  if (typeof options !== 'object' || options === null) throw new ConfigurationError('options', 'must be an object');
+  if (typeof options !== 'object' || options === null)
+    throw new ConfigurationError('options', 'must be an object');
   for (const name of Object.keys(options))
-    if (!KNOWN.has(name)) throw new ConfigurationError(name, `unknown option (known: ${[...KNOWN].join(', ')})`);
+    if (!KNOWN.has(name))
+      throw new ConfigurationError(name, `unknown option (known: ${[...KNOWN].join(', ')})`);
   text('region', options.region);
   text('endpoint', options.endpoint);
   if (options.endpoint !== undefined && !URL.canParse(options.endpoint))

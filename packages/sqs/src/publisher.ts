@@ -1,4 +1,8 @@
-import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  SendMessageBatchCommand,
+  type SendMessageBatchRequestEntry,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import { Headers, PublishError, type Guarantee, type Logger, type TransportMessage } from '@polybus/core';
 import { Batcher } from './batcher';
 import type { Queue, QueueRegistry } from './queues';
@@ -39,7 +43,9 @@ export class Publisher {
       let known = true;
       for (const { topic } of messages) if (this.queues.peek(topic) === undefined) known = false;
       if (known) return this.enqueue(messages, encoded, guarantee, undefined);
-      return this.resolveQueues(messages).then((resolved) => this.enqueue(messages, encoded, guarantee, resolved));
+      return this.resolveQueues(messages).then((resolved) =>
+        this.enqueue(messages, encoded, guarantee, resolved),
+      );
     } catch (error) {
       return Promise.reject(error);
     }
@@ -99,7 +105,9 @@ export class Publisher {
     }
     if (guarantee === 'at-most-once') {
       for (const sent of sends)
-        sent.catch((error: unknown) => this.options.logger.warn('sqs: at-most-once publish lost', { error: reasonOf(error) }));
+        sent.catch((error: unknown) =>
+          this.options.logger.warn('sqs: at-most-once publish lost', { error: reasonOf(error) }),
+        );
       return Promise.resolve();
     }
     return sends.length === 1 ? sends[0] : Promise.all(sends).then(() => undefined);
@@ -140,7 +148,8 @@ export class Publisher {
           }),
         );
       } catch (error) {
-        for (const i of todo) outcomes[i] = new PublishError(items[i].topic, reasonOf(error), { cause: error });
+        for (const i of todo)
+          outcomes[i] = new PublishError(items[i].topic, reasonOf(error), { cause: error });
         return outcomes;
       }
       const retry: number[] = [];
@@ -150,9 +159,12 @@ export class Publisher {
         if (!failed.SenderFault && attempt < ENTRY_ATTEMPTS) retry.push(i);
         else outcomes[i] = new PublishError(items[i].topic, reason);
       }
-      const answered = new Set([...(result.Successful ?? []), ...(result.Failed ?? [])].map((e) => Number(e.Id)));
+      const answered = new Set(
+        [...(result.Successful ?? []), ...(result.Failed ?? [])].map((e) => Number(e.Id)),
+      );
       for (const i of todo)
-        if (!answered.has(i)) outcomes[i] = new PublishError(items[i].topic, 'SendMessageBatch returned no result for the entry');
+        if (!answered.has(i))
+          outcomes[i] = new PublishError(items[i].topic, 'SendMessageBatch returned no result for the entry');
       todo = retry;
       if (todo.length > 0) await new Promise((r) => setTimeout(r, 50 * attempt));
     }

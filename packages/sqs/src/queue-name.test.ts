@@ -16,7 +16,10 @@ describe('queueNameFor', () => {
 
   it('makes every queue FIFO in always mode', () => {
     expect(queueNameFor('orders.created', 'always')).toEqual({ name: 'orders-created.fifo', fifo: true });
-    expect(queueNameFor('orders.created.dlq', 'always')).toEqual({ name: 'orders-created-dlq.fifo', fifo: true });
+    expect(queueNameFor('orders.created.dlq', 'always')).toEqual({
+      name: 'orders-created-dlq.fifo',
+      fifo: true,
+    });
     expect(queueNameFor('orders.fifo', 'always')).toEqual({ name: 'orders.fifo', fifo: true });
   });
 

@@ -101,7 +101,9 @@ export class QueueRegistry {
     // Deduplication ids always come from Polybus (idempotency key or message id), never from the body.
     if (queue.fifo) Object.assign(attributes, { FifoQueue: 'true', ContentBasedDeduplication: 'false' });
     try {
-      const created = await this.client.send(new CreateQueueCommand({ QueueName: queue.name, Attributes: attributes }));
+      const created = await this.client.send(
+        new CreateQueueCommand({ QueueName: queue.name, Attributes: attributes }),
+      );
       return { ...queue, url: created.QueueUrl as string };
     } catch (error) {
       // Someone created it with other attributes: use it as it is rather than fail.

@@ -1,4 +1,8 @@
-import { ChangeMessageVisibilityBatchCommand, DeleteMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityBatchCommand,
+  DeleteMessageBatchCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import { Batcher } from './batcher';
 
 interface VisibilityChange {
@@ -13,9 +17,13 @@ interface BatchResult {
 
 /** Per-entry outcomes of an SQS *Batch call whose entries were sent with Id = their index. */
 function outcomes(count: number, result: BatchResult): Array<Error | undefined> {
-  const out: Array<Error | undefined> = Array.from({ length: count }, () => new Error('no result for the entry'));
+  const out: Array<Error | undefined> = Array.from(
+    { length: count },
+    () => new Error('no result for the entry'),
+  );
   for (const ok of result.Successful ?? []) out[Number(ok.Id)] = undefined;
-  for (const failed of result.Failed ?? []) out[Number(failed.Id)] = new Error(`${failed.Code}: ${failed.Message}`);
+  for (const failed of result.Failed ?? [])
+    out[Number(failed.Id)] = new Error(`${failed.Code}: ${failed.Message}`);
   return out;
 }
 
@@ -69,7 +77,11 @@ export class Settler {
             await this.client.send(
               new ChangeMessageVisibilityBatchCommand({
                 QueueUrl: queueUrl,
-                Entries: items.map((c, i) => ({ Id: String(i), ReceiptHandle: c.handle, VisibilityTimeout: c.seconds })),
+                Entries: items.map((c, i) => ({
+                  Id: String(i),
+                  ReceiptHandle: c.handle,
+                  VisibilityTimeout: c.seconds,
+                })),
               }),
             ),
           ),

@@ -104,7 +104,10 @@ export class SqsSubscription implements Subscription {
         this.held -= max;
         if (this.closed) return;
         failures++;
-        this.ctx.logger.warn('sqs: receive failed, retrying', { queue: this.queue.name, error: reasonOf(error) });
+        this.ctx.logger.warn('sqs: receive failed, retrying', {
+          queue: this.queue.name,
+          error: reasonOf(error),
+        });
         await this.sleep(Math.min(5000, 100 * 2 ** failures));
         continue;
       }
@@ -136,7 +139,9 @@ export class SqsSubscription implements Subscription {
       deleted: this.ctx.settler.delete(this.queue.url, m.handle).then(
         () => true,
         (error: unknown) => {
-          this.ctx.logger.warn('sqs: at-most-once delete failed; not handing the message over', { error: reasonOf(error) });
+          this.ctx.logger.warn('sqs: at-most-once delete failed; not handing the message over', {
+            error: reasonOf(error),
+          });
           return false;
         },
       ),
@@ -147,7 +152,9 @@ export class SqsSubscription implements Subscription {
     if (m.deleted !== undefined && !(await m.deleted)) return this.settled(m);
     const { message, headerProblem } = decodeMessage(this.options.topic, m.sqs);
     if (headerProblem !== undefined)
-      this.ctx.logger.warn(`sqs: ${headerProblem}; delivering with attribute headers only`, { id: message.id });
+      this.ctx.logger.warn(`sqs: ${headerProblem}; delivering with attribute headers only`, {
+        id: message.id,
+      });
     const messageId = m.sqs.MessageId ?? '';
     const delivery = createDelivery({
       message,
@@ -157,9 +164,13 @@ export class SqsSubscription implements Subscription {
         this.ctx.attempts.forget(messageId);
         this.settled(m); // the slot frees now; the delete rides the next DeleteMessageBatch
         if (this.atMostOnce) return;
-        await this.ctx.settler.delete(this.queue.url, m.handle).catch((error: unknown) =>
-          this.ctx.logger.warn('sqs: delete failed; the message will be delivered again', { error: reasonOf(error) }),
-        );
+        await this.ctx.settler
+          .delete(this.queue.url, m.handle)
+          .catch((error: unknown) =>
+            this.ctx.logger.warn('sqs: delete failed; the message will be delivered again', {
+              error: reasonOf(error),
+            }),
+          );
       },
       nack: async (delayMs, attempt) => {
         if (this.atMostOnce) return this.settled(m);
@@ -178,9 +189,11 @@ export class SqsSubscription implements Subscription {
           const copy = { ...message, topic, headers: { ...message.headers, ...headers } };
           await this.ctx.publisher.publish([copy], 'at-least-once');
           if (!this.atMostOnce)
-            await this.ctx.settler.delete(this.queue.url, m.handle).catch((error: unknown) =>
-              this.ctx.logger.warn('sqs: delete after dead letter failed', { error: reasonOf(error) }),
-            );
+            await this.ctx.settler
+              .delete(this.queue.url, m.handle)
+              .catch((error: unknown) =>
+                this.ctx.logger.warn('sqs: delete after dead letter failed', { error: reasonOf(error) }),
+              );
         } finally {
           this.settled(m);
         }

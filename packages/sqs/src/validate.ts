@@ -13,7 +13,9 @@ export function validateSqsSubscription(
   mode: FifoMode,
 ): void {
   const queue = queueNameFor(options.topic, mode);
-  const other = existing.find((e) => e.group !== options.group && queueNameFor(e.topic, mode).name === queue.name);
+  const other = existing.find(
+    (e) => e.group !== options.group && queueNameFor(e.topic, mode).name === queue.name,
+  );
   if (other !== undefined)
     throw new ConfigurationError(
       'group',

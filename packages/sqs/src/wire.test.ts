@@ -15,7 +15,13 @@ const base: TransportMessage = {
 /** What SQS hands back for what we sent. */
 function received(message: TransportMessage, extra: Partial<SqsMessage> = {}): SqsMessage {
   const wire = encodeMessage(message);
-  return { MessageId: 'sqs-1', Body: wire.body, MessageAttributes: wire.attributes, Attributes: {}, ...extra };
+  return {
+    MessageId: 'sqs-1',
+    Body: wire.body,
+    MessageAttributes: wire.attributes,
+    Attributes: {},
+    ...extra,
+  };
 }
 
 describe('encodeMessage / decodeMessage', () => {

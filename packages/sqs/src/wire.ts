@@ -49,7 +49,10 @@ export function encodeMessage(message: TransportMessage): EncodedMessage {
 function attributesSize(attributes: Record<string, MessageAttributeValue>): number {
   let size = 0;
   for (const [name, value] of Object.entries(attributes))
-    size += Buffer.byteLength(name) + Buffer.byteLength(value.DataType ?? '') + Buffer.byteLength(value.StringValue ?? '');
+    size +=
+      Buffer.byteLength(name) +
+      Buffer.byteLength(value.DataType ?? '') +
+      Buffer.byteLength(value.StringValue ?? '');
   return size;
 }
 

@@ -6,7 +6,13 @@ import {
   SQSClient,
   type Message as SqsMessage,
 } from '@aws-sdk/client-sqs';
-import { silentLogger, type Delivery, type SubscribeOptions, type Transport, type TransportMessage } from '@polybus/core';
+import {
+  silentLogger,
+  type Delivery,
+  type SubscribeOptions,
+  type Transport,
+  type TransportMessage,
+} from '@polybus/core';
 import { sqsTransport, queueNameFor, type SqsTransportOptions } from '@polybus/sqs';
 
 export const ENDPOINT = process.env.POLYBUS_SQS_ENDPOINT ?? 'http://127.0.0.1:9324';
