@@ -164,13 +164,11 @@ export class SqsSubscription implements Subscription {
         this.ctx.attempts.forget(messageId);
         this.settled(m); // the slot frees now; the delete rides the next DeleteMessageBatch
         if (this.atMostOnce) return;
-        await this.ctx.settler
-          .delete(this.queue.url, m.handle)
-          .catch((error: unknown) =>
-            this.ctx.logger.warn('sqs: delete failed; the message will be delivered again', {
-              error: reasonOf(error),
-            }),
-          );
+        await this.ctx.settler.delete(this.queue.url, m.handle).catch((error: unknown) =>
+          this.ctx.logger.warn('sqs: delete failed; the message will be delivered again', {
+            error: reasonOf(error),
+          }),
+        );
       },
       nack: async (delayMs, attempt) => {
         if (this.atMostOnce) return this.settled(m);
