@@ -44,7 +44,10 @@ export const deliveryCases: ConformanceCase[] = [
         Array.from({ length: 25 }, (_, n) => ({ topic, body: { n }, key: `k${n % 3}` })),
       );
       expect(new Set(receipts.map((r) => r.id)).size).toBe(25);
-      await spy.waitForCount(25, { timeoutMs: waitMs(h) });
+      await spy.waitForAll(
+        receipts.map((r) => r.id),
+        { timeoutMs: waitMs(h) },
+      );
       expect(new Set(spy.processed.map((m) => m.body.n))).toEqual(
         new Set(Array.from({ length: 25 }, (_, n) => n)),
       );
@@ -61,12 +64,13 @@ export const deliveryCases: ConformanceCase[] = [
       bus.bind(a, spyA.handler, { group: h.group('g') });
       bus.bind(b, spyB.handler, { group: h.group('g') });
       await bus.start();
-      for (let i = 0; i < 10; i++) await bus.publish(a, { t: 'a' });
-      await bus.publish(b, { t: 'b' });
-      await spyA.waitForCount(10, { timeoutMs: waitMs(h) });
-      await spyB.waitForCount(1, { timeoutMs: waitMs(h) });
+      const sentA = [];
+      for (let i = 0; i < 10; i++) sentA.push((await bus.publish(a, { t: 'a' })).id);
+      const sentB = (await bus.publish(b, { t: 'b' })).id;
+      await spyA.waitForAll(sentA, { timeoutMs: waitMs(h) });
+      await spyB.waitForAll([sentB], { timeoutMs: waitMs(h) });
       expect(spyA.processed.every((m) => m.body.t === 'a' && m.topic === a)).toBe(true);
-      expect(spyB.processed.map((m) => m.body.t)).toEqual(['b']);
+      expect(new Set(spyB.processed.map((m) => m.id))).toEqual(new Set([sentB]));
     },
   },
   {

@@ -60,8 +60,8 @@ export const groupCases: ConformanceCase[] = [
       const ids = (
         await bus.publishBatch(Array.from({ length: 20 }, (_, n) => ({ topic, body: { n } })))
       ).map((r) => r.id);
-      await one.waitForCount(20, { timeoutMs: waitMs(h) });
-      await two.waitForCount(20, { timeoutMs: waitMs(h) });
+      await one.waitForAll(ids, { timeoutMs: waitMs(h) });
+      await two.waitForAll(ids, { timeoutMs: waitMs(h) });
       expect(new Set(one.processed.map((m) => m.id))).toEqual(new Set(ids));
       expect(new Set(two.processed.map((m) => m.id))).toEqual(new Set(ids));
     },

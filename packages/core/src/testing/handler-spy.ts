@@ -23,8 +23,13 @@ export interface HandlerSpy<T> {
   readonly processed: readonly Message<T>[];
   /** Resolves with the first successfully handled message that matches. */
   waitFor(match: SpyMatch<T>, options?: WaitOptions): Promise<Message<T>>;
-  /** Resolves once at least `count` calls succeeded. */
+  /** Resolves once at least `count` calls succeeded (duplicates count: prefer `waitForAll` for ids). */
   waitForCount(count: number, options?: WaitOptions): Promise<void>;
+  /**
+   * Resolves once every id was handled successfully at least once; at-least-once delivery may
+   * repeat some, which a count would mistake for others. The timeout error lists what is missing.
+   */
+  waitForAll(ids: Iterable<string>, options?: WaitOptions): Promise<void>;
   clear(): void;
 }
 
@@ -62,6 +67,21 @@ export function createSpy<T = unknown>(inner?: Handler<T>): HandlerSpy<T> {
         description: `expected ${count} processed messages`,
         ...options,
       });
+    },
+    async waitForAll(ids, options) {
+      const wanted = [...ids];
+      const missing = () => {
+        const seen = new Set(processed.map((m) => m.id));
+        return wanted.filter((id) => !seen.has(id));
+      };
+      try {
+        await waitFor(() => missing().length === 0, options);
+      } catch {
+        const left = missing();
+        throw new Error(
+          `${left.length} of ${wanted.length} ids not processed: ${left.slice(0, 20).join(', ')}`,
+        );
+      }
     },
     clear() {
       calls.length = 0;
