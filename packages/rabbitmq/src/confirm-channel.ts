@@ -1,4 +1,5 @@
 import type { ConfirmChannel, Message, Options } from 'amqplib';
+import { ReusedHeaders } from './reused-headers';
 
 /** A publish the broker refused for good (nack, unroutable): retrying would not help. */
 export class BrokerRefusal extends Error {}
@@ -26,6 +27,7 @@ export class ConfirmedChannel {
   open = true;
   private readonly returned = new Map<string, number>();
   private drained: Promise<void> | undefined;
+  private readonly headers = new ReusedHeaders();
 
   constructor(readonly channel: ConfirmChannel) {
     channel.on('return', (msg: Message) => {
@@ -45,14 +47,13 @@ export class ConfirmedChannel {
       return after;
     }
     return new Promise<void>((resolve, reject) => {
-      const key = returnKey(item.exchange, item.routingKey, item.options.messageId);
+      const { headers } = item.options;
+      const options = headers ? { ...item.options, headers: this.headers.fill(headers) } : item.options;
       let accepted: boolean;
       try {
-        accepted = this.channel.publish(item.exchange, item.routingKey, item.content, item.options, (err) => {
-          const returns = this.returned.get(key) ?? 0;
-          if (returns > 0) {
-            if (returns === 1) this.returned.delete(key);
-            else this.returned.set(key, returns - 1);
+        accepted = this.channel.publish(item.exchange, item.routingKey, item.content, options, (err) => {
+          // Returns arrive before the ack: with none recorded this message was routed.
+          if (this.returned.size > 0 && this.takeReturn(item)) {
             if (!err)
               return reject(
                 new BrokerRefusal(`unroutable: no queue is bound to exchange '${item.exchange}'`),
@@ -79,6 +80,15 @@ export class ConfirmedChannel {
         });
       }
     });
+  }
+
+  private takeReturn(item: Outgoing): boolean {
+    const key = returnKey(item.exchange, item.routingKey, item.options.messageId);
+    const returns = this.returned.get(key) ?? 0;
+    if (returns === 0) return false;
+    if (returns === 1) this.returned.delete(key);
+    else this.returned.set(key, returns - 1);
+    return true;
   }
 
   async close(): Promise<void> {

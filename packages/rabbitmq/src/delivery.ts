@@ -131,6 +131,6 @@ function outgoing(message: TransportMessage, exchange: string, routingKey?: stri
     exchange,
     routingKey: routingKey ?? amqp.routingKey,
     content: message.payload,
-    options: { ...amqp.options, mandatory: true },
+    options: amqp.options,
   };
 }

@@ -19,11 +19,14 @@ export interface AmqpOutgoing {
   readonly options: Options.Publish;
 }
 
-/** Properties and headers of a published message. `content-type` travels as the property. */
-export function toAmqp(message: TransportMessage, persistent: boolean): AmqpOutgoing {
+/**
+ * Properties and headers of a published message. `content-type` travels as the property.
+ * `confirmed` publishes are persistent and mandatory (see `Publisher`).
+ */
+export function toAmqp(message: TransportMessage, confirmed: boolean): AmqpOutgoing {
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(message.headers))
-    if (name !== Headers.contentType) headers[name] = value;
+  const source = message.headers;
+  for (const name in source) if (name !== Headers.contentType) headers[name] = source[name];
   headers[Headers.id] = message.id;
   headers[AmqpHeaders.timestamp] = String(message.timestamp);
   let routingKey = '';
@@ -37,7 +40,8 @@ export function toAmqp(message: TransportMessage, persistent: boolean): AmqpOutg
       messageId: message.id,
       contentType: message.headers[Headers.contentType],
       timestamp: Math.floor(message.timestamp / 1000),
-      persistent,
+      persistent: confirmed,
+      mandatory: confirmed,
       headers,
     },
   };

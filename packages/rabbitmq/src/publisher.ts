@@ -3,6 +3,7 @@ import { PublishError, type Guarantee, type TransportMessage } from '@polybus/co
 import { BrokerRefusal, ChannelLost, ConfirmedChannel, type Outgoing } from './confirm-channel';
 import type { ConnectionManager } from './connection';
 import { toAmqp } from './mapping';
+import { ReusedHeaders } from './reused-headers';
 import type { Topology } from './topology';
 
 class DeadlinePassed extends Error {}
@@ -19,6 +20,7 @@ export class Publisher {
   private confirm: Promise<ConfirmedChannel> | undefined;
   private plain: Promise<Channel> | undefined;
   private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly plainHeaders = new ReusedHeaders();
 
   constructor(
     private readonly connection: ConnectionManager,
@@ -35,17 +37,16 @@ export class Publisher {
     await this.guard(topic, deadline, Promise.all(topics.map((t) => this.topology.exchange(t))));
     const items = messages.map((m): Outgoing => {
       const { routingKey, options } = toAmqp(m, confirmed);
-      return {
-        exchange: m.topic,
-        routingKey,
-        content: m.payload,
-        options: { ...options, mandatory: confirmed },
-      };
+      return { exchange: m.topic, routingKey, content: m.payload, options };
     });
     if (confirmed) return this.sendConfirmed(topic, items, deadline);
     const channel = await this.guard(topic, deadline, this.plainChannel());
     try {
-      for (const item of items) channel.publish(item.exchange, item.routingKey, item.content, item.options);
+      for (const { exchange, routingKey, content, options } of items)
+        channel.publish(exchange, routingKey, content, {
+          ...options,
+          headers: options.headers && this.plainHeaders.fill(options.headers),
+        });
     } catch (cause) {
       throw new PublishError(topic, `channel closed: ${(cause as Error).message}`, { cause });
     }
