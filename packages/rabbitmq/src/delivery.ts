@@ -1,6 +1,7 @@
 import type { ConsumeMessage } from 'amqplib';
 import {
   Headers,
+  type Coordinates,
   type Delivery,
   type Guarantee,
   type Logger,
@@ -37,8 +38,10 @@ export interface HeldRetry {
   readonly attempt: number;
 }
 
+const settledAlready: Promise<void> = Promise.resolve();
+
 /**
- * Maps one broker message to a `Delivery`.
+ * One broker message as a `Delivery`.
  *
  * - `ack`: basic.ack on the channel it came from (a no-op once that channel is gone: the broker
  *   redelivers). at-most-once deliveries were acked before hand-over, so settling does nothing.
@@ -47,78 +50,98 @@ export interface HeldRetry {
  * - `nack({ attempt })` without a delay: the copy goes straight back to the work queue (its tail).
  * - `nack()`: basic.nack with requeue; the attempt number stays as it was.
  * - `deadLetter`: a confirmed copy with the envelope headers to the dead-letter topic, then ack.
- * - per-key bindings: `nack` with a delay or attempt goes to `hold` instead (see `holdRetries`).
+ * - per-key bindings: `nack` with a delay or attempt sets `held` instead (see `holdRetries`).
+ *
+ * A class, not closures: one is made per message, and its methods and coordinates are only
+ * needed when called.
  */
-export function createDelivery(
-  msg: ConsumeMessage,
-  message: TransportMessage,
-  channel: ConsumerChannel,
-  scope: DeliveryScope,
-  hold: (retry: HeldRetry) => void,
-  attemptOverride?: number,
-): Delivery {
-  const attempt = attemptOverride ?? attemptOf(msg);
-  const preAcked = scope.guarantee === 'at-most-once';
-  let settled = false;
+export class RabbitDelivery implements Delivery {
+  readonly attempt: number;
+  /** Set by `nack` on a per-key binding: the subscription runs this retry itself. */
+  held: HeldRetry | undefined;
+  private settled = false;
 
-  const settle = async (work: () => Promise<void>): Promise<void> => {
-    if (settled) {
-      scope.logger.warn('rabbitmq delivery settled twice; ignored', { topic: scope.topic, id: message.id });
+  constructor(
+    private readonly msg: ConsumeMessage,
+    readonly message: TransportMessage,
+    private readonly channel: ConsumerChannel,
+    private readonly scope: DeliveryScope,
+    attemptOverride?: number,
+  ) {
+    this.attempt = attemptOverride ?? attemptOf(msg);
+  }
+
+  get coordinates(): Coordinates {
+    const { fields } = this.msg;
+    return {
+      'amqp-exchange': fields.exchange,
+      'amqp-routing-key': fields.routingKey,
+      'amqp-redelivered': String(fields.redelivered),
+      'amqp-queue': this.scope.queue,
+    };
+  }
+
+  ack(): Promise<void> {
+    if (this.claim()) this.ackNow();
+    return settledAlready;
+  }
+
+  async nack(options: { delayMs?: number; attempt?: number } = {}): Promise<void> {
+    if (!this.claim() || this.preAcked) return;
+    const { scope, message, channel } = this;
+    const { delayMs = 0, attempt: next } = options;
+    if (delayMs <= 0 && next === undefined) {
+      channel.requeue(this.msg);
       return;
     }
-    settled = true;
-    await work();
-  };
-  const ack = () => {
-    if (!preAcked && !channel.ack(msg))
-      scope.logger.debug('rabbitmq ack skipped: channel closed, the broker redelivers', { id: message.id });
-  };
-  const republish = async (item: Outgoing) => {
+    if (scope.holdRetries) {
+      if (channel.open) this.held = { delayMs, attempt: next ?? this.attempt + 1 };
+      return;
+    }
+    const copy = withHeaders(message, { [Headers.attempt]: String(next ?? this.attempt + 1) });
+    if (delayMs <= 0) return this.republish(outgoing(copy, '', scope.queue));
+    const exchange = await scope.topology.retryBucket(retryBucket(delayMs, scope.retryDelaysMs));
+    await this.republish(outgoing(copy, exchange, scope.queue));
+  }
+
+  async deadLetter(topic: string, headers: MessageHeaders): Promise<void> {
+    if (!this.claim()) return;
+    await this.scope.topology.deadLetterTopic(topic);
+    await this.republish(outgoing(withHeaders(this.message, headers), topic));
+  }
+
+  private get preAcked(): boolean {
+    return this.scope.guarantee === 'at-most-once';
+  }
+
+  /** True for the first settle call; later ones are logged and ignored. */
+  private claim(): boolean {
+    if (!this.settled) return (this.settled = true);
+    this.scope.logger.warn('rabbitmq delivery settled twice; ignored', {
+      topic: this.scope.topic,
+      id: this.message.id,
+    });
+    return false;
+  }
+
+  private ackNow(): void {
+    if (!this.preAcked && !this.channel.ack(this.msg))
+      this.scope.logger.debug('rabbitmq ack skipped: channel closed, the broker redelivers', {
+        id: this.message.id,
+      });
+  }
+
+  private async republish(item: Outgoing): Promise<void> {
     // On a dead channel the broker redelivers the original; a copy would be a duplicate.
-    if (!preAcked && !channel.open) return;
+    if (!this.preAcked && !this.channel.open) return;
     try {
-      await scope.publisher.sendConfirmed(item.exchange || scope.queue, [item]);
+      await this.scope.publisher.sendConfirmed(item.exchange || this.scope.queue, [item]);
     } catch (err) {
-      if (!preAcked) channel.requeue(msg); // not moved: give it back rather than hold it unacked
+      if (!this.preAcked) this.channel.requeue(this.msg); // not moved: give it back rather than hold it unacked
       throw err;
     }
-    ack();
-  };
-
-  return {
-    message,
-    attempt,
-    coordinates: {
-      'amqp-exchange': msg.fields.exchange,
-      'amqp-routing-key': msg.fields.routingKey,
-      'amqp-redelivered': String(msg.fields.redelivered),
-      'amqp-queue': scope.queue,
-    },
-    ack: () => settle(async () => ack()),
-    nack: (options = {}) =>
-      settle(async () => {
-        if (preAcked) return;
-        const { delayMs = 0, attempt: next } = options;
-        if (delayMs <= 0 && next === undefined) {
-          channel.requeue(msg);
-          return;
-        }
-        if (scope.holdRetries) {
-          if (channel.open) hold({ delayMs, attempt: next ?? attempt + 1 });
-          return;
-        }
-        const copy = withHeaders(message, { [Headers.attempt]: String(next ?? attempt + 1) });
-        if (delayMs <= 0) return republish(outgoing(copy, '', scope.queue));
-        const exchange = await scope.topology.retryBucket(retryBucket(delayMs, scope.retryDelaysMs));
-        await republish(outgoing(copy, exchange, scope.queue));
-      }),
-    deadLetter: (topic: string, headers: MessageHeaders) =>
-      settle(async () => {
-        await scope.topology.deadLetterTopic(topic);
-        const copy = withHeaders(message, headers);
-        await republish(outgoing(copy, topic));
-      }),
-  };
+    this.ackNow();
+  }
 }
 
 function withHeaders(message: TransportMessage, headers: MessageHeaders): TransportMessage {

@@ -58,12 +58,17 @@ export class Dispatcher<J extends Job = Job> {
     this.active++;
     const key = this.perKey ? job.key : undefined;
     if (key !== undefined) this.busyKeys.add(key);
-    const finish = () => {
-      this.active--;
-      if (key !== undefined) this.busyKeys.delete(key);
-      if (this.active === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
-      this.pump();
-    };
-    job.run().then(finish, finish);
+    // Inline arrows, not a named `finish`: one pair is made per job.
+    job.run().then(
+      () => this.finish(key),
+      () => this.finish(key),
+    );
+  }
+
+  private finish(key: string | undefined): void {
+    this.active--;
+    if (key !== undefined) this.busyKeys.delete(key);
+    if (this.active === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
+    this.pump();
   }
 }

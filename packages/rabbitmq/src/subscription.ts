@@ -1,9 +1,10 @@
 import type { ConsumeMessage } from 'amqplib';
-import type { DeliveryHandler, Logger, SubscribeOptions, Subscription } from '@polybus/core';
+import type { DeliveryHandler, Guarantee, Logger, SubscribeOptions, Subscription } from '@polybus/core';
 import type { ConnectionManager } from './connection';
 import { ConsumerChannel } from './consumer-channel';
-import { createDelivery, type DeliveryScope, type HeldRetry } from './delivery';
-import { Dispatcher, type Job } from './dispatcher';
+import type { DeliveryScope } from './delivery';
+import { Dispatcher } from './dispatcher';
+import { HandOver, type HandOverHost } from './hand-over';
 import { fromAmqp } from './mapping';
 import type { Publisher } from './publisher';
 import type { Topology } from './topology';
@@ -18,22 +19,19 @@ export interface SubscriptionDeps {
   readonly logger: Logger;
 }
 
-interface ChannelJob extends Job {
-  readonly channel: ConsumerChannel;
-  readonly msg: ConsumeMessage;
-}
-
 /**
  * One binding's consumer on its group queue. Declares its topology, consumes with prefetch =
  * concurrency, and whenever its channel closes (connection lost, channel error, consumer
  * cancelled by the broker) opens a new one after a backoff, declares again and resumes; jobs
  * still waiting for a slot on the dead channel are dropped (the broker redelivers them).
  */
-export class RabbitSubscription implements Subscription {
-  private readonly dispatcher: Dispatcher<ChannelJob>;
-  private readonly scope: DeliveryScope;
+export class RabbitSubscription implements Subscription, HandOverHost {
+  private readonly dispatcher: Dispatcher<HandOver>;
+  readonly scope: DeliveryScope;
+  readonly guarantee: Guarantee;
+  readonly logger: Logger;
   private current: { channel: ConsumerChannel; tag: string } | undefined;
-  private closed = false;
+  closed = false;
   private disposed = false;
   private reopening = false;
   /** Wake-ups of held retries, called early on close. */
@@ -42,9 +40,11 @@ export class RabbitSubscription implements Subscription {
   constructor(
     private readonly deps: SubscriptionDeps,
     private readonly options: SubscribeOptions,
-    private readonly handler: DeliveryHandler,
+    readonly handler: DeliveryHandler,
   ) {
-    this.dispatcher = new Dispatcher<ChannelJob>(options.concurrency, options.ordering === 'per-key');
+    this.guarantee = options.guarantee;
+    this.logger = deps.logger;
+    this.dispatcher = new Dispatcher<HandOver>(options.concurrency, options.ordering === 'per-key');
     this.scope = {
       topic: options.topic,
       queue: '',
@@ -109,39 +109,10 @@ export class RabbitSubscription implements Subscription {
       channel.channel.close().catch(() => undefined);
       return;
     }
-    const message = fromAmqp(msg, this.options.topic);
-    const job: ChannelJob = {
-      key: message.key,
-      channel,
-      msg,
-      run: async () => {
-        // at-most-once: acked before the handler runs, so a crash cannot cause a second delivery.
-        if (this.options.guarantee === 'at-most-once' && !channel.ack(msg)) return;
-        let attempt: number | undefined;
-        for (;;) {
-          let held: HeldRetry | undefined;
-          const delivery = createDelivery(msg, message, channel, this.scope, (h) => (held = h), attempt);
-          await this.handler(delivery).catch((err: Error) =>
-            this.deps.logger.error('rabbitmq delivery handler rejected', {
-              topic: this.options.topic,
-              error: err.message,
-            }),
-          );
-          if (held === undefined) return;
-          await this.sleep((held as HeldRetry).delayMs);
-          if (this.closed) {
-            channel.requeue(msg); // the broker keeps it for the next consumer
-            return;
-          }
-          if (!channel.open) return; // the broker redelivers it on the new channel
-          attempt = (held as HeldRetry).attempt;
-        }
-      },
-    };
-    this.dispatcher.push(job);
+    this.dispatcher.push(new HandOver(this, channel, msg, fromAmqp(msg, this.options.topic)));
   }
 
-  private sleep(ms: number): Promise<void> {
+  sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const wake = () => {
         clearTimeout(timer);
