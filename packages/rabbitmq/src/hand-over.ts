@@ -34,7 +34,7 @@ export class HandOver implements Job {
 
   run(): Promise<void> {
     // at-most-once: acked before the handler runs, so a crash cannot cause a second delivery.
-    if (this.host.guarantee === 'at-most-once' && !this.channel.ack(this.msg)) return Promise.resolve();
+    if (this.host.guarantee === 'at-most-once' && !this.channel.ackNow(this.msg)) return Promise.resolve();
     return this.attempt(undefined);
   }
 

@@ -76,7 +76,7 @@ export class RabbitSubscription implements Subscription, HandOverHost {
   async dispose(): Promise<void> {
     await this.close();
     this.disposed = true;
-    await this.current?.channel.channel.close().catch(() => undefined);
+    await this.current?.channel.close();
   }
 
   private async open(): Promise<void> {
@@ -92,7 +92,7 @@ export class RabbitSubscription implements Subscription, HandOverHost {
     const channel = new ConsumerChannel(await connection.createChannel());
     channel.channel.on('close', () => this.onChannelClosed(channel));
     if (this.closed) {
-      await channel.channel.close().catch(() => undefined);
+      await channel.close();
       return;
     }
     await channel.channel.prefetch(Math.min(concurrency, this.deps.prefetchCap ?? concurrency));
@@ -106,9 +106,10 @@ export class RabbitSubscription implements Subscription, HandOverHost {
   private onMessage(channel: ConsumerChannel, msg: ConsumeMessage | null): void {
     if (msg === null) {
       // Cancelled by the broker (queue deleted, node down): start over on a fresh channel.
-      channel.channel.close().catch(() => undefined);
+      void channel.close();
       return;
     }
+    channel.received(msg);
     this.dispatcher.push(new HandOver(this, channel, msg, fromAmqp(msg, this.options.topic)));
   }
 
