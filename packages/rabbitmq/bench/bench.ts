@@ -3,7 +3,8 @@
 // Env: POLYBUS_AMQP_URL, BENCH_MESSAGES (default 10 000), BENCH_ROUNDS (default 2, best kept).
 // Publish: confirmed, persistent, messageId + contentType, windows of 500 awaited in turn; a second
 // raw line also carries the headers Polybus writes (see sameWireOptions).
-// Consume: a pre-filled queue, prefetch/concurrency 100, JSON decode, one manual ack per message.
+// Consume: a pre-filled queue, prefetch/concurrency 100, JSON decode, every message acked manually
+// (raw: one basic.ack each; Polybus batches the acks of one event-loop turn into a multiple ack).
 import { randomBytes } from 'node:crypto';
 import { connect, type ChannelModel, type Options } from 'amqplib';
 import { createBus, silentLogger, uuidv7 } from '@polybus/core';
