@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
-import { silentLogger, type TransportMessage } from '@polybus/core';
+import { silentLogger, waitFor as pollUntil, type TransportMessage } from '@polybus/core';
 import { kafkaTransport, type KafkaTransport, type KafkaTransportOptions } from '../src';
 
 export const BROKERS = (process.env.POLYBUS_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
@@ -46,17 +46,12 @@ export function message(
   };
 }
 
-export async function waitFor(
+/** Core's `waitFor` with this file's argument order (condition, timeout, what). */
+export const waitFor = (
   condition: () => boolean | Promise<boolean>,
   timeoutMs = 30_000,
   what = 'condition',
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+): Promise<unknown> => pollUntil(condition, { timeoutMs, description: what, intervalMs: 50 });
 
 export async function createTopic(topic: string, partitions = 3): Promise<void> {
   const admin = rawKafka().admin();

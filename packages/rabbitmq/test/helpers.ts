@@ -9,6 +9,7 @@ import {
   type Delivery,
   type SubscribeOptions,
   type TransportMessage,
+  waitFor as pollUntil,
 } from '@polybus/core';
 import { rabbitmqTransport, type RabbitmqTransportOptions } from '../src';
 
@@ -56,18 +57,12 @@ export function bodyOf(delivery: Delivery): unknown {
   return JSON.parse(delivery.message.payload.toString('utf8'));
 }
 
-/** Polls `condition` until it holds; fails with `what` after `timeoutMs`. */
-export async function waitFor(
+/** Core's `waitFor` with this file's argument order (what, condition, timeout). */
+export const waitFor = (
   what: string,
   condition: () => boolean | Promise<boolean>,
   timeoutMs = 20_000,
-): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
+): Promise<unknown> => pollUntil(condition, { timeoutMs, description: what, intervalMs: 25 });
 
 /** A plain amqplib connection, closed by the returned function. */
 export async function rawConnection(url = AMQP_URL): Promise<ChannelModel> {

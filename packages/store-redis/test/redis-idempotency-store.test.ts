@@ -1,5 +1,5 @@
 import Redis from 'ioredis';
-import { ConfigurationError, silentLogger } from '@polybus/core';
+import { ConfigurationError, silentLogger, waitFor } from '@polybus/core';
 import { redisIdempotencyStore } from '@polybus/store-redis';
 
 const REDIS_URL = process.env.POLYBUS_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -140,11 +140,3 @@ describe('redisIdempotencyStore options', () => {
     }
   });
 });
-
-async function waitFor(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
