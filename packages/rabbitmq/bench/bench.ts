@@ -39,9 +39,10 @@ async function cleanup(conn: ChannelModel, topic: string, queue: string): Promis
   await ch.close();
 }
 
-// The plain raw line sends no headers. Polybus also writes `polybus-id`, `polybus-timestamp` (ms)
-// and the `timestamp` property (its documented wire format, read back by consumers), which costs
-// the broker and amqplib per message; `sameWire` is the raw code a user would write to carry them.
+// The plain raw line sends no headers. Polybus also writes `polybus-timestamp` (ms, as AMQP's
+// `timestamp` property has whole seconds) and that property (its documented wire format, read back
+// by consumers), which costs the broker and amqplib per message; `sameWire` is the raw code a user
+// would write to carry them. The id travels as `messageId` in both.
 type RawOptions = Options.Publish;
 const plainOptions = (): RawOptions => ({
   persistent: true,
@@ -58,7 +59,7 @@ const sameWireOptions = (): RawOptions => {
     messageId: id,
     contentType: 'application/json',
     timestamp: Math.floor(now / 1000),
-    headers: { 'polybus-id': id, 'polybus-timestamp': String(now) },
+    headers: { 'polybus-timestamp': String(now) },
   };
 };
 

@@ -124,7 +124,6 @@ describe('rabbitmq transport', () => {
     expect(copy.properties.messageId).toBe(sent.id);
     expect(copy.properties.headers).toMatchObject({
       [Headers.dlqReason]: 'permanent-error',
-      [Headers.id]: sent.id,
       'polybus-key': 'dk',
     });
     expect((await ch.checkQueue(`${topic}.g`)).messageCount).toBe(0);
