@@ -4,3 +4,4 @@ export type { ConformanceOptions } from './options';
 export { DEFAULT_RETRY_FOR_TESTS } from './options';
 export { Tally, assertTally } from './tally';
 export { Harness } from './harness';
+export { testMessage } from './test-message';

@@ -1,3 +1,4 @@
+import { testMessage } from '@polybus/conformance';
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
 import { silentLogger, waitFor as pollUntil, type TransportMessage } from '@polybus/core';
@@ -31,20 +32,8 @@ export function rawKafka(): Kafka {
   return new Kafka({ clientId: 'polybus-test-raw', brokers: BROKERS, logLevel: logLevel.NOTHING });
 }
 
-export function message(
-  topic: string,
-  body: unknown,
-  extra: Partial<TransportMessage> = {},
-): TransportMessage {
-  return {
-    id: unique('id'),
-    topic,
-    headers: { 'content-type': 'application/json' },
-    payload: Buffer.from(JSON.stringify(body)),
-    timestamp: Date.now(),
-    ...extra,
-  };
-}
+/** The shared transport-test message fixture. */
+export const message = testMessage;
 
 /** Core's `waitFor` with this file's argument order (condition, timeout, what). */
 export const waitFor = (

@@ -1,3 +1,4 @@
+import { testMessage } from '@polybus/conformance';
 import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 import type { Delivery, SubscribeOptions, TransportMessage } from '@polybus/core';
@@ -44,20 +45,8 @@ export function subscribeOptions(
   };
 }
 
-export function message(
-  topic: string,
-  body: unknown,
-  extra: Partial<TransportMessage> = {},
-): TransportMessage {
-  return {
-    id: unique('msg'),
-    topic,
-    headers: { 'content-type': 'application/json' },
-    payload: Buffer.from(JSON.stringify(body)),
-    timestamp: Date.now(),
-    ...extra,
-  };
-}
+/** The shared transport-test message fixture. */
+export const message = testMessage;
 
 /** Collects deliveries; `settle` decides what to do with each (default: ack). */
 export function collector(settle: (d: Delivery) => Promise<void> = (d) => d.ack()) {
