@@ -1,15 +1,20 @@
 // Polybus on Redis Streams next to raw ioredis, same server, same process, same run.
 //   npx tsx --conditions=polybus-source packages/redis-streams/bench/bench.ts
-// Env: POLYBUS_REDIS_URL, BENCH_MESSAGES (default 20 000), BENCH_ROUNDS (default 5, best kept).
+// Env: POLYBUS_REDIS_URL, BENCH_MESSAGES (default 20 000), BENCH_ROUNDS (default 5 after a warm-up
+// round; medians printed).
+// Besides msg/s it prints this process's CPU µs per message over the same window (ioredis and
+// Polybus; Redis is another process), which moves less with the machine's load than throughput.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createBus, silentLogger, type BatchEntry, type Bus } from '@polybus/core';
 import Redis from 'ioredis';
+import { median, meter as meterOf, type Measured } from '../../../scripts/bench/measure';
 import { redisStreamsTransport } from '../src/index';
 
 const url = process.env.POLYBUS_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const N = Number(process.env.BENCH_MESSAGES ?? 20_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const BATCH = 500;
+const meter = () => meterOf(N);
 const body = (i: number) => ({
   orderId: `o-${i}`,
   amount: i % 1000,
@@ -17,11 +22,9 @@ const body = (i: number) => ({
   note: 'benchmark order',
 });
 const name = (what: string) => `bench-${what}-${Date.now()}-${randomBytes(3).toString('hex')}`;
-const perSecond = (ms: number) => Math.round((N / ms) * 1000);
-
 /** `sameFields`: the raw client writes what Polybus writes (id, timestamp, headers, body); else body only. */
-async function rawPublish(redis: Redis, stream: string, sameFields: boolean): Promise<number> {
-  const started = performance.now();
+async function rawPublish(redis: Redis, stream: string, sameFields: boolean): Promise<Measured> {
+  const clock = meter();
   for (let from = 0; from < N; from += BATCH) {
     const pipeline = redis.pipeline();
     for (let i = from; i < Math.min(N, from + BATCH); i++) {
@@ -30,7 +33,7 @@ async function rawPublish(redis: Redis, stream: string, sameFields: boolean): Pr
         continue;
       }
       const id = randomUUID();
-      const headers = JSON.stringify({ 'polybus-id': id, 'content-type': 'application/json' });
+      const headers = JSON.stringify({ 'content-type': 'application/json' });
       pipeline.xadd(
         stream,
         '*',
@@ -46,24 +49,32 @@ async function rawPublish(redis: Redis, stream: string, sameFields: boolean): Pr
     }
     await pipeline.exec();
   }
-  return performance.now() - started;
+  return clock.read();
 }
 
 /** One publishing bus for the whole run, connected beforehand, as the raw client is. */
-async function polybusPublish(bus: Bus, stream: string): Promise<number> {
-  const started = performance.now();
+async function polybusPublish(bus: Bus, stream: string): Promise<Measured> {
+  const clock = meter();
   for (let from = 0; from < N; from += BATCH) {
     const entries: BatchEntry[] = [];
     for (let i = from; i < Math.min(N, from + BATCH); i++) entries.push({ topic: stream, body: body(i) });
     await bus.publishBatch(entries);
   }
-  return performance.now() - started;
+  return clock.read();
 }
 
-/** Timed from the first reply: connection set-up is not what is compared. */
-async function rawConsume(redis: Redis, stream: string): Promise<number> {
+/**
+ * Timed from the first reply: connection set-up is not what is compared. `withHandler`: each entry
+ * is decoded into a message and handed to an async handler, awaited in order, as a raw consumer
+ * that runs application code per entry does; else the loop only decodes.
+ */
+async function rawConsume(redis: Redis, stream: string, withHandler = false): Promise<Measured> {
+  let handled = 0;
+  const handler = async (_message: { id: string; headers: unknown; body: unknown }): Promise<void> => {
+    handled++;
+  };
   await redis.xgroup('CREATE', stream, 'g', '0', 'MKSTREAM');
-  let started = 0;
+  let clock: ReturnType<typeof meter> | undefined;
   let seen = 0;
   while (seen < N) {
     const reply = (await redis.xreadgroup(
@@ -79,39 +90,46 @@ async function rawConsume(redis: Redis, stream: string): Promise<number> {
       '>',
     )) as Array<[string, Array<[string, string[]]>]> | null;
     const entries = reply?.[0]?.[1] ?? [];
-    if (started === 0 && entries.length > 0) started = performance.now();
+    if (clock === undefined && entries.length > 0) clock = meter();
     // Decode what the entry carries: the body, and the headers where there are some.
     for (const [, fields] of entries) {
+      let id = '';
+      let headers: unknown;
+      let decoded: unknown;
       for (let f = 0; f < fields.length; f += 2) {
-        if (fields[f] === 'body' || fields[f] === 'headers') JSON.parse(fields[f + 1]!);
+        if (fields[f] === 'id') id = fields[f + 1]!;
+        else if (fields[f] === 'headers') headers = JSON.parse(fields[f + 1]!);
+        else if (fields[f] === 'body') decoded = JSON.parse(fields[f + 1]!);
       }
+      if (withHandler) await handler({ id, headers, body: decoded });
     }
     if (entries.length) await redis.xack(stream, 'g', ...entries.map(([id]) => id));
     seen += entries.length;
   }
-  return performance.now() - started;
+  if (withHandler && handled !== N) throw new Error(`raw handler saw ${handled} of ${N}`);
+  return clock!.read();
 }
 
 /** Timed from the first delivery, like the raw loop from its first reply. */
-async function polybusConsume(stream: string): Promise<number> {
+async function polybusConsume(stream: string): Promise<Measured> {
   const bus = createBus({
     transport: redisStreamsTransport({ url, batchSize: BATCH, logger: silentLogger }),
     logger: silentLogger,
   });
   let seen = 0;
-  let started = 0;
+  let clock: ReturnType<typeof meter> | undefined;
   let done!: () => void;
   const finished = new Promise<void>((resolve) => (done = resolve));
   const handler = async (): Promise<void> => {
-    if (seen++ === 0) started = performance.now();
+    if (seen++ === 0) clock = meter();
     if (seen === N) done();
   };
   bus.bind(stream, handler, { group: 'g', concurrency: BATCH });
   await bus.start();
   await finished;
-  const elapsed = performance.now() - started;
+  const measured = clock!.read();
   await bus.stop();
-  return elapsed;
+  return measured;
 }
 
 async function main(): Promise<void> {
@@ -122,51 +140,69 @@ async function main(): Promise<void> {
   });
   const warmUp = name('warm-up');
   await publisher.publish(warmUp, body(0));
-  const best = {
-    rawPub: Infinity,
-    rawPubSame: Infinity,
-    pbPub: Infinity,
-    rawCon: Infinity,
-    rawConSame: Infinity,
-    pbCon: Infinity,
+  const runs = {
+    rawPub: [] as Measured[],
+    rawPubSame: [] as Measured[],
+    pbPub: [] as Measured[],
+    rawCon: [] as Measured[],
+    rawConSame: [] as Measured[],
+    rawConHandler: [] as Measured[],
+    pbCon: [] as Measured[],
   };
-  for (let round = 0; round < ROUNDS; round++) {
+  // Round -1 warms every path up (JIT) and is not counted.
+  for (let round = -1; round < ROUNDS; round++) {
+    const keep = (into: Measured[], m: Measured) => void (round >= 0 && into.push(m));
     const [rawStream, sameStream, pbStream] = [name('raw'), name('raw-same'), name('polybus')];
-    best.rawPub = Math.min(best.rawPub, await rawPublish(redis, rawStream, false));
-    best.rawPubSame = Math.min(best.rawPubSame, await rawPublish(redis, sameStream, true));
-    best.pbPub = Math.min(best.pbPub, await polybusPublish(publisher, pbStream));
-    best.rawCon = Math.min(best.rawCon, await rawConsume(redis, rawStream));
-    best.rawConSame = Math.min(best.rawConSame, await rawConsume(redis, sameStream));
-    best.pbCon = Math.min(best.pbCon, await polybusConsume(pbStream));
-    await redis.del(rawStream, sameStream, pbStream);
+    const handlerStream = name('raw-handler');
+    keep(runs.rawPub, await rawPublish(redis, rawStream, false));
+    keep(runs.rawPubSame, await rawPublish(redis, sameStream, true));
+    keep(runs.pbPub, await polybusPublish(publisher, pbStream));
+    await rawPublish(redis, handlerStream, true);
+    keep(runs.rawCon, await rawConsume(redis, rawStream));
+    keep(runs.rawConSame, await rawConsume(redis, sameStream));
+    keep(runs.rawConHandler, await rawConsume(redis, handlerStream, true));
+    keep(runs.pbCon, await polybusConsume(pbStream));
+    await redis.del(rawStream, sameStream, pbStream, handlerStream);
   }
-  const rows = [
+  const rows: Array<[string, Measured[], Measured[]]> = [
     [
       'publish: pipelined XADD, batches of 500, replies awaited; raw writes `body` only',
-      best.rawPub,
-      best.pbPub,
+      runs.rawPub,
+      runs.pbPub,
     ],
     [
       'publish: same, raw writes the fields Polybus writes (id, timestamp, headers, body)',
-      best.rawPubSame,
-      best.pbPub,
+      runs.rawPubSame,
+      runs.pbPub,
     ],
     [
       'consume: XREADGROUP COUNT 500 + XACK, JSON decode; raw entries have `body` only',
-      best.rawCon,
-      best.pbCon,
+      runs.rawCon,
+      runs.pbCon,
     ],
     [
       'consume: same, raw reads Polybus-shaped entries (decodes headers and body)',
-      best.rawConSame,
-      best.pbCon,
+      runs.rawConSame,
+      runs.pbCon,
     ],
-  ] as const;
-  console.log(`Redis Streams, ${N} messages per run, best of ${ROUNDS} rounds, ${url}`);
-  console.log('| operation | raw ioredis msg/s | Polybus msg/s | ratio |');
-  console.log('|---|---:|---:|---:|');
-  for (const [op, raw, pb] of rows)
-    console.log(`| ${op} | ${perSecond(raw)} | ${perSecond(pb)} | ${(raw / pb).toFixed(2)} |`);
+    [
+      'consume: same, raw hands each decoded entry to an async handler, awaited in order',
+      runs.rawConHandler,
+      runs.pbCon,
+    ],
+  ];
+  console.log(`Redis Streams, ${N} messages per run, medians of ${ROUNDS} rounds, ${url}`);
+  console.log(
+    '| operation | raw ioredis msg/s | Polybus msg/s | ratio | CPU µs/msg raw / Polybus | CPU ratio |',
+  );
+  console.log('|---|---:|---:|---:|---:|---:|');
+  const rate = (m: Measured[]) => Math.round(median(m.map((x) => (N / x.ms) * 1000)));
+  for (const [op, raw, pb] of rows) {
+    const ratio = median(raw.map((r, i) => r.ms / pb[i].ms)).toFixed(2);
+    const cpuRatio = median(raw.map((r, i) => r.cpu / pb[i].cpu)).toFixed(2);
+    const cpu = `${median(raw.map((r) => r.cpu)).toFixed(1)} / ${median(pb.map((r) => r.cpu)).toFixed(1)}`;
+    console.log(`| ${op} | ${rate(raw)} | ${rate(pb)} | ${ratio} | ${cpu} | ${cpuRatio} |`);
+  }
   await redis.del(warmUp);
   redis.disconnect();
   await publisher.stop();

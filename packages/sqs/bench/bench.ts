@@ -2,6 +2,8 @@
 //   npx tsx --conditions=polybus-source packages/sqs/bench/bench.ts
 // Env: POLYBUS_SQS_ENDPOINT (default http://127.0.0.1:9324), BENCH_MESSAGES (default 2000), BENCH_ROUNDS (default 4).
 // Raw publishers send the body alone ('raw') and the body plus one metadata attribute like Polybus's ('raw+meta').
+// Besides msg/s it prints this process's CPU µs per message over the same window: the client-side
+// cost, which does not move with ElasticMQ's share of the machine the way throughput does.
 import { randomUUID } from 'node:crypto';
 import {
   CreateQueueCommand,
@@ -13,6 +15,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { createBus, silentLogger } from '@polybus/core';
 import { queueNameFor, sqsTransport } from '@polybus/sqs';
+import { median as medianOf, meter, type Measured } from '../../../scripts/bench/measure';
 
 const endpoint = process.env.POLYBUS_SQS_ENDPOINT ?? 'http://127.0.0.1:9324';
 const config = { region: 'us-east-1', endpoint, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } };
@@ -22,6 +25,9 @@ const IN_FLIGHT_BATCHES = 8; // raw: 8 SendMessageBatch / 8 pollers; Polybus: 80
 const body = (n: number) => ({ orderId: `o-${n}`, amount: n, currency: 'EUR', note: 'x'.repeat(120) });
 
 const raw = new SQSClient(config);
+// Polybus gets one client for the whole run too, handed to each bus (`client` option): both sides
+// then run warm, and a bus's start-up (a new client's first requests) is not what is compared.
+const polybusClient = new SQSClient(config);
 const made: string[] = [];
 
 async function freshQueue(label: string): Promise<{ topic: string; url: string }> {
@@ -66,9 +72,9 @@ async function rawPublish(url: string, withMetadata: boolean): Promise<void> {
   });
 }
 
-async function polybusPublish(topic: string, warmTopic: string): Promise<number> {
+async function polybusPublish(topic: string, warmTopic: string): Promise<Measured> {
   const bus = createBus({
-    transport: sqsTransport({ ...config, logger: silentLogger }),
+    transport: sqsTransport({ client: polybusClient, logger: silentLogger }),
     logger: silentLogger,
   });
   // Warm-up off the clock on another queue: open the client's sockets as the warm raw client has them.
@@ -78,19 +84,22 @@ async function polybusPublish(topic: string, warmTopic: string): Promise<number>
     async (n) => void (await bus.publish(warmTopic, body(n))),
   );
   await bus.publish(topic, body(-1)); // resolves the queue URL before the clock runs
-  const started = performance.now();
+  const clock = meter(N);
   await pool(N, IN_FLIGHT_BATCHES * 10, async (n) => void (await bus.publish(topic, body(n))));
-  const elapsed = performance.now() - started;
+  const measured = clock.read();
   await bus.stop();
-  return elapsed;
+  return measured;
 }
 
-/** Same shape as the transport: pollers of 10, deletes batched per receive and not awaited before the next receive. */
-async function rawConsume(url: string): Promise<number> {
+/**
+ * Same shape as the transport: pollers of 10, deletes batched per receive and not awaited before the
+ * next receive. Measured from the first message received to the last, as Polybus's consumer.
+ */
+async function rawConsume(url: string): Promise<Measured> {
+  let clock: ReturnType<typeof meter> | undefined;
+  let measured: Measured | undefined;
   let consumed = 0;
-  let doneAt = 0;
   const deletes: Promise<unknown>[] = [];
-  let started = 0;
   await Promise.all(
     Array.from({ length: IN_FLIGHT_BATCHES }, async () => {
       while (consumed < N) {
@@ -103,8 +112,13 @@ async function rawConsume(url: string): Promise<number> {
           }),
         );
         if (Messages.length === 0) continue;
-        started ||= performance.now();
-        for (const m of Messages) JSON.parse(m.Body ?? 'null');
+        clock ??= meter(N);
+        // The body, and the metadata attribute where the message has one (raw+meta), as Polybus reads its envelope.
+        for (const m of Messages) {
+          JSON.parse(m.Body ?? 'null');
+          const meta = m.MessageAttributes?.meta?.StringValue;
+          if (meta !== undefined) JSON.parse(meta);
+        }
         deletes.push(
           raw.send(
             new DeleteMessageBatchCommand({
@@ -114,43 +128,43 @@ async function rawConsume(url: string): Promise<number> {
           ),
         );
         consumed += Messages.length;
-        if (consumed >= N && doneAt === 0) doneAt = performance.now();
+        if (consumed >= N) measured ??= clock.read();
       }
     }),
   );
   await Promise.all(deletes);
-  return doneAt - started;
+  return measured!;
 }
 
-/** The clock runs from the first message handled, as for the raw consumer: start-up is not measured. */
-async function polybusConsume(topic: string): Promise<number> {
+/** The clock (and the CPU meter) runs from the first message handled to the last, as for the raw consumer: start-up is not measured. */
+async function polybusConsume(topic: string): Promise<Measured> {
   let consumed = 0;
-  let started = 0;
   let finished!: () => void;
   const done = new Promise<void>((resolve) => (finished = resolve));
   const bus = createBus({
-    transport: sqsTransport({ ...config, waitTimeSeconds: 1, logger: silentLogger }),
+    transport: sqsTransport({ client: polybusClient, waitTimeSeconds: 1, logger: silentLogger }),
     logger: silentLogger,
   });
+  let clock: ReturnType<typeof meter> | undefined;
   bus.bind(
     topic,
     () => {
-      started ||= performance.now();
+      clock ??= meter(N);
       if (++consumed === N) finished();
     },
     { group: 'bench', concurrency: IN_FLIGHT_BATCHES * 10 },
   );
   await bus.start();
   await done;
-  const elapsed = performance.now() - started;
+  const measured = clock!.read();
   await bus.stop();
-  return elapsed;
+  return measured;
 }
 
-async function timed(run: () => Promise<void>): Promise<number> {
-  const started = performance.now();
+async function timed(run: () => Promise<void>): Promise<Measured> {
+  const clock = meter(N);
   await run();
-  return performance.now() - started;
+  return clock.read();
 }
 
 interface Row {
@@ -158,6 +172,8 @@ interface Row {
   raw: number;
   rawMeta: number;
   polybus: number;
+  /** This process's CPU µs per message over the timed window, per column. */
+  cpu: { raw: number; rawMeta: number; polybus: number };
 }
 
 /** One round; `polybusFirst` alternates who runs first, so drift in a shared machine's load evens out. */
@@ -166,17 +182,21 @@ async function round(rows: Row[], polybusFirst: boolean): Promise<void> {
   const m = await freshQueue('rawmeta');
   const b = await freshQueue('polybus');
   const warm = await freshQueue('warm');
-  const pub = { raw: 0, rawMeta: 0, polybus: 0 };
-  const con = { raw: 0, rawMeta: 0, polybus: 0 };
-  const polybusPub = async () => void (pub.polybus = await polybusPublish(b.topic, warm.topic));
-  const rawPubs = async () => {
-    pub.raw = await timed(() => rawPublish(a.url, false));
-    pub.rawMeta = await timed(() => rawPublish(m.url, true));
+  const pub = { raw: 0, rawMeta: 0, polybus: 0, cpu: { raw: 0, rawMeta: 0, polybus: 0 } };
+  const con = { raw: 0, rawMeta: 0, polybus: 0, cpu: { raw: 0, rawMeta: 0, polybus: 0 } };
+  const record = (into: typeof pub, column: 'raw' | 'rawMeta' | 'polybus', m: Measured) => {
+    into[column] = m.ms;
+    into.cpu[column] = m.cpu;
   };
-  const polybusCon = async () => void (con.polybus = await polybusConsume(b.topic));
+  const polybusPub = async () => record(pub, 'polybus', await polybusPublish(b.topic, warm.topic));
+  const rawPubs = async () => {
+    record(pub, 'raw', await timed(() => rawPublish(a.url, false)));
+    record(pub, 'rawMeta', await timed(() => rawPublish(m.url, true)));
+  };
+  const polybusCon = async () => record(con, 'polybus', await polybusConsume(b.topic));
   const rawCons = async () => {
-    con.raw = await rawConsume(a.url);
-    con.rawMeta = await rawConsume(m.url);
+    record(con, 'raw', await rawConsume(a.url));
+    record(con, 'rawMeta', await rawConsume(m.url));
   };
   for (const step of polybusFirst ? [polybusPub, rawPubs] : [rawPubs, polybusPub]) await step();
   for (const step of polybusFirst ? [polybusCon, rawCons] : [rawCons, polybusCon]) await step();
@@ -207,10 +227,7 @@ void (async () => {
   );
   for (const scenario of ['publish', 'consume']) {
     const mine = rows.filter((r) => r.scenario === scenario);
-    const median = (f: (r: Row) => number) => {
-      const v = mine.map(f).sort((x, y) => x - y);
-      return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
-    };
+    const median = (f: (r: Row) => number) => medianOf(mine.map(f));
     const [raw_, meta, poly] = [median((r) => r.raw), median((r) => r.rawMeta), median((r) => r.polybus)];
     // ratio columns of the median row: median of the per-round ratios (each round ran side by side)
     line([
@@ -222,11 +239,21 @@ void (async () => {
       median((r) => r.raw / r.polybus).toFixed(2),
       median((r) => r.rawMeta / r.polybus).toFixed(2),
     ]);
+    line([
+      scenario,
+      'CPU µs/msg',
+      median((r) => r.cpu.raw).toFixed(0),
+      median((r) => r.cpu.rawMeta).toFixed(0),
+      median((r) => r.cpu.polybus).toFixed(0),
+      median((r) => r.cpu.raw / r.cpu.polybus).toFixed(2),
+      median((r) => r.cpu.rawMeta / r.cpu.polybus).toFixed(2),
+    ]);
   }
   await Promise.all(
     made.map((url) => raw.send(new DeleteQueueCommand({ QueueUrl: url })).catch(() => undefined)),
   );
   raw.destroy();
+  polybusClient.destroy();
 })().catch((error: unknown) => {
   console.error(error);
   process.exit(1);
