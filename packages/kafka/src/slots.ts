@@ -21,10 +21,13 @@ export class Slots {
 
   give(): void {
     this.used -= 1;
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const wake of waiters) wake();
-    if (this.used === 0) {
+    // Called once per record: allocate a new waiter list only when someone waits.
+    if (this.waiters.length > 0) {
+      const waiters = this.waiters;
+      this.waiters = [];
+      for (const wake of waiters) wake();
+    }
+    if (this.used === 0 && this.idleWaiters.length > 0) {
       const idle = this.idleWaiters;
       this.idleWaiters = [];
       for (const wake of idle) wake();

@@ -23,6 +23,7 @@ export class Slots {
 
   /** Wakes every waiter, e.g. when the subscription closes; they re-check their own condition. */
   wakeAll(): void {
+    if (this.waiters.length === 0) return; // the common case: called on every release
     const waiters = this.waiters;
     this.waiters = [];
     waiters.forEach((wake) => wake());
