@@ -2,6 +2,8 @@ import type { Coordinates, Delivery, Logger, MessageHeaders, TransportMessage } 
 import type { Redis } from 'ioredis';
 import { xaddArgs } from './publisher';
 
+const settledAlready: Promise<void> = Promise.resolve();
+
 /** What a delivery needs from its subscription. */
 export interface DeliveryHost {
   readonly stream: string;
@@ -10,8 +12,8 @@ export interface DeliveryHost {
   readonly noAck: boolean;
   readonly commands: Redis;
   readonly logger: Logger;
-  /** Batched XACK of one entry. */
-  ackEntry(entryId: string): Promise<void>;
+  /** Queues the entry's XACK (batched; a failure is logged and the entry claimed again later). */
+  ackEntry(entryId: string): void;
   /** Called once, on the first settlement: frees the concurrency slot. */
   settled(delivery: StreamDelivery, outcome: 'ack' | 'nack' | 'dead-letter'): void;
   /** Keeps the entry pending and hands it over again after `delayMs` with `attempt`. */
@@ -45,8 +47,8 @@ export class StreamDelivery implements Delivery {
   }
 
   ack(): Promise<void> {
-    if (!this.settle('ack') || this.host.noAck) return Promise.resolve();
-    return this.host.ackEntry(this.entryId);
+    if (this.settle('ack') && !this.host.noAck) this.host.ackEntry(this.entryId);
+    return settledAlready;
   }
 
   async nack(options?: { delayMs?: number; attempt?: number }): Promise<void> {

@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import type { MessageHeaders, TransportMessage } from '@polybus/core';
+import { Headers, type MessageHeaders, type TransportMessage } from '@polybus/core';
 import type { Bulk } from './replies';
 
 /**
@@ -15,7 +15,11 @@ export const Fields = {
   body: 'body',
 } as const;
 
-/** XADD arguments after the entry id: `id <id> [key <key>] timestamp <ms> headers <json> body <bytes>`. */
+/**
+ * XADD arguments after the entry id: `id <id> [key <key>] timestamp <ms> headers <json> body <bytes>`.
+ * The id travels once, in `id`: the `polybus-id` header repeats it, so it is left out of `headers`
+ * and restored on decode (smaller entries, less to parse per message).
+ */
 export function encodeEntry(message: TransportMessage): Array<string | Buffer> {
   const args: Array<string | Buffer> = [Fields.id, message.id];
   if (message.key !== undefined) args.push(Fields.key, message.key);
@@ -23,8 +27,15 @@ export function encodeEntry(message: TransportMessage): Array<string | Buffer> {
   // Text goes as a string: ioredis writes strings markedly faster than Buffer arguments, and the
   // bytes on the wire are the same. Anything that is not valid UTF-8 goes as the Buffer itself.
   const body = isUtf8(message.payload) ? message.payload.toString('utf8') : message.payload;
-  args.push(Fields.headers, JSON.stringify(message.headers), Fields.body, body);
+  args.push(Fields.headers, headersJson(message), Fields.body, body);
   return args;
+}
+
+function headersJson(message: TransportMessage): string {
+  const headers = message.headers;
+  if (headers[Headers.id] !== message.id) return JSON.stringify(headers);
+  const { [Headers.id]: _id, ...rest } = headers;
+  return JSON.stringify(rest);
 }
 
 /** Headers from the `headers` field merged over `extra` (a foreign writer's other fields). */
@@ -102,10 +113,13 @@ export function decodeEntry(stream: string, entryId: string, fields: readonly Bu
         (extra ??= {})[text(field)] = text(value);
     }
   }
+  const headers = parseHeaders(rawHeaders, extra);
+  // The encoder leaves `polybus-id` out of `headers` because `id` carries it: put it back.
+  if (id && headers[Headers.id] === undefined) headers[Headers.id] = id;
   const message: { -readonly [K in keyof TransportMessage]: TransportMessage[K] } = {
-    id: id || `redis:${stream}:${entryId}`,
+    id: id || headers[Headers.id] || `redis:${stream}:${entryId}`,
     topic: stream,
-    headers: parseHeaders(rawHeaders, extra),
+    headers,
     payload: payload ?? Buffer.alloc(0),
     // The entry id starts with the server's milliseconds: a fair timestamp for foreign entries.
     timestamp: Number.isFinite(timestamp) ? timestamp : Number(entryId.split('-')[0]),

@@ -46,7 +46,7 @@ export class StreamSubscription implements Subscription, RecoveryHost, DeliveryH
     private readonly config: ResolvedOptions,
   ) {
     this.slots = new Slots(options.concurrency);
-    this.acker = new Acker(commands, options.topic, options.group);
+    this.acker = new Acker(commands, options.topic, options.group, config.logger);
     this.stream = options.topic;
     this.group = options.group;
     this.noAck = options.guarantee === 'at-most-once';
@@ -83,7 +83,7 @@ export class StreamSubscription implements Subscription, RecoveryHost, DeliveryH
     if (entry.fields === null) {
       // Trimmed while pending: nothing left to process, only the pending record to clear.
       this.slots.release();
-      if (!this.noAck) void this.acker.ack(entry.entryId).catch(() => undefined);
+      if (!this.noAck) this.acker.ack(entry.entryId);
       return;
     }
     const message = decodeEntry(this.stream, entry.entryId, entry.fields);
@@ -98,8 +98,8 @@ export class StreamSubscription implements Subscription, RecoveryHost, DeliveryH
     this.slots.release();
   }
 
-  ackEntry(entryId: string): Promise<void> {
-    return this.acker.ack(entryId);
+  ackEntry(entryId: string): void {
+    this.acker.ack(entryId);
   }
 
   settled(delivery: StreamDelivery, outcome: 'ack' | 'nack' | 'dead-letter'): void {
@@ -183,6 +183,13 @@ export class StreamSubscription implements Subscription, RecoveryHost, DeliveryH
     this.slots.release();
   }
 
+  private dispatchAll(reply: unknown): void {
+    for (const entry of parseReadGroupReply(reply)) {
+      this.slots.take();
+      this.dispatch(entry, 1);
+    }
+  }
+
   private async readLoop(): Promise<void> {
     const { topic, group } = this.options;
     while (!this.closed) {
@@ -216,10 +223,10 @@ export class StreamSubscription implements Subscription, RecoveryHost, DeliveryH
         await sleep(200);
         continue;
       }
-      for (const entry of parseReadGroupReply(reply)) {
-        this.slots.take();
-        this.dispatch(entry, 1);
-      }
+      this.dispatchAll(reply);
+      // Not kept while the next read waits: the reply's buffers would outlive their deliveries and
+      // be copied by every young-generation collection meanwhile.
+      reply = undefined;
     }
   }
 

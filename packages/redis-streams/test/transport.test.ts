@@ -58,7 +58,8 @@ describe('redisStreamsTransport against Redis', () => {
     const c = collector();
     await t.subscribe(subscribeOptions(name, 'g'), c.handler);
     const d = await waitUntil(() => c.deliveries[0]);
-    expect(d.message).toEqual({ ...sent, payload: sent.payload });
+    // `polybus-id` travels once, as the `id` field, and comes back as a header on every delivery.
+    expect(d.message).toEqual({ ...sent, headers: { ...sent.headers, 'polybus-id': sent.id } });
     expect(d.attempt).toBe(1);
     const [entry] = await readStream(raw, name);
     expect(d.coordinates).toEqual({ 'stream-entry-id': entry!.entryId });
@@ -69,13 +70,15 @@ describe('redisStreamsTransport against Redis', () => {
     const t = await open({ maxLen: 1000 });
     const name = topic();
     const sent = message(name, { hello: 'world' }, { key: 'order-7' });
-    await t.publish([sent], { guarantee: 'at-least-once' });
+    const withId = { ...sent, headers: { ...sent.headers, 'polybus-id': sent.id } };
+    await t.publish([withId], { guarantee: 'at-least-once' });
     const [entry] = await readStream(raw, name);
     expect(entry).toEqual({
       entryId: expect.stringMatching(/^\d+-\d+$/),
       id: sent.id,
       key: 'order-7',
       timestamp: String(sent.timestamp),
+      // The id is written once, in `id`: `headers` does not repeat it as `polybus-id`.
       headers: JSON.stringify(sent.headers),
       body: '{"hello":"world"}',
     });
@@ -95,6 +98,25 @@ describe('redisStreamsTransport against Redis', () => {
     await t.subscribe(subscribeOptions(name, 'g'), c.handler);
     const d = await waitUntil(() => c.deliveries[0]);
     expect(d.message.payload.equals(payload)).toBe(true);
+  });
+
+  it('keeps bytes that are not UTF-8 anywhere in a raw entry, and text that holds U+FFFD, exactly', async () => {
+    const t = await open();
+    const name = topic();
+    const field = Buffer.from([0x78, 0xff, 0x2d, 0x6e]); // "x\xff-n": a header name that is not UTF-8
+    const value = Buffer.from([0xc3, 0x28, 0x41]); // an invalid two-byte sequence, then "A"
+    const body = Buffer.from([0x7b, 0x22, 0x62, 0x22, 0x3a, 0xfe, 0x7d]); // {"b":<0xfe>}
+    await raw.xadd(name, '*', 'id', 'raw-1', field, value, 'body', body);
+    await raw.xadd(name, '*', 'id', 'raw-2', 'body', '{"t":"\uFFFD real replacement character"}');
+    const c = collector();
+    await t.subscribe(subscribeOptions(name, 'g'), c.handler);
+    await waitUntil(() => c.deliveries.length === 2 || undefined);
+    const [first, second] = [...c.deliveries].sort((a, b) => a.message.id.localeCompare(b.message.id));
+    expect(first!.message.id).toBe('raw-1');
+    expect(first!.message.payload.equals(body)).toBe(true);
+    // Header names and values are text: bytes that are not UTF-8 read as U+FFFD there, never lost silently.
+    expect(first!.message.headers[field.toString('utf8')]).toBe(value.toString('utf8'));
+    expect(second!.message.payload.toString('utf8')).toBe('{"t":"\uFFFD real replacement character"}');
   });
 
   it('nack({ delayMs }) keeps the entry pending and redelivers it after the delay with the next attempt', async () => {
