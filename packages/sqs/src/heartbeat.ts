@@ -31,9 +31,12 @@ export class Heartbeat {
     }
   }
 
+  /**
+   * The timer keeps running while nothing is held (it is unref'd, and idle then): a busy consumer
+   * empties and refills `held` many times a second, and rebuilding the interval each time cost more.
+   */
   untrack(receiptHandle: string): void {
     this.held.delete(receiptHandle);
-    if (this.held.size === 0) this.stop();
   }
 
   stop(): void {

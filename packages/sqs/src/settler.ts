@@ -15,15 +15,20 @@ interface BatchResult {
   readonly Failed?: ReadonlyArray<{ Id?: string; Code?: string; Message?: string }>;
 }
 
-/** Per-entry outcomes of an SQS *Batch call whose entries were sent with Id = their index. */
+/**
+ * Per-entry outcomes of an SQS *Batch call whose entries were sent with Id = their index. Errors
+ * are built only for entries that failed or got no answer: an Error captures a stack trace, far
+ * too dear to make ten of for every successful batch.
+ */
 function outcomes(count: number, result: BatchResult): Array<Error | undefined> {
-  const out: Array<Error | undefined> = Array.from(
-    { length: count },
-    () => new Error('no result for the entry'),
-  );
-  for (const ok of result.Successful ?? []) out[Number(ok.Id)] = undefined;
-  for (const failed of result.Failed ?? [])
+  const out = new Array<Error | undefined>(count).fill(undefined);
+  const answered = new Array<boolean>(count).fill(false);
+  for (const ok of result.Successful ?? []) answered[Number(ok.Id)] = true;
+  for (const failed of result.Failed ?? []) {
+    answered[Number(failed.Id)] = true;
     out[Number(failed.Id)] = new Error(`${failed.Code}: ${failed.Message}`);
+  }
+  for (let i = 0; i < count; i++) if (!answered[i]) out[i] = new Error('no result for the entry');
   return out;
 }
 

@@ -1,7 +1,14 @@
 import { ReceiveMessageCommand, type Message as SqsMessage, type SQSClient } from '@aws-sdk/client-sqs';
-import type { DeliveryHandler, Logger, SubscribeOptions, Subscription } from '@polybus/core';
+import type {
+  DeliveryHandler,
+  Logger,
+  MessageHeaders,
+  SubscribeOptions,
+  Subscription,
+  TransportMessage,
+} from '@polybus/core';
 import type { AttemptMemory } from './attempt-memory';
-import { createDelivery } from './delivery';
+import { SqsDelivery, type DeliverySettler } from './delivery';
 import type { Heartbeat } from './heartbeat';
 import { KeySerializer } from './key-serializer';
 import type { Publisher } from './publisher';
@@ -22,6 +29,8 @@ export interface SubscriptionContext {
   readonly pollers?: number;
 }
 
+const RESOLVED = Promise.resolve();
+
 /** A received message this subscription holds until it is settled or released. */
 export interface HeldMessage {
   readonly sqs: SqsMessage;
@@ -37,7 +46,7 @@ export interface HeldMessage {
  * loop asks only for as many as `concurrency` leaves room for, so the handler never has more than
  * `concurrency` deliveries unsettled and no message waits invisible in memory beyond that.
  */
-export class SqsSubscription implements Subscription {
+export class SqsSubscription implements Subscription, DeliverySettler<HeldMessage> {
   private held = 0;
   private closing: Promise<void> | undefined;
   private readonly abort = new AbortController();
@@ -156,51 +165,71 @@ export class SqsSubscription implements Subscription {
         id: message.id,
       });
     const messageId = m.sqs.MessageId ?? '';
-    const delivery = createDelivery({
-      message,
-      attempt: Math.max(attemptOf(m.sqs, message.headers), this.ctx.attempts.recall(messageId)),
-      coordinates: { 'sqs-message-id': messageId },
-      ack: async () => {
-        this.ctx.attempts.forget(messageId);
-        this.settled(m); // the slot frees now; the delete rides the next DeleteMessageBatch
-        if (this.atMostOnce) return;
-        await this.ctx.settler.delete(this.queue.url, m.handle).catch((error: unknown) =>
-          this.ctx.logger.warn('sqs: delete failed; the message will be delivered again', {
-            error: reasonOf(error),
-          }),
-        );
-      },
-      nack: async (delayMs, attempt) => {
-        if (this.atMostOnce) return this.settled(m);
-        if (attempt !== undefined) this.ctx.attempts.remember(messageId, attempt);
-        // FIFO: later messages of the group must not overtake this one; SQS keeps them back while it is invisible.
-        if (m.serialKey !== undefined) this.release(this.serializer.dropWaiting(m.serialKey));
-        const seconds = Math.min(43_200, Math.ceil(Math.max(0, delayMs ?? 0) / 1000));
-        await this.ctx.settler
-          .changeVisibility(this.queue.url, m.handle, seconds)
-          .catch((error: unknown) => this.ctx.logger.warn('sqs: nack failed', { error: reasonOf(error) }))
-          .finally(() => this.settled(m));
-      },
-      deadLetter: async (topic, headers) => {
-        this.ctx.attempts.forget(messageId);
-        try {
-          const copy = { ...message, topic, headers: { ...message.headers, ...headers } };
-          await this.ctx.publisher.publish([copy], 'at-least-once');
-          if (!this.atMostOnce)
-            await this.ctx.settler
-              .delete(this.queue.url, m.handle)
-              .catch((error: unknown) =>
-                this.ctx.logger.warn('sqs: delete after dead letter failed', { error: reasonOf(error) }),
-              );
-        } finally {
-          this.settled(m);
-        }
-      },
-    });
+    const attempt = Math.max(attemptOf(m.sqs, message.headers), this.ctx.attempts.recall(messageId));
+    const delivery = new SqsDelivery(message, attempt, messageId, m, this);
     try {
       await this.handler(delivery);
     } catch (error) {
       this.ctx.logger.error('sqs: delivery handler rejected', { error: reasonOf(error) });
+    }
+  }
+
+  /**
+   * DeliverySettler: the slot frees at once and the delete rides the next DeleteMessageBatch. The
+   * ack does not wait for it: a failed delete is logged and the message comes back after its
+   * visibility timeout (at-least-once allows that), and the delivery's objects need not live for
+   * another round trip. Closing the transport flushes the deletes still pending.
+   */
+  ack(m: HeldMessage, messageId: string): Promise<void> {
+    this.ctx.attempts.forget(messageId);
+    this.settled(m);
+    if (!this.atMostOnce)
+      this.ctx.settler.delete(this.queue.url, m.handle).catch((error: unknown) =>
+        this.ctx.logger.warn('sqs: delete failed; the message will be delivered again', {
+          error: reasonOf(error),
+        }),
+      );
+    return RESOLVED;
+  }
+
+  /** DeliverySettler: the message becomes visible again after the delay (rounded up to seconds). */
+  async nack(
+    m: HeldMessage,
+    messageId: string,
+    delayMs: number | undefined,
+    attempt: number | undefined,
+  ): Promise<void> {
+    if (this.atMostOnce) return this.settled(m);
+    if (attempt !== undefined) this.ctx.attempts.remember(messageId, attempt);
+    // FIFO: later messages of the group must not overtake this one; SQS keeps them back while it is invisible.
+    if (m.serialKey !== undefined) this.release(this.serializer.dropWaiting(m.serialKey));
+    const seconds = Math.min(43_200, Math.ceil(Math.max(0, delayMs ?? 0) / 1000));
+    await this.ctx.settler
+      .changeVisibility(this.queue.url, m.handle, seconds)
+      .catch((error: unknown) => this.ctx.logger.warn('sqs: nack failed', { error: reasonOf(error) }))
+      .finally(() => this.settled(m));
+  }
+
+  /** DeliverySettler: the copy goes to the dead-letter queue first, then the original is deleted. */
+  async deadLetter(
+    m: HeldMessage,
+    messageId: string,
+    message: TransportMessage,
+    topic: string,
+    headers: MessageHeaders,
+  ): Promise<void> {
+    this.ctx.attempts.forget(messageId);
+    try {
+      const copy = { ...message, topic, headers: { ...message.headers, ...headers } };
+      await this.ctx.publisher.publish([copy], 'at-least-once');
+      if (!this.atMostOnce)
+        await this.ctx.settler
+          .delete(this.queue.url, m.handle)
+          .catch((error: unknown) =>
+            this.ctx.logger.warn('sqs: delete after dead letter failed', { error: reasonOf(error) }),
+          );
+    } finally {
+      this.settled(m);
     }
   }
 

@@ -28,14 +28,31 @@ describe('encodeMessage / decodeMessage', () => {
   it('round-trips id, key, headers, payload and timestamp; text stays text', () => {
     const wire = encodeMessage(base);
     expect(wire.body).toBe('{"a":1}');
-    expect(decodeMessage('t', received(base)).message).toEqual(base);
+    // `polybus-id` travels once, as the envelope's id, and comes back as a header.
+    expect(decodeMessage('t', received(base)).message).toEqual({
+      ...base,
+      headers: { ...base.headers, 'polybus-id': 'id-1' },
+    });
+  });
+
+  it('does not repeat the id in the packed headers', () => {
+    const wire = encodeMessage({ ...base, headers: { ...base.headers, 'polybus-id': 'id-1' } });
+    expect(JSON.parse(wire.attributes.polybus!.StringValue!)).toEqual({
+      id: 'id-1',
+      timestamp: base.timestamp,
+      key: 'k',
+      headers: { 'content-type': 'application/json' },
+    });
   });
 
   it('packs any number of headers into few attributes (SQS allows 10)', () => {
     const headers = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`h-${i}`, `v${i}`]));
     const wire = encodeMessage({ ...base, headers });
     expect(Object.keys(wire.attributes)).toEqual(['polybus']);
-    expect(decodeMessage('t', received({ ...base, headers })).message.headers).toEqual(headers);
+    expect(decodeMessage('t', received({ ...base, headers })).message.headers).toEqual({
+      ...headers,
+      'polybus-id': 'id-1',
+    });
   });
 
   it.each([
@@ -79,6 +96,20 @@ describe('encodeMessage / decodeMessage', () => {
       MessageId: 'm',
       Body: '{}',
       MessageAttributes: { polybus: { DataType: 'String', StringValue: '{broken' } },
+    });
+    expect(decoded.headerProblem).toMatch(/polybus/);
+    expect(decoded.message.id).toBe('m');
+  });
+
+  it.each([
+    ['a header that is not a string', { id: 'x', timestamp: 1, headers: { a: 'b', n: 7 } }],
+    ['no id', { timestamp: 1, headers: {} }],
+    ['headers that are a list', { id: 'x', timestamp: 1, headers: ['a'] }],
+  ])('refuses an envelope with %s, keeping the message', (_, envelope) => {
+    const decoded = decodeMessage('t', {
+      MessageId: 'm',
+      Body: '{}',
+      MessageAttributes: { polybus: { DataType: 'String', StringValue: JSON.stringify(envelope) } },
     });
     expect(decoded.headerProblem).toMatch(/polybus/);
     expect(decoded.message.id).toBe('m');

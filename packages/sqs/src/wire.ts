@@ -4,7 +4,7 @@ import { Headers, type MessageHeaders, type TransportMessage } from '@polybus/co
 
 /**
  * The one message attribute Polybus writes, `polybus`: a JSON object
- * `{ id, timestamp, key?, encoding?, headers }`. SQS allows 10 attributes per message, so every
+ * `{ id, timestamp, key?, encoding?, headers }` (`headers` without `polybus-id`, which `id` carries). SQS allows 10 attributes per message, so every
  * header travels packed in it and any number of headers fit; one attribute also costs SQS and the
  * SDK's checksums far less per message than one per field.
  * `encoding`: absent = the body is the payload as UTF-8 text; `base64` = binary payload; `empty` = zero bytes.
@@ -30,7 +30,7 @@ export interface EncodedMessage {
 const INVALID_BODY_CHAR = /[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/u;
 
 export function encodeMessage(message: TransportMessage): EncodedMessage {
-  const envelope: Envelope = { id: message.id, timestamp: message.timestamp, headers: message.headers };
+  const envelope: Envelope = { id: message.id, timestamp: message.timestamp, headers: withoutId(message) };
   if (message.key !== undefined && message.key !== '') envelope.key = message.key;
   let body: string;
   if (message.payload.length === 0) {
@@ -44,6 +44,13 @@ export function encodeMessage(message: TransportMessage): EncodedMessage {
   }
   const attributes = { [POLYBUS_ATTRIBUTE]: { DataType: 'String', StringValue: JSON.stringify(envelope) } };
   return { body, attributes, bytes: Buffer.byteLength(body) + attributesSize(attributes) };
+}
+
+/** `polybus-id` repeats the envelope's `id`: it is left out and restored on decode. */
+function withoutId(message: TransportMessage): MessageHeaders {
+  if (message.headers[Headers.id] !== message.id) return message.headers;
+  const { [Headers.id]: _id, ...rest } = message.headers;
+  return rest;
 }
 
 function attributesSize(attributes: Record<string, MessageAttributeValue>): number {
@@ -75,7 +82,10 @@ export function decodeMessage(topic: string, sqs: SqsMessage): DecodedMessage {
       headers[name] = value.StringValue;
   const packed = attrs[POLYBUS_ATTRIBUTE]?.StringValue;
   const envelope = packed === undefined ? undefined : parseEnvelope(packed);
-  if (envelope !== undefined) Object.assign(headers, envelope.headers);
+  if (envelope !== undefined) {
+    Object.assign(headers, envelope.headers);
+    headers[Headers.id] ??= envelope.id;
+  }
   const system = sqs.Attributes ?? {};
   const body = sqs.Body ?? '';
   const payload =
@@ -108,7 +118,8 @@ function parseEnvelope(text: string): Envelope | undefined {
     if (key !== undefined && typeof key !== 'string') return undefined;
     if (encoding !== undefined && encoding !== 'base64' && encoding !== 'empty') return undefined;
     if (typeof headers !== 'object' || headers === null || Array.isArray(headers)) return undefined;
-    if (Object.values(headers).some((v) => typeof v !== 'string')) return undefined;
+    for (const name in headers)
+      if (typeof (headers as Record<string, unknown>)[name] !== 'string') return undefined;
     return value as Envelope;
   } catch {
     return undefined;

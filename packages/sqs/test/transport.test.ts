@@ -46,7 +46,8 @@ describe('sqs transport against ElasticMQ', () => {
     const byId = new Map(got.map((d) => [d.message.id, d]));
     for (const m of sent) {
       const d = byId.get(m.id);
-      expect(d?.message).toEqual({ ...m, topic });
+      // `polybus-id` travels once, in the envelope, and comes back as a header.
+      expect(d?.message).toEqual({ ...m, topic, headers: { ...m.headers, 'polybus-id': m.id } });
       expect(d?.attempt).toBe(1);
       expect(d?.coordinates['sqs-message-id']).toMatch(/.+/);
     }
