@@ -1,22 +1,12 @@
-import { createBus, createSpy, silentLogger, waitFor, type Bus } from '@polybus/core';
-import { inboxClient, postgresInbox } from '@polybus/store-postgres';
+import { createBus, createSpy, silentLogger, waitFor } from '@polybus/core';
+import { inboxClient } from '@polybus/store-postgres';
 import { brokerCases, transportFor, workerSpec, type BrokerCase } from './brokers';
-import { createEffects, suffix, testDatabase } from './pg-helpers';
+import { inboxFixture } from './inbox-fixture';
+import { suffix } from './pg-helpers';
 import { exited, spawnWorker } from './workers/spawn-worker';
 
-const db = testDatabase();
-const inbox = postgresInbox({ pool: db.pool, prefix: db.prefix });
-let effects: string;
-const buses: Bus[] = [];
-
-beforeAll(async () => {
-  await inbox.migrate();
-  effects = await createEffects(db.pool, db.prefix);
-});
-afterEach(async () => {
-  await Promise.all(buses.splice(0).map((b) => b.stop({ timeoutMs: 5_000 })));
-});
-afterAll(() => db.drop());
+const fx = inboxFixture({ stopTimeoutMs: 5_000 });
+const { db, inbox, buses } = fx;
 
 it('knows at least one real broker adapter', () => {
   expect(brokerCases.length).toBeGreaterThan(0);
@@ -47,7 +37,8 @@ describe.each(brokerCases)(
       expect(await exited(worker)).toBe('SIGKILL');
       const count = async (): Promise<number> =>
         Number(
-          (await db.pool.query(`SELECT count(*) AS n FROM ${effects} WHERE message_id = $1`, [id])).rows[0].n,
+          (await db.pool.query(`SELECT count(*) AS n FROM ${fx.effects} WHERE message_id = $1`, [id])).rows[0]
+            .n,
         );
       expect(await count()).toBe(1); // committed before the kill
 
@@ -55,7 +46,7 @@ describe.each(brokerCases)(
       const consumer = createBus({ transport: transportFor(broker), logger: silentLogger });
       buses.push(consumer);
       const spy = createSpy(async (message, ctx) => {
-        await inboxClient(ctx).query(`INSERT INTO ${effects} (message_id) VALUES ($1)`, [message.id]);
+        await inboxClient(ctx).query(`INSERT INTO ${fx.effects} (message_id) VALUES ($1)`, [message.id]);
       });
       consumer.bind(topic, spy.handler, { group, guarantee: 'exactly-once', idempotency: inbox });
       await consumer.start();

@@ -7,10 +7,11 @@ import {
   type Handler,
   type MemoryTransport,
 } from '@polybus/core';
-import { inboxClient, postgresInbox } from '@polybus/store-postgres';
+import { inboxClient } from '@polybus/store-postgres';
 import { brokerCases, transportFor, workerSpec, type BrokerCase } from './brokers';
 import { handlerFailure } from './e2e-handler';
-import { createEffects, suffix, testDatabase } from './pg-helpers';
+import { inboxFixture } from './inbox-fixture';
+import { suffix } from './pg-helpers';
 import { exited, spawnWorker } from './workers/spawn-worker';
 
 // Exactly-once effects = at-least-once delivery + the postgres inbox. Under injected handler
@@ -18,22 +19,11 @@ import { exited, spawnWorker } from './workers/spawn-worker';
 // of effect rows in PostgreSQL must equal the number of distinct messages published: no fewer
 // (nothing lost), no more (nothing applied twice).
 
-const db = testDatabase(30);
-const inbox = postgresInbox({ pool: db.pool, prefix: db.prefix });
-let effects: string;
-const buses: Bus[] = [];
-
-beforeAll(async () => {
-  await inbox.migrate();
-  effects = await createEffects(db.pool, db.prefix);
-});
-afterEach(async () => {
-  await Promise.all(buses.splice(0).map((b) => b.stop({ timeoutMs: 10_000 })));
-});
-afterAll(() => db.drop());
+const fx = inboxFixture({ poolSize: 30, stopTimeoutMs: 10_000 });
+const { db, inbox, buses } = fx;
 
 const handler: Handler<{ n: number }> = async (message, ctx) => {
-  await inboxClient(ctx).query(`INSERT INTO ${effects} (message_id) VALUES ($1)`, [message.id]);
+  await inboxClient(ctx).query(`INSERT INTO ${fx.effects} (message_id) VALUES ($1)`, [message.id]);
   if (handlerFailure(message.id, ctx.attempt)) throw new Error('injected handler failure'); // rolls the effect back
 };
 const bindOptions = {
@@ -46,7 +36,7 @@ const bindOptions = {
 
 async function counts(ids: string[]): Promise<{ rows: number; distinct: number }> {
   const { rows } = await db.pool.query<{ rows: string; distinct: string }>(
-    `SELECT count(*) AS rows, count(DISTINCT message_id) AS distinct FROM ${effects} WHERE message_id = ANY($1)`,
+    `SELECT count(*) AS rows, count(DISTINCT message_id) AS distinct FROM ${fx.effects} WHERE message_id = ANY($1)`,
     [ids],
   );
   return { rows: Number(rows[0].rows), distinct: Number(rows[0].distinct) };
