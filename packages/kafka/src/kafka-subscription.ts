@@ -1,4 +1,4 @@
-import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { Admin, Consumer, ConsumerRunConfig, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type {
   DeliveryHandler,
   Logger,
@@ -48,6 +48,9 @@ export class KafkaSubscription implements Subscription, Settler<PartitionState> 
   private readonly handOver: HandOver<PartitionState>;
   private closing = false;
   private shutdownPromise?: Promise<void>;
+  private crashes = 0;
+  private restartTimer?: NodeJS.Timeout;
+  private readonly runConfig: ConsumerRunConfig;
 
   constructor(
     private readonly deps: SubscriptionDeps,
@@ -80,6 +83,12 @@ export class KafkaSubscription implements Subscription, Settler<PartitionState> 
       c.commitIntervalMs,
       deps.logger,
     );
+    this.runConfig = {
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: c.partitionsConsumedConcurrently,
+      eachBatch: (payload) => this.onBatch(payload),
+    };
   }
 
   async start(): Promise<void> {
@@ -87,29 +96,19 @@ export class KafkaSubscription implements Subscription, Settler<PartitionState> 
     let joined!: () => void;
     const firstJoin = new Promise<void>((resolve) => (joined = resolve));
     this.consumer.on(GROUP_JOIN, (event) => {
+      this.crashes = 0;
       this.onAssignment(event.payload.memberAssignment[this.options.topic] ?? []);
       joined();
     });
     // Commit what is finished while this generation still owns its partitions.
     this.consumer.on(REBALANCING, () => void this.committer.flush());
-    this.consumer.on(CRASH, (event) =>
-      this.deps.logger.warn('kafka consumer crashed', {
-        group: this.options.group,
-        error: event.payload.error?.message,
-        restart: event.payload.restart,
-      }),
-    );
+    this.consumer.on(CRASH, (event) => this.onCrash(event.payload.error, event.payload.restart));
     await this.consumer.connect();
     await this.consumer.subscribe({
       topics: [this.options.topic],
       fromBeginning: this.deps.options.consumer.fromBeginning,
     });
-    await this.consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: this.deps.options.consumer.partitionsConsumedConcurrently,
-      eachBatch: (payload) => this.onBatch(payload),
-    });
+    await this.consumer.run(this.runConfig);
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       firstJoin,
@@ -118,6 +117,36 @@ export class KafkaSubscription implements Subscription, Settler<PartitionState> 
       ),
     ]);
     clearTimeout(timer);
+  }
+
+  /**
+   * kafkajs has already left the group when it reports a crash, so every partition is given up: their
+   * in-flight deliveries are never committed and come back to whoever owns the partition next. After
+   * a retriable error kafkajs starts the consumer again itself; after any other (a TypeError inside
+   * kafkajs, say) it stops for good, and so would the binding, in silence. This starts it again,
+   * with a backoff from 1 s doubling to 30 s, until it joins.
+   */
+  private onCrash(error: Error, restartsItself: boolean): void {
+    const cause = (error as { cause?: Error } | undefined)?.cause;
+    this.onAssignment([]);
+    if (this.closing) return;
+    const delayMs = restartsItself ? undefined : Math.min(30_000, 1_000 * 2 ** this.crashes++);
+    this.deps.logger.warn('kafka consumer crashed', {
+      group: this.options.group,
+      topic: this.options.topic,
+      error: error?.message,
+      cause: cause?.stack ?? cause?.message,
+      restart: restartsItself ? 'by kafkajs' : `in ${delayMs} ms`,
+    });
+    if (delayMs === undefined) return;
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      if (this.closing) return;
+      void (async () => {
+        await this.consumer.connect();
+        await this.consumer.run(this.runConfig);
+      })().catch((failure: Error) => this.onCrash(failure, false));
+    }, delayMs);
   }
 
   /** Stops handing over deliveries; the group membership is given up once in-flight ones settle. */
@@ -135,6 +164,7 @@ export class KafkaSubscription implements Subscription, Settler<PartitionState> 
   /** Final commit of finished work, then leave the group. Unfinished deliveries stay uncommitted. */
   shutdown(): Promise<void> {
     this.closing = true;
+    clearTimeout(this.restartTimer);
     this.shutdownPromise ??= (async () => {
       await this.committer.flush();
       this.committer.stop();

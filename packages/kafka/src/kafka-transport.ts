@@ -46,7 +46,21 @@ export class KafkaTransport implements Transport {
       persistent: true,
       maxMessageBytes: o.maxMessageBytes,
     };
-    this.kafka = new Kafka({
+    this.kafka = this.newClient();
+    this.admin = this.kafka.admin();
+    this.producers = new ProducerPool(this.kafka, o);
+  }
+
+  /**
+   * A kafkajs client: one for the admin and the shared producers, and one per subscription.
+   * kafkajs keeps one committed-offsets cache per group id in each client and a consumer clears
+   * every other topic of its group from it when it (re)joins, so two bindings of one group (two
+   * topics) on one client make the other consumer crash with a TypeError, for good, after a
+   * rebalance. A client of their own keeps them apart; it costs no connection by itself.
+   */
+  private newClient(): Kafka {
+    const o = this.options;
+    return new Kafka({
       clientId: o.clientId,
       brokers: o.brokers,
       ssl: o.ssl,
@@ -56,8 +70,6 @@ export class KafkaTransport implements Transport {
       logLevel: logLevel.WARN,
       logCreator: kafkaLogCreator(o.logger),
     });
-    this.admin = this.kafka.admin();
-    this.producers = new ProducerPool(this.kafka, o);
   }
 
   connect(): Promise<void> {
@@ -75,7 +87,7 @@ export class KafkaTransport implements Transport {
     await this.connect();
     const subscription = new KafkaSubscription(
       {
-        kafka: this.kafka,
+        kafka: this.newClient(),
         admin: this.admin,
         producers: this.producers,
         options: this.options,
@@ -97,7 +109,7 @@ export class KafkaTransport implements Transport {
 
   async ensureTopics(topics: readonly string[]): Promise<void> {
     await this.connect();
-    await ensureKafkaTopics(this.admin, topics, this.options.topics);
+    await ensureKafkaTopics(this.admin, topics, this.options.topics, this.options.requestTimeout);
   }
 
   validateSubscription(options: SubscribeOptions): void {

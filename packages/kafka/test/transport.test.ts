@@ -101,7 +101,7 @@ describe('kafka transport: publishing', () => {
     expect((await readAll(topic, (r) => r.length >= 20, { settleMs: 300 })).length).toBe(20);
   });
 
-  it('ensureTopics creates topics with the configured partitions, or names the missing ones', async () => {
+  it('ensureTopics creates topics with the configured partitions, leaders elected, or names the missing ones', async () => {
     const topic = unique('ensure');
     await transport({ topics: { partitions: 4 } }).ensureTopics([topic, topic]);
     const admin = rawKafka().admin();
@@ -109,6 +109,7 @@ describe('kafka transport: publishing', () => {
     const meta = await admin.fetchTopicMetadata({ topics: [topic] });
     await admin.disconnect();
     expect(meta.topics[0].partitions).toHaveLength(4);
+    expect(meta.topics[0].partitions.every((p) => p.leader >= 0)).toBe(true);
     const missing = unique('missing');
     await expect(transport({ topics: { create: false } }).ensureTopics([topic, missing])).rejects.toThrow(
       missing,
