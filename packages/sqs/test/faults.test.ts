@@ -89,9 +89,8 @@ describe('sqs under faults (ElasticMQ)', () => {
     let output = '';
     child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    await waitFor(() => output.includes(`taken ${sent.id}`), {
-      timeoutMs: 30_000,
-      description: `worker output: ${output}`,
+    await waitFor(() => output.includes(`taken ${sent.id}`), { timeoutMs: 30_000 }).catch((error: Error) => {
+      throw new Error(`${error.message}; the worker printed: ${output || '(nothing)'}`);
     });
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
@@ -100,9 +99,9 @@ describe('sqs under faults (ElasticMQ)', () => {
       got.push(d);
       await d.ack();
     });
-    await waitFor(() => got.length === 1, { timeoutMs: 20_000 });
-    expect(got[0].message.id).toBe(sent.id);
-    expect(got[0].attempt).toBe(2); // SQS counted the dead process's receive
+    await waitFor(() => got.length === 1, { timeoutMs: 20_000, description: 'the redelivery' });
+    // SQS counted the dead process's receive: attempt 2.
+    expect({ id: got[0].message.id, attempt: got[0].attempt }).toEqual({ id: sent.id, attempt: 2 });
   });
 
   it('dead-letters after the configured attempts with the envelope and the SQS message id', async () => {
