@@ -9,24 +9,20 @@ import { Kafka, logLevel, type ConsumerConfig } from 'kafkajs';
 import { KafkaSubscription } from '../src/kafka-subscription';
 import { resolveOptions } from '../src/options';
 import { ProducerPool } from '../src/producer-pool';
-import { BROKERS, createTopic, FAST_CONSUMER, message, testTransport, unique, waitFor } from './helpers';
+import {
+  binding,
+  BROKERS,
+  createTopic,
+  FAST_CONSUMER,
+  message,
+  testTransport,
+  unique,
+  waitFor,
+} from './helpers';
 
 function recordingLogger(): Logger & { warnings: { message: string; fields?: LogFields }[] } {
   const warnings: { message: string; fields?: LogFields }[] = [];
   return { ...silentLogger, warnings, warn: (message, fields) => void warnings.push({ message, fields }) };
-}
-
-function binding(topic: string, group: string): SubscribeOptions {
-  return {
-    topic,
-    group,
-    guarantee: 'at-least-once',
-    concurrency: 16,
-    ordering: 'none',
-    deadLetterTopic: false,
-    maxAttempts: 3,
-    idempotent: false,
-  };
 }
 
 /** A kafkajs client whose consumers throw a TypeError from their first `eachBatch` calls. */
@@ -71,7 +67,7 @@ describe('kafka consumer crashes', () => {
     const seen = new Set<string>();
     const sub = new KafkaSubscription(
       { kafka, admin, producers, options, logger },
-      binding(topic, unique('g')),
+      binding(topic),
       async (d: Delivery) => {
         seen.add(d.message.id);
         await d.ack();
@@ -103,8 +99,8 @@ describe('kafka consumer crashes', () => {
       await d.ack();
     };
     const subs = [
-      await t.subscribe(binding(a, group), handler),
-      await t.subscribe(binding(b, group), handler),
+      await t.subscribe(binding(a, { group }), handler),
+      await t.subscribe(binding(b, { group }), handler),
     ];
     const sent: string[] = [];
     try {
@@ -113,7 +109,7 @@ describe('kafka consumer crashes', () => {
         const batch = [message(a, { round }), message(b, { round })];
         await t.publish(batch, { guarantee: 'at-least-once' });
         sent.push(...batch.map((m) => m.id));
-        const visitor = await t.subscribe(binding(c, group), handler);
+        const visitor = await t.subscribe(binding(c, { group }), handler);
         await visitor.close();
       }
       await waitFor(() => sent.every((id) => seen.has(id)), 30_000, 'every record of both topics');

@@ -1,7 +1,12 @@
 import { testMessage } from '@polybus/conformance';
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
-import { silentLogger, waitFor as pollUntil, type TransportMessage } from '@polybus/core';
+import {
+  silentLogger,
+  waitFor as pollUntil,
+  type SubscribeOptions,
+  type TransportMessage,
+} from '@polybus/core';
 import { kafkaTransport, type KafkaTransport, type KafkaTransportOptions } from '../src';
 
 export const BROKERS = (process.env.POLYBUS_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
@@ -30,6 +35,21 @@ export function testTransport(options: Partial<KafkaTransportOptions> = {}): Kaf
 
 export function rawKafka(): Kafka {
   return new Kafka({ clientId: 'polybus-test-raw', brokers: BROKERS, logLevel: logLevel.NOTHING });
+}
+
+/** Transport-level binding options: at-least-once, a fresh group, no dead-letter topic. */
+export function binding(topic: string, extra: Partial<SubscribeOptions> = {}): SubscribeOptions {
+  return {
+    topic,
+    group: unique('g'),
+    guarantee: 'at-least-once',
+    concurrency: 16,
+    ordering: 'none',
+    deadLetterTopic: false,
+    maxAttempts: 3,
+    idempotent: false,
+    ...extra,
+  };
 }
 
 /** The shared transport-test message fixture. */

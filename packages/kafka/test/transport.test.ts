@@ -1,6 +1,6 @@
-import { ConfigurationError, Headers, type Delivery, type SubscribeOptions } from '@polybus/core';
+import { ConfigurationError, Headers, type Delivery } from '@polybus/core';
 import type { KafkaTransport } from '../src';
-import { createTopic, message, rawKafka, readAll, testTransport, unique, waitFor } from './helpers';
+import { binding, createTopic, message, rawKafka, readAll, testTransport, unique, waitFor } from './helpers';
 
 const transports: KafkaTransport[] = [];
 function transport(...args: Parameters<typeof testTransport>): KafkaTransport {
@@ -11,20 +11,6 @@ function transport(...args: Parameters<typeof testTransport>): KafkaTransport {
 afterAll(async () => {
   await Promise.all(transports.map((t) => t.close()));
 });
-
-function binding(topic: string, extra: Partial<SubscribeOptions> = {}): SubscribeOptions {
-  return {
-    topic,
-    group: unique('g'),
-    guarantee: 'at-least-once',
-    concurrency: 16,
-    ordering: 'none',
-    deadLetterTopic: false,
-    maxAttempts: 3,
-    idempotent: false,
-    ...extra,
-  };
-}
 
 async function members(group: string): Promise<string[]> {
   const admin = rawKafka().admin();
