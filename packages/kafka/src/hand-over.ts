@@ -72,6 +72,7 @@ export class HandOver<S extends HandOverSource> {
         // The handler broke its contract (returned without settling). Hand the record over again
         // rather than leave the partition's commit point stuck, but not in a hot loop.
         if (delivery.state === 'open') await this.backOff(delivery, ++unsettled);
+        else if (delivery.nextDelayMs) await this.waitOut(source, delivery.nextDelayMs);
         const attempt = delivery.nextAttempt ?? delivery.attempt + 1;
         if (this.deps.closing() || source.revoked) return;
         delivery = this.newDelivery(source, delivery.message, attempt, delivery.offset, delivery.tracked);
@@ -113,6 +114,14 @@ export class HandOver<S extends HandOverSource> {
       id: delivery.message.id,
       error: (error as Error).message,
     });
+  }
+
+  /** A delayed nack's wait before the in-place redelivery; cut short by a close or a revocation. */
+  private async waitOut(source: S, delayMs: number): Promise<void> {
+    const until = Date.now() + delayMs;
+    while (!this.deps.closing() && !source.revoked && Date.now() < until) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(250, until - Date.now())));
+    }
   }
 
   private backOff(delivery: KafkaDelivery<S>, times: number): Promise<void> {

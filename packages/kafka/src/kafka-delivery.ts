@@ -1,22 +1,26 @@
-import type {
-  Coordinates,
-  Delivery,
-  DeliveryTransaction,
-  MessageHeaders,
-  TransportMessage,
+import {
+  Headers,
+  type Coordinates,
+  type Delivery,
+  type DeliveryTransaction,
+  type MessageHeaders,
+  type TransportMessage,
 } from '@polybus/core';
+import { RETRY_AT_HEADER } from './wire';
 
 const ignore = (): void => undefined;
 const RESOLVED = Promise.resolve();
 const NO_OUTPUTS: readonly TransportMessage[] = [];
 
-export type SettleKind = 'ack' | 'dead-letter' | 'commit';
+export type SettleKind = 'ack' | 'dead-letter' | 'commit' | 'retry';
 
 /**
  * Makes a settlement durable: commit bookkeeping, dead-letter copy, or the Kafka transaction. One
  * per subscription; the delivery passes itself, so no closure is made per record.
  */
 export interface Settler<S> {
+  /** Where a delayed nack sends its copy (non-blocking retries), if anywhere; else it is redelivered in place. */
+  readonly retryTopic?: string;
   /** Settles an ack at once when that needs no I/O; false when it must go through `settle`. */
   ackNow(delivery: KafkaDelivery<S>): boolean;
   settle(delivery: KafkaDelivery<S>, kind: SettleKind, outputs: readonly TransportMessage[]): Promise<void>;
@@ -25,11 +29,16 @@ export interface Settler<S> {
 /**
  * One hand-over of one Kafka record. Kafka has no per-message redelivery, so `nack` marks the
  * delivery for redelivery in place: the subscription hands the same record to the handler again
- * (keeping its key's turn and its partition's commit point) once this delivery's handler returned.
+ * (keeping its key's turn and its partition's commit point) once this delivery's handler returned,
+ * after `delayMs`. With a retry topic, a delayed nack instead writes a copy there (attempt and due
+ * time in headers) and settles the record, so its partition moves on; if that write fails, the
+ * record is redelivered in place.
  */
 export class KafkaDelivery<S = unknown> implements Delivery {
   state: 'open' | 'settling' | 'settled' | 'nacked' = 'open';
   nextAttempt?: number;
+  /** How long an in-place redelivery waits (a delayed nack). */
+  nextDelayMs?: number;
   /** At-most-once records are committed before hand-over and need no offset bookkeeping. */
   tracked = true;
   /** The settlement in progress, for a handler that returned without awaiting it. */
@@ -63,8 +72,28 @@ export class KafkaDelivery<S = unknown> implements Delivery {
 
   async nack(options?: { delayMs?: number; attempt?: number }): Promise<void> {
     if (this.state !== 'open') return;
+    const attempt = options?.attempt ?? this.attempt + 1;
+    const delayMs = options?.delayMs;
+    const retryTopic = this.settler.retryTopic;
+    if (retryTopic !== undefined && delayMs !== undefined && this.transaction === undefined) {
+      const copy: TransportMessage = {
+        ...this.message,
+        topic: retryTopic,
+        headers: {
+          ...this.message.headers,
+          [Headers.attempt]: String(attempt),
+          [RETRY_AT_HEADER]: String(Date.now() + delayMs),
+        },
+      };
+      try {
+        return await this.settle('retry', [copy]);
+      } catch {
+        // not written (logged by the settler): redeliver in place instead
+      }
+    }
     this.state = 'nacked';
-    this.nextAttempt = options?.attempt ?? this.attempt + 1;
+    this.nextAttempt = attempt;
+    this.nextDelayMs = delayMs;
   }
 
   deadLetter(topic: string, headers: MessageHeaders): Promise<void> {

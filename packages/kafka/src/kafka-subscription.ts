@@ -16,7 +16,7 @@ import { PartitionTracker } from './partition-tracker';
 import type { ProducerPool } from './producer-pool';
 import { Slots } from './slots';
 import { TransactionalPartition } from './transactional-partition';
-import { fromKafkaMessage } from './wire';
+import { fromKafkaMessage, RETRY_AT_HEADER } from './wire';
 
 export interface SubscriptionDeps {
   readonly kafka: Kafka;
@@ -24,6 +24,16 @@ export interface SubscriptionDeps {
   readonly producers: ProducerPool;
   readonly options: ResolvedKafkaOptions;
   readonly logger: Logger;
+}
+
+/**
+ * Non-blocking retries of a binding: delayed nacks go to `retryTopic`. The binding's second
+ * subscription reads that topic (`origin` set): it reports its records as of `origin` and hands
+ * each over only when its due time has come.
+ */
+export interface RetryRoute {
+  readonly retryTopic: string;
+  readonly origin?: string;
 }
 
 interface PartitionState extends CommitTarget {
@@ -52,11 +62,18 @@ export class KafkaSubscription implements Subscription, Settler<PartitionState> 
   private restartTimer?: NodeJS.Timeout;
   private readonly runConfig: ConsumerRunConfig;
 
+  readonly retryTopic?: string;
+  /** The topic its messages report: the binding's, also for records read from its retry topic. */
+  private readonly reportTopic: string;
+
   constructor(
     private readonly deps: SubscriptionDeps,
     readonly options: SubscribeOptions,
     handler: DeliveryHandler,
+    private readonly route?: RetryRoute,
   ) {
+    this.retryTopic = route?.retryTopic;
+    this.reportTopic = route?.origin ?? options.topic;
     const c = deps.options.consumer;
     this.slots = new Slots(Math.max(1, options.concurrency));
     this.consumer = deps.kafka.consumer({
@@ -211,13 +228,8 @@ export class KafkaSubscription implements Subscription, Settler<PartitionState> 
     return state;
   }
 
-  private async onBatch({
-    batch,
-    resolveOffset,
-    heartbeat,
-    isRunning,
-    isStale,
-  }: EachBatchPayload): Promise<void> {
+  private async onBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
     if (this.closing || batch.topic !== this.options.topic) return;
     const state = this.state(batch.partition);
     try {
@@ -266,6 +278,7 @@ export class KafkaSubscription implements Subscription, Settler<PartitionState> 
       for (const record of batch.messages) {
         const offset = Number(record.offset);
         if (tracker.isNew(offset)) {
+          if (this.route?.origin !== undefined && !(await this.untilDue(record, state, payload))) return;
           // Fast path without an await: most records find a free slot.
           if (!(this.slots.take() ? this.keepSlot(state) : await takeSlot())) return;
           tracker.take(offset);
@@ -280,6 +293,27 @@ export class KafkaSubscription implements Subscription, Settler<PartitionState> 
     resolveOffset(batch.lastOffset());
   }
 
+  /**
+   * A retry topic's record waits for its due time, heartbeating, before it is handed over; the
+   * records behind it on its partition wait too (they were written later, mostly due later).
+   * False when the partition or subscription went away meanwhile.
+   */
+  private async untilDue(
+    record: KafkaMessage,
+    state: PartitionState,
+    { heartbeat, isRunning, isStale }: EachBatchPayload,
+  ): Promise<boolean> {
+    const due = Number(record.headers?.[RETRY_AT_HEADER]?.toString());
+    if (!Number.isFinite(due)) return true;
+    const beat = this.deps.options.consumer.heartbeatInterval;
+    for (let left = due - Date.now(); left > 0; left = due - Date.now()) {
+      if (this.closing || state.revoked || !isRunning() || isStale()) return false;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(left, beat)));
+      await heartbeat(); // throws when the group rebalances: kafkajs then rejoins
+    }
+    return !this.closing && !state.revoked;
+  }
+
   /** A slot was taken; give it back if the partition or subscription went away meanwhile. */
   private keepSlot(state: PartitionState): boolean {
     if (!this.closing && !state.revoked) return true;
@@ -288,7 +322,7 @@ export class KafkaSubscription implements Subscription, Settler<PartitionState> 
   }
 
   private dispatch(state: PartitionState, record: KafkaMessage, offset: number, tracked: boolean): void {
-    const message = fromKafkaMessage(this.options.topic, state.partition, record);
+    const message = fromKafkaMessage(this.reportTopic, state.partition, record);
     if (this.options.ordering === 'per-key' && message.key !== undefined) {
       this.lanes.run(`${state.partition}\u0000${message.key}`, () =>
         this.handOver.deliver(state, message, offset, tracked),
@@ -321,6 +355,15 @@ export class KafkaSubscription implements Subscription, Settler<PartitionState> 
     const { source: state, offset } = delivery;
     if (state.txn) return state.txn.settle(offset, outputs);
     if (kind === 'dead-letter') await this.deps.producers.send(outputs, 'at-least-once');
+    if (kind === 'retry') {
+      await this.deps.producers.send(outputs, 'at-least-once').catch((error: Error) => {
+        this.deps.logger.warn('kafka: writing a retry to the retry topic failed; retrying in place', {
+          topic: this.retryTopic,
+          error: error.message,
+        });
+        throw error;
+      });
+    }
     if (!delivery.tracked) return;
     state.tracker.finish(offset);
     this.committer.touch(state);

@@ -11,7 +11,8 @@ import {
   type TransportMessage,
 } from '@polybus/core';
 import { kafkaLogCreator } from './kafka-logger';
-import { KafkaSubscription } from './kafka-subscription';
+import { KafkaSubscription, type RetryRoute } from './kafka-subscription';
+import { retryTopicOf } from './wire';
 import { resolveOptions, type KafkaTransportOptions, type ResolvedKafkaOptions } from './options';
 import { ProducerPool } from './producer-pool';
 import { planPublish } from './publish-plan';
@@ -42,7 +43,7 @@ export class KafkaTransport implements Transport {
       perKeyOrdering: true,
       transactions: true,
       nativeDeduplication: false,
-      delayedRedelivery: false,
+      delayedRedelivery: o.retryTopics,
       persistent: true,
       maxMessageBytes: o.maxMessageBytes,
     };
@@ -85,6 +86,38 @@ export class KafkaTransport implements Transport {
     this.validateSubscription(options);
     if (this.closed) throw new ConfigurationError('subscribe', 'the Kafka transport is closed');
     await this.connect();
+    const retryTopic = this.retryTopicFor(options);
+    if (retryTopic === undefined) return this.open(options, handler);
+    await this.ensureTopics([retryTopic]);
+    const main = await this.open(options, handler, { retryTopic });
+    try {
+      const retries = await this.open({ ...options, topic: retryTopic }, handler, {
+        retryTopic,
+        origin: options.topic,
+      });
+      return new SubscriptionPair(main, retries);
+    } catch (error) {
+      await main.close();
+      throw error;
+    }
+  }
+
+  /**
+   * The binding's retry topic when retries are non-blocking: not for exactly-once bindings (their
+   * retries stay inside the transaction's partition order) nor per-key ones (a retry elsewhere
+   * would let the key's later records overtake it).
+   */
+  private retryTopicFor(options: SubscribeOptions): string | undefined {
+    if (!this.options.retryTopics || options.guarantee !== 'at-least-once') return undefined;
+    if (options.ordering === 'per-key') return undefined;
+    return retryTopicOf(options.topic, options.group);
+  }
+
+  private async open(
+    options: SubscribeOptions,
+    handler: DeliveryHandler,
+    route?: RetryRoute,
+  ): Promise<KafkaSubscription> {
     const subscription = new KafkaSubscription(
       {
         kafka: this.newClient(),
@@ -95,6 +128,7 @@ export class KafkaTransport implements Transport {
       },
       options,
       handler,
+      route,
     );
     this.subscriptions.add(subscription);
     try {
@@ -137,6 +171,18 @@ export class KafkaTransport implements Transport {
       if (this.connected) await this.admin.disconnect().catch(() => undefined);
     })();
     return this.closed;
+  }
+}
+
+/** A binding with non-blocking retries: its topic's consumer and its retry topic's, closed together. */
+class SubscriptionPair implements Subscription {
+  constructor(
+    private readonly main: Subscription,
+    private readonly retries: Subscription,
+  ) {}
+
+  async close(): Promise<void> {
+    await Promise.all([this.main.close(), this.retries.close()]);
   }
 }
 

@@ -61,6 +61,13 @@ export interface KafkaTransportOptions {
   };
   /** Largest payload + headers accepted by publish, in bytes. Default 1000000 (broker message.max.bytes). */
   maxMessageBytes?: number;
+  /**
+   * Non-blocking retries (default false). When true, a retry the core delays goes to the binding's
+   * retry topic `${topic}.${group}.retry` with its due time, and the record's offset moves on, so
+   * one slow retry does not stall its partition; the binding's second consumer hands it back when
+   * due. Exactly-once and per-key bindings keep retrying in place.
+   */
+  retryTopics?: boolean;
   logger?: Logger;
 }
 
@@ -87,6 +94,7 @@ export interface ResolvedKafkaOptions {
   };
   transactions: { idPrefix: string; timeoutMs: number; maxBatchSize: number };
   maxMessageBytes: number;
+  retryTopics: boolean;
   logger: Logger;
 }
 
@@ -117,6 +125,9 @@ export function resolveOptions(options: KafkaTransportOptions): ResolvedKafkaOpt
   const clientId = options.clientId ?? 'polybus';
   if (typeof clientId !== 'string' || clientId.length === 0) {
     throw new ConfigurationError('clientId', 'must be a non-empty string');
+  }
+  if (options.retryTopics !== undefined && typeof options.retryTopics !== 'boolean') {
+    throw new ConfigurationError('retryTopics', `must be true or false, got ${String(options.retryTopics)}`);
   }
   if (options.acks !== undefined && ![0, 1, -1].includes(options.acks)) {
     throw new ConfigurationError('acks', `must be 0, 1 or -1, got ${String(options.acks)}`);
@@ -174,6 +185,7 @@ export function resolveOptions(options: KafkaTransportOptions): ResolvedKafkaOpt
       maxBatchSize: int('transactions.maxBatchSize', x.maxBatchSize, 2_000, 1),
     },
     maxMessageBytes: int('maxMessageBytes', options.maxMessageBytes, 1_000_000, 1),
+    retryTopics: options.retryTopics ?? false,
     logger: options.logger ?? consoleLogger,
   };
 }

@@ -26,6 +26,12 @@ export function kafkaOptionsFromUrl(input: URL | string): KafkaTransportOptions 
   if (acks !== null) options.acks = (acks === 'all' ? -1 : Number(acks)) as KafkaTransportOptions['acks'];
   const compression = params.get('compression');
   if (compression) options.compression = compression as KafkaTransportOptions['compression'];
+  const retryTopics = params.get('retryTopics');
+  if (retryTopics !== null) {
+    if (retryTopics !== 'true' && retryTopics !== 'false')
+      throw new ConfigurationError('retryTopics', `must be true or false in the URL, got ${retryTopics}`);
+    options.retryTopics = retryTopics === 'true';
+  }
   return options;
 }
 

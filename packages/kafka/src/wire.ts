@@ -60,6 +60,14 @@ export function fromKafkaMessage(topic: string, partition: number, record: Kafka
   };
 }
 
+/** On a retry topic's record: when (epoch ms) it is due to be handed over again. */
+export const RETRY_AT_HEADER = 'polybus-kafka-retry-at';
+
+/** The retry topic of a binding: per group, so another group of the topic never sees its retries. */
+export function retryTopicOf(topic: string, group: string): string {
+  return `${topic}.${group}.retry`;
+}
+
 /** The `polybus-attempt` header when a Polybus publisher set it, else 1. */
 export function attemptOf(headers: MessageHeaders): number {
   const n = Number(headers[Headers.attempt]);

@@ -16,6 +16,7 @@ describe('kafka options', () => {
       'consumer.heartbeatInterval',
     ],
     [{ brokers: ['a:1'], transactions: { idPrefix: '' } }, 'transactions.idPrefix'],
+    [{ brokers: ['a:1'], retryTopics: 'yes' }, 'retryTopics'],
   ])('refuses %j with ConfigurationError naming %s', (options, field) => {
     expect(() => kafkaTransport(options as never)).toThrow(ConfigurationError);
     expect(() => kafkaTransport(options as never)).toThrow(expect.objectContaining({ field }));
@@ -32,6 +33,8 @@ describe('kafka options', () => {
       persistent: true,
       maxMessageBytes: 1_000_000,
     });
+    // Retry topics make a delayed nack a real delayed redelivery.
+    expect(kafkaTransport({ brokers: ['a:1'], retryTopics: true }).capabilities.delayedRedelivery).toBe(true);
   });
 
   it('maps each publish guarantee to producer settings and refuses weakening acks', () => {
@@ -47,14 +50,20 @@ describe('kafka options', () => {
 describe('kafka URL', () => {
   it('reads several brokers from the string form and options from the query', () => {
     expect(
-      kafkaOptionsFromUrl('kafka://a:9092,b:9093?clientId=billing&partitions=6&acks=all&compression=gzip'),
+      kafkaOptionsFromUrl(
+        'kafka://a:9092,b:9093?clientId=billing&partitions=6&acks=all&compression=gzip&retryTopics=true',
+      ),
     ).toEqual({
       brokers: ['a:9092', 'b:9093'],
       clientId: 'billing',
       topics: { partitions: 6 },
       acks: -1,
       compression: 'gzip',
+      retryTopics: true,
     });
+    expect(() => kafkaOptionsFromUrl('kafka://a:9092?retryTopics=yes')).toThrow(
+      expect.objectContaining({ field: 'retryTopics' }),
+    );
   });
 
   it('reads URL objects: shared port and extra brokers', () => {
