@@ -65,4 +65,5 @@ export {
 } from './memory/memory-idempotency-store';
 export { createSpy, type HandlerSpy, type SpyCall, type SpyMatch } from './testing/handler-spy';
 export { waitFor, type WaitOptions } from './testing/wait-for';
+export { recordingLogger, type RecordedLog, type RecordingLogger } from './testing/recording-logger';
 export { bridge, type Bridge, type BridgeOptions, type BridgeStats } from './bridge';

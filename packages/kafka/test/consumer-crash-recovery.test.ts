@@ -1,10 +1,4 @@
-import {
-  silentLogger,
-  type Delivery,
-  type LogFields,
-  type Logger,
-  type SubscribeOptions,
-} from '@polybus/core';
+import { recordingLogger, type Delivery } from '@polybus/core';
 import { Kafka, logLevel, type ConsumerConfig } from 'kafkajs';
 import { KafkaSubscription } from '../src/kafka-subscription';
 import { resolveOptions } from '../src/options';
@@ -19,11 +13,6 @@ import {
   unique,
   waitFor,
 } from './helpers';
-
-function recordingLogger(): Logger & { warnings: { message: string; fields?: LogFields }[] } {
-  const warnings: { message: string; fields?: LogFields }[] = [];
-  return { ...silentLogger, warnings, warn: (message, fields) => void warnings.push({ message, fields }) };
-}
 
 /** A kafkajs client whose consumers throw a TypeError from their first `eachBatch` calls. */
 function faultyClient(failingBatches: number): Kafka {

@@ -1,12 +1,6 @@
-import { silentLogger, type Logger } from '@polybus/core';
+import { recordingLogger } from '@polybus/core';
 import { Acker } from '../src/acker';
 import { rawClient, unique } from './helpers';
-
-/** Records what the Acker reports. */
-function recordingLogger(): Logger & { warnings: Array<{ message: string; fields?: unknown }> } {
-  const warnings: Array<{ message: string; fields?: unknown }> = [];
-  return { ...silentLogger, warnings, warn: (message, fields) => void warnings.push({ message, fields }) };
-}
 
 describe('Acker against Redis', () => {
   const redis = rawClient();
