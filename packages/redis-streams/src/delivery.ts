@@ -1,5 +1,6 @@
 import type { Coordinates, Delivery, Logger, MessageHeaders, TransportMessage } from '@polybus/core';
 import type { Redis } from 'ioredis';
+import type { HeldLink } from './held';
 import { xaddArgs } from './publisher';
 
 const settledAlready: Promise<void> = Promise.resolve();
@@ -14,8 +15,8 @@ export interface DeliveryHost {
   readonly logger: Logger;
   /** Queues the entry's XACK (batched; a failure is logged and the entry claimed again later). */
   ackEntry(entryId: string): void;
-  /** Called once, on the first settlement: frees the concurrency slot. */
-  settled(delivery: StreamDelivery, outcome: 'ack' | 'nack' | 'dead-letter'): void;
+  /** Called once, on the first settlement: frees the concurrency slot and stops the heartbeat for it. */
+  settled(delivery: StreamDelivery): void;
   /** Keeps the entry pending and hands it over again after `delayMs` with `attempt`. */
   redeliver(entryId: string, message: TransportMessage, delayMs: number, attempt: number): void;
 }
@@ -26,8 +27,10 @@ export interface DeliveryHost {
  * delay; `deadLetter` writes the copy and acks the original in one MULTI. A class rather than
  * closures: a busy consumer creates one per entry, and this keeps them cheap.
  */
-export class StreamDelivery implements Delivery {
+export class StreamDelivery implements Delivery, HeldLink {
   private done = false;
+  prevHeld: HeldLink | undefined = undefined;
+  nextHeld: HeldLink | undefined = undefined;
   /** Set by the subscription when it gave the slot back for a delivery left unsettled. */
   slotReleased = false;
 
@@ -82,7 +85,7 @@ export class StreamDelivery implements Delivery {
       return false;
     }
     this.done = true;
-    this.host.settled(this, outcome);
+    this.host.settled(this);
     return true;
   }
 }

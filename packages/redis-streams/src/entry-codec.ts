@@ -73,6 +73,18 @@ function knownField(bytes: Buffer): string {
 }
 
 const text = (value: Bulk): string => (typeof value === 'string' ? value : value.toString('utf8'));
+
+/** `Number(text(value))`, without making a string when the bytes are plain decimal digits. */
+function numberOf(value: Bulk): number {
+  if (typeof value === 'string' || value.length === 0 || value.length > 15) return Number(text(value));
+  let n = 0;
+  for (let i = 0; i < value.length; i++) {
+    const d = value[i]! - 48;
+    if (d < 0 || d > 9) return Number(text(value));
+    n = n * 10 + d;
+  }
+  return n;
+}
 const bytes = (value: Bulk): Buffer => (typeof value === 'string' ? Buffer.from(value, 'utf8') : value);
 
 /**
@@ -101,7 +113,7 @@ export function decodeEntry(stream: string, entryId: string, fields: readonly Bu
         key = text(value);
         break;
       case Fields.timestamp:
-        timestamp = Number(text(value));
+        timestamp = numberOf(value);
         break;
       case Fields.headers:
         rawHeaders = text(value);

@@ -1,10 +1,11 @@
 import type { Redis } from 'ioredis';
+import type { HeldEntries } from './held';
 import type { ResolvedOptions } from './options';
 import { parseAutoClaimReply, parseConsumersReply, parsePendingCounts, type RawEntry } from './replies';
 
 /** What recovery needs from the subscription it serves. */
 export interface RecoveryHost {
-  readonly held: ReadonlyMap<string, unknown>;
+  readonly held: Pick<HeldEntries, 'ids' | 'size'>;
   readonly freeSlots: number;
   readonly isClosed: boolean;
   takeSlot(): void;
@@ -74,7 +75,7 @@ export class Recovery {
   }
 
   private async heartbeat(): Promise<void> {
-    const ids = [...this.host.held.keys()];
+    const ids = this.host.held.ids();
     for (let i = 0; i < ids.length && !this.stopped; i += 500) {
       await this.redis.xclaim(
         this.stream,
@@ -108,7 +109,8 @@ export class Recovery {
       );
       this.cursor = reply.cursor;
       // An entry we hold was only late on its heartbeat: it is being handled here already.
-      const entries = reply.entries.filter((e) => !this.host.held.has(e.entryId));
+      const mine = reply.entries.length > 0 ? new Set(this.host.held.ids()) : undefined;
+      const entries = reply.entries.filter((e) => !mine?.has(e.entryId));
       const counts = await this.deliveryCounts(entries);
       for (const entry of entries) {
         if (this.host.isClosed) break;

@@ -9,16 +9,11 @@ import type { Redis } from 'ioredis';
 import { Acker } from './acker';
 import { StreamDelivery, type DeliveryHost } from './delivery';
 import { decodeEntry } from './entry-codec';
+import { HeldEntries } from './held';
 import type { ResolvedOptions } from './options';
 import { Recovery, type RecoveryHost } from './recovery';
 import { parseReadGroupReply, type RawEntry } from './replies';
 import { Slots } from './slots';
-
-/** An entry this consumer holds: handed to the handler, or waiting out a nack delay. */
-interface Held {
-  timer?: NodeJS.Timeout;
-}
-const RUNNING: Held = Object.freeze({});
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -27,7 +22,7 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  * sized by free concurrency slots, plus the recovery timers (claims, heartbeats, stale consumers).
  */
 export class StreamSubscription implements Subscription, RecoveryHost, DeliveryHost {
-  readonly held = new Map<string, Held>();
+  readonly held = new HeldEntries();
   private readonly slots: Slots;
   private readonly acker: Acker;
   private readonly recovery: Recovery;
@@ -102,15 +97,16 @@ export class StreamSubscription implements Subscription, RecoveryHost, DeliveryH
     this.acker.ack(entryId);
   }
 
-  settled(delivery: StreamDelivery, outcome: 'ack' | 'nack' | 'dead-letter'): void {
-    if (outcome !== 'nack') this.held.delete(delivery.entryId);
+  settled(delivery: StreamDelivery): void {
+    if (!this.noAck) this.held.remove(delivery);
     this.releaseFor(delivery);
   }
 
   redeliver(entryId: string, message: TransportMessage, delayMs: number, attempt: number): void {
-    const held: Held = {};
-    this.held.set(entryId, held);
-    held.timer = setTimeout(() => void this.reclaim(entryId, message, attempt), delayMs);
+    this.held.wait(
+      entryId,
+      setTimeout(() => void this.reclaim(entryId, message, attempt), delayMs),
+    );
   }
 
   private releaseFor(delivery: StreamDelivery): void {
@@ -120,8 +116,8 @@ export class StreamSubscription implements Subscription, RecoveryHost, DeliveryH
   }
 
   private handOver(entryId: string, message: TransportMessage, attempt: number): void {
-    if (!this.noAck) this.held.set(entryId, RUNNING);
     const delivery = new StreamDelivery(this, entryId, message, attempt);
+    if (!this.noAck) this.held.add(delivery);
     let running: Promise<void>;
     try {
       running = this.handler(delivery);
@@ -150,7 +146,7 @@ export class StreamSubscription implements Subscription, RecoveryHost, DeliveryH
     this.logger.warn('redis-streams: delivery left unsettled; it will be reclaimed', {
       entryId: delivery.entryId,
     });
-    this.held.delete(delivery.entryId);
+    this.held.remove(delivery);
     this.releaseFor(delivery);
   }
 
@@ -171,7 +167,10 @@ export class StreamSubscription implements Subscription, RecoveryHost, DeliveryH
         attempt,
         'JUSTID',
       )) as unknown[];
-      if (claimed.length === 1 && !this.closed) return this.handOver(entryId, message, attempt);
+      if (claimed.length === 1 && !this.closed) {
+        this.held.release(entryId);
+        return this.handOver(entryId, message, attempt);
+      }
     } catch (error) {
       this.logger.warn('redis-streams: redelivery claim failed; the entry stays pending', {
         entryId,
@@ -179,7 +178,7 @@ export class StreamSubscription implements Subscription, RecoveryHost, DeliveryH
       });
     }
     // Gone (acked or trimmed elsewhere), claim failed or closed meanwhile: let recovery decide.
-    this.held.delete(entryId);
+    this.held.release(entryId);
     this.slots.release();
   }
 
@@ -235,12 +234,7 @@ export class StreamSubscription implements Subscription, RecoveryHost, DeliveryH
     this.closed = true;
     this.slots.wakeAll();
     this.recovery.stop();
-    for (const [entryId, held] of this.held) {
-      if (held.timer) {
-        clearTimeout(held.timer);
-        this.held.delete(entryId);
-      }
-    }
+    this.held.clearWaiting();
     // Interrupts the BLOCK at once instead of waiting up to blockMs for it to return.
     this.blocker.disconnect();
     await this.loop;
