@@ -34,7 +34,10 @@ describe('HeldEntries', () => {
   it('clearWaiting cancels the nack-delay timers and keeps the running entries', async () => {
     const held = new HeldEntries();
     let fired = false;
-    held.wait('1-0', setTimeout(() => (fired = true), 20));
+    held.wait(
+      '1-0',
+      setTimeout(() => (fired = true), 20),
+    );
     held.add(link('2-0'));
     held.clearWaiting();
     await new Promise((resolve) => setTimeout(resolve, 60));
