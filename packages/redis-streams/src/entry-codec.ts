@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { Headers, type MessageHeaders, type TransportMessage } from '@polybus/core';
-import type { Bulk } from './replies';
+import { text, type Bulk } from './replies';
 
 /**
  * How a TransportMessage sits in a stream entry. Every field is a plain string any client can read
@@ -71,8 +71,6 @@ function knownField(bytes: Buffer): string {
   }
   return '';
 }
-
-const text = (value: Bulk): string => (typeof value === 'string' ? value : value.toString('utf8'));
 
 /** `Number(text(value))`, without making a string when the bytes are plain decimal digits. */
 function numberOf(value: Bulk): number {

@@ -10,7 +10,7 @@ export interface RecoveryHost {
   readonly isClosed: boolean;
   takeSlot(): void;
   releaseSlot(): void;
-  dispatch(entry: RawEntry, attempt: number): void;
+  dispatch(entryId: string, fields: RawEntry['fields'], attempt: number): void;
 }
 
 /**
@@ -115,7 +115,7 @@ export class Recovery {
       for (const entry of entries) {
         if (this.host.isClosed) break;
         used++;
-        this.host.dispatch(entry, Math.max(1, counts.get(entry.entryId) ?? 1));
+        this.host.dispatch(entry.entryId, entry.fields, Math.max(1, counts.get(entry.entryId) ?? 1));
       }
     } finally {
       for (let i = used; i < wanted; i++) this.host.releaseSlot();

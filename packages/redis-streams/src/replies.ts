@@ -20,15 +20,23 @@ export interface RawEntry {
   readonly fields: readonly Bulk[] | null;
 }
 
-const text = (value: Bulk): string => (typeof value === 'string' ? value : value.toString('utf8'));
+/** A bulk string as text (UTF-8). */
+export const text = (value: Bulk): string => (typeof value === 'string' ? value : value.toString('utf8'));
 
 function parseEntry(raw: unknown): RawEntry {
   const [id, flat] = raw as [Bulk, Bulk[] | null];
   return { entryId: text(id), fields: flat ?? null };
 }
 
-/** Entries of one stream from an XREADGROUP reply (we always read a single stream). */
-export function parseReadGroupReply(reply: unknown): RawEntry[] {
+/** One entry as the reply holds it: `[id, fields]`, fields null when the entry was trimmed while pending. */
+export type ReplyEntry = [Bulk, Bulk[] | null];
+
+/**
+ * The entries array of an XREADGROUP reply for one stream (we always read a single stream), as the
+ * client built it: the caller may clear its slots as it goes, so each entry's buffers can be
+ * collected as soon as the entry is decoded. Empty when the BLOCK timed out.
+ */
+export function readGroupEntries(reply: unknown): Array<ReplyEntry | undefined> {
   if (reply === null || reply === undefined) return [];
   let entries: unknown[] | undefined;
   if (Array.isArray(reply)) {
@@ -36,7 +44,12 @@ export function parseReadGroupReply(reply: unknown): RawEntry[] {
   } else if (typeof reply === 'object') {
     entries = Object.values(reply as Record<string, unknown[]>)[0];
   }
-  return (entries ?? []).map(parseEntry);
+  return (entries ?? []) as Array<ReplyEntry | undefined>;
+}
+
+/** Entries of one stream from an XREADGROUP reply. */
+export function parseReadGroupReply(reply: unknown): RawEntry[] {
+  return readGroupEntries(reply).map(parseEntry);
 }
 
 export interface AutoClaimResult {

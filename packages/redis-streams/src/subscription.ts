@@ -12,7 +12,7 @@ import { decodeEntry } from './entry-codec';
 import { HeldEntries } from './held';
 import type { ResolvedOptions } from './options';
 import { Recovery, type RecoveryHost } from './recovery';
-import { parseReadGroupReply, type RawEntry } from './replies';
+import { readGroupEntries, text, type RawEntry } from './replies';
 import { Slots } from './slots';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -74,15 +74,14 @@ export class StreamSubscription implements Subscription, RecoveryHost, DeliveryH
   }
 
   /** Hands one entry to the handler; the caller has taken its slot. */
-  dispatch(entry: RawEntry, attempt: number): void {
-    if (entry.fields === null) {
+  dispatch(entryId: string, fields: RawEntry['fields'], attempt: number): void {
+    if (fields === null) {
       // Trimmed while pending: nothing left to process, only the pending record to clear.
       this.slots.release();
-      if (!this.noAck) this.acker.ack(entry.entryId);
+      if (!this.noAck) this.acker.ack(entryId);
       return;
     }
-    const message = decodeEntry(this.stream, entry.entryId, entry.fields);
-    this.handOver(entry.entryId, message, attempt);
+    this.handOver(entryId, decodeEntry(this.stream, entryId, fields), attempt);
   }
 
   takeSlot(): void {
@@ -183,9 +182,14 @@ export class StreamSubscription implements Subscription, RecoveryHost, DeliveryH
   }
 
   private dispatchAll(reply: unknown): void {
-    for (const entry of parseReadGroupReply(reply)) {
+    const entries = readGroupEntries(reply);
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i]!;
+      // Cleared as we go: the entry's field buffers die once its message is decoded, instead of
+      // living (and being copied by the young-generation collector) until the whole batch is out.
+      entries[i] = undefined;
       this.slots.take();
-      this.dispatch(entry, 1);
+      this.dispatch(text(entry[0]), entry[1] ?? null, 1);
     }
   }
 
