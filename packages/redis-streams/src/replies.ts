@@ -47,11 +47,6 @@ export function readGroupEntries(reply: unknown): Array<ReplyEntry | undefined> 
   return (entries ?? []) as Array<ReplyEntry | undefined>;
 }
 
-/** Entries of one stream from an XREADGROUP reply. */
-export function parseReadGroupReply(reply: unknown): RawEntry[] {
-  return readGroupEntries(reply).map(parseEntry);
-}
-
 export interface AutoClaimResult {
   readonly cursor: string;
   readonly entries: RawEntry[];
