@@ -2,6 +2,7 @@ import type { ResolvedBinding } from './bind-options';
 import { backoffDelay } from './engine/backoff';
 import { buildChain } from './engine/chain';
 import { newCounters, type BindingCounters } from './engine/counters';
+import { InFlight } from './engine/in-flight';
 import { Processing, type Step } from './engine/processing';
 import type { BindingRuntime, EncodeOptions } from './engine/runtime';
 import type { Handler } from './handler';
@@ -24,7 +25,7 @@ export interface DispatcherDeps {
  */
 export class Dispatcher {
   readonly counters: BindingCounters = newCounters();
-  readonly inFlight = new Set<Processing>();
+  readonly inFlight = new InFlight<Processing>();
   subscription: Subscription | undefined;
   private readonly chain: Step;
   private readonly runtime: BindingRuntime;
@@ -57,7 +58,7 @@ export class Dispatcher {
   };
 
   private done(p: Processing): void {
-    this.inFlight.delete(p);
+    this.inFlight.remove(p);
     if (this.idle !== undefined && this.inFlight.size === 0) this.idle();
   }
 
@@ -89,7 +90,8 @@ export class Dispatcher {
     ]);
     clearTimeout(timer);
     this.idle = undefined;
-    if (!drained) for (const p of this.inFlight) p.controller?.abort(new Error('bus stopped'));
+    // A snapshot: an abort listener may settle its delivery, which unlinks it from the list.
+    if (!drained) for (const p of [...this.inFlight]) p.controller?.abort(new Error('bus stopped'));
     return drained;
   }
 }

@@ -4,6 +4,7 @@ import type { Logger } from '../logger';
 import type { Message, PublishOptions, PublishReceipt } from '../message';
 import type { Delivery, DeliveryTransaction } from '../transport';
 import { Headers } from '../headers';
+import type { InFlightLink } from './in-flight';
 import type { BindingRuntime } from './runtime';
 
 /**
@@ -11,7 +12,7 @@ import type { BindingRuntime } from './runtime';
  * `ctx` (one object per delivery, not two: this is the hot path); the handler's type shows only
  * `HandlerContext`.
  */
-export class Processing implements HandlerContext {
+export class Processing implements HandlerContext, InFlightLink {
   /** Current attempt: starts at `delivery.attempt`, grows with each in-process retry. */
   attempt: number;
   /** Decoded (and validated) message; set by the decode step. */
@@ -24,6 +25,9 @@ export class Processing implements HandlerContext {
   scope: IdempotencyScope | undefined = undefined;
   /** Created on demand: most handlers never read `ctx.signal`. */
   controller: AbortController | undefined = undefined;
+  /** The dispatcher's in-flight list (see `InFlight`). */
+  prevInFlight: InFlightLink | undefined = undefined;
+  nextInFlight: InFlightLink | undefined = undefined;
 
   constructor(
     readonly delivery: Delivery,
