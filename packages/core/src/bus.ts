@@ -165,7 +165,7 @@ class PolybusBus implements Bus {
       await transport.publish([message], { guarantee: options.guarantee ?? 'at-least-once' });
       return { id: message.id, topic };
     } finally {
-      if (--this.publishing === 0) this.publishingDone?.();
+      this.publishSettled();
     }
   }
 
@@ -173,11 +173,20 @@ class PolybusBus implements Bus {
     entries: readonly BatchEntry[],
     options: { guarantee?: Guarantee } = {},
   ): Promise<PublishReceipt[]> {
-    const transport = this.ready ? this.resolved! : await this.connect();
-    const messages = entries.map((e) => this.encode(e.topic, e.body, e));
-    if (messages.length > 0)
-      await transport.publish(messages, { guarantee: options.guarantee ?? 'at-least-once' });
-    return messages.map((m) => ({ id: m.id, topic: m.topic }));
+    this.publishing++;
+    try {
+      const transport = this.ready ? this.resolved! : await this.connect();
+      const messages = entries.map((e) => this.encode(e.topic, e.body, e));
+      if (messages.length > 0)
+        await transport.publish(messages, { guarantee: options.guarantee ?? 'at-least-once' });
+      return messages.map((m) => ({ id: m.id, topic: m.topic }));
+    } finally {
+      this.publishSettled();
+    }
+  }
+
+  private publishSettled(): void {
+    if (--this.publishing === 0) this.publishingDone?.();
   }
 
   stop(options: { timeoutMs?: number } = {}): Promise<void> {
@@ -211,6 +220,7 @@ class PolybusBus implements Bus {
   }
 
   private async shutdown(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
     this.state = 'stopping';
     this.stopping.abort();
     await Promise.allSettled(this.dispatchers.map((d) => d.subscription?.close()));
@@ -219,8 +229,27 @@ class PolybusBus implements Bus {
       this.logger.warn('stop timed out with messages in flight; the broker will redeliver them', {
         timeoutMs,
       });
+    // A publish accepted before stop goes out before the transport closes (its caller gets the
+    // broker's answer, not a closed connection), within the same time limit.
+    if (!(await this.publishesSettled(Math.max(0, deadline - Date.now()))))
+      this.logger.warn('stop timed out with publishes unanswered; closing anyway', {
+        timeoutMs,
+        publishing: this.publishing,
+      });
     if (this.connected) await (await this.connected.catch(() => undefined))?.close();
     this.state = 'stopped';
+  }
+
+  private async publishesSettled(timeoutMs: number): Promise<boolean> {
+    if (this.publishing === 0) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const settled = await Promise.race([
+      new Promise<true>((resolve) => (this.publishingDone = () => resolve(true))),
+      new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs))),
+    ]);
+    clearTimeout(timer);
+    this.publishingDone = undefined;
+    return settled;
   }
 
   private connect(): Promise<Transport> {

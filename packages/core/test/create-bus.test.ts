@@ -1,4 +1,33 @@
-import { ConfigurationError, createBus, createSpy, PublishError, transportFromUrl } from '@polybus/core';
+import {
+  ConfigurationError,
+  createBus,
+  createSpy,
+  memoryTransport,
+  PublishError,
+  silentLogger,
+  transportFromUrl,
+  type Transport,
+} from '@polybus/core';
+
+/** A memory transport whose publishes take `ms` to be answered and fail once it is closed. */
+function slowTransport(ms: number): Transport & { sent: number } {
+  const inner = memoryTransport({ namespace: `slow-${Math.random()}` });
+  let closed = false;
+  const slow = {
+    ...inner,
+    sent: 0,
+    close: async () => {
+      closed = true;
+      await inner.close();
+    },
+    publish: async (...args: Parameters<Transport['publish']>) => {
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      if (closed) throw new PublishError(args[0][0]!.topic, 'the transport is closed');
+      slow.sent += args[0].length;
+    },
+  };
+  return slow;
+}
 
 describe('createBus', () => {
   it('needs exactly one of url and transport', () => {
@@ -55,6 +84,20 @@ describe('createBus', () => {
     await expect(bus.publish('t', { n: BigInt(1) })).rejects.toThrow(PublishError);
     await expect(bus.publish('t', undefined)).rejects.toThrow(PublishError);
     await bus.stop();
+  });
+
+  it('stop waits for accepted publishes to be answered before it closes the transport', async () => {
+    const transport = slowTransport(50);
+    const bus = createBus({ transport, logger: silentLogger });
+    await bus.publish('t', { warm: true });
+    const single = Array.from({ length: 5 }, (_, n) => bus.publish('t', { n }));
+    const batch = bus.publishBatch([
+      { topic: 't', body: 1 },
+      { topic: 't', body: 2 },
+    ]);
+    await bus.stop();
+    await expect(Promise.all([...single, batch])).resolves.toHaveLength(6);
+    expect(transport.sent).toBe(8);
   });
 
   it('refuses to bind after start and to start twice', async () => {
