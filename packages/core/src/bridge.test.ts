@@ -7,7 +7,7 @@ import { Headers } from './headers';
 import { silentLogger } from './logger';
 import { memoryIdempotencyStore } from './memory/memory-idempotency-store';
 import { memoryTransport, type MemoryTransport } from './memory/memory-transport';
-import type { TransportMessage } from './message';
+import { payloadBuffer, type TransportMessage } from './message';
 import type { Delivery, Subscription, Transport } from './transport';
 
 const cleanup: Array<() => Promise<unknown>> = [];
@@ -91,7 +91,7 @@ describe('bridge', () => {
       const { [Headers.attempt]: _dropped, ...keptHeaders } = original.headers;
       expect(copy!.key).toBe(original.key);
       expect(copy!.timestamp).toBe(original.timestamp);
-      expect(copy!.payload.equals(original.payload)).toBe(true);
+      expect(payloadBuffer(copy!.payload).equals(payloadBuffer(original.payload))).toBe(true);
       expect(copy!.headers).toMatchObject(keptHeaders);
       expect(copy!.headers[Headers.attempt]).not.toBe('4');
     }

@@ -147,7 +147,7 @@ function forwardedCopy(message: Message<Buffer>, topic: string): TransportMessag
 }
 
 function encodedSize(message: TransportMessage): number {
-  let size = message.payload.length + Buffer.byteLength(message.key ?? '');
+  let size = Buffer.byteLength(message.payload) + Buffer.byteLength(message.key ?? '');
   for (const [name, value] of Object.entries(message.headers))
     size += Buffer.byteLength(name) + Buffer.byteLength(value);
   return size;

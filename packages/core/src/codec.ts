@@ -1,15 +1,18 @@
 import { DecodeError } from './errors/decode-error';
 import { Headers } from './headers';
-import type { MessageHeaders } from './message';
+import { payloadBuffer, type MessageHeaders, type Payload } from './message';
 
 /**
- * Turns bodies into bytes and back. `decode` throws `DecodeError` for a payload it cannot read;
- * the engine dead-letters such a message with reason `decode-error` and goes on.
+ * Turns bodies into payloads and back. `encode` may return text (a string stands for its UTF-8
+ * bytes) or bytes; `decode` gets whichever the broker delivered: text from text-native brokers and
+ * the memory transport, a Buffer from the others (`payloadBuffer` turns either into bytes).
+ * `decode` throws `DecodeError` for a payload it cannot read; the engine dead-letters such a
+ * message with reason `decode-error` and goes on.
  */
 export interface Codec {
   readonly contentType: string;
-  encode(body: unknown): { payload: Buffer; contentType: string };
-  decode(payload: Buffer, headers: Readonly<MessageHeaders>): unknown;
+  encode(body: unknown): { payload: Payload; contentType: string };
+  decode(payload: Payload, headers: Readonly<MessageHeaders>): unknown;
 }
 
 const OCTET_STREAM = 'application/octet-stream';
@@ -31,18 +34,20 @@ export const jsonCodec: Codec = {
     }
     const text = JSON.stringify(body);
     if (text === undefined) throw new TypeError(`a body of type ${typeof body} has no JSON form`);
-    return { payload: Buffer.from(text), contentType: JSON_TYPE };
+    // The text itself: no Buffer made here and read back by a text-native transport.
+    return { payload: text, contentType: JSON_TYPE };
   },
   decode(payload, headers) {
     const type = headers[Headers.contentType];
-    if (type === OCTET_STREAM) return payload;
+    if (type === OCTET_STREAM) return payloadBuffer(payload);
     if (type !== undefined && type !== JSON_TYPE && !type.startsWith('application/json'))
       throw new DecodeError(`unsupported content-type '${type}'`);
     try {
       // No encoding argument: UTF-8 either way, and Node's fast path (hot: once per delivery).
-      return JSON.parse(payload.toString());
+      return JSON.parse(typeof payload === 'string' ? payload : payload.toString());
     } catch (cause) {
-      throw new DecodeError(`payload is not valid JSON (${payload.length} bytes)`, { cause });
+      const bytes = Buffer.byteLength(payload);
+      throw new DecodeError(`payload is not valid JSON (${bytes} bytes)`, { cause });
     }
   },
 };
@@ -54,5 +59,5 @@ export const jsonCodec: Codec = {
 export const bytesCodec: Codec = {
   contentType: OCTET_STREAM,
   encode: (body) => jsonCodec.encode(body),
-  decode: (payload) => payload,
+  decode: (payload) => payloadBuffer(payload),
 };

@@ -21,11 +21,15 @@ export function encodeMessage(
   } catch (cause) {
     throw new PublishError(topic, `body cannot be encoded: ${(cause as Error).message}`, { cause });
   }
-  if (maxBytes !== undefined && encoded.payload.length > maxBytes)
-    throw new PublishError(
-      topic,
-      `message of ${encoded.payload.length} bytes exceeds the broker's limit of ${maxBytes} bytes`,
-    );
+  if (maxBytes !== undefined) {
+    // In bytes: a string payload's length counts UTF-16 units.
+    const bytes = Buffer.byteLength(encoded.payload);
+    if (bytes > maxBytes)
+      throw new PublishError(
+        topic,
+        `message of ${bytes} bytes exceeds the broker's limit of ${maxBytes} bytes`,
+      );
+  }
   const id = options.id ?? uuidv7();
   const headers: MessageHeaders = options.headers ? { ...options.headers } : {};
   headers[Headers.id] = id;

@@ -15,11 +15,13 @@ export type {
   Message,
   MessageHeaders,
   TransportMessage,
+  Payload,
   Guarantee,
   PublishOptions,
   BatchEntry,
   PublishReceipt,
 } from './message';
+export { payloadBuffer } from './message';
 export type {
   Transport,
   TransportCapabilities,

@@ -14,6 +14,17 @@ export interface Message<T = unknown> {
   readonly timestamp: number;
 }
 
+/**
+ * An encoded body: bytes, or text that stands for its UTF-8 bytes. Text is what the JSON codec
+ * makes and what text-native brokers (SQS, Redis) carry, so it goes through without a Buffer made
+ * and read back per message; a transport that needs bytes calls `payloadBuffer`.
+ */
+export type Payload = Buffer | string;
+
+/** The payload as bytes (a string payload as its UTF-8 encoding). */
+export const payloadBuffer = (payload: Payload): Buffer =>
+  typeof payload === 'string' ? Buffer.from(payload) : payload;
+
 /** A message on the wire: what a Transport publishes and delivers. The payload is already encoded. */
 export interface TransportMessage {
   readonly id: string;
@@ -21,7 +32,7 @@ export interface TransportMessage {
   readonly key?: string;
   /** Includes `content-type` and the well-known `polybus-*` headers. */
   readonly headers: MessageHeaders;
-  readonly payload: Buffer;
+  readonly payload: Payload;
   readonly timestamp: number;
 }
 

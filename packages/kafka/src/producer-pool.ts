@@ -24,8 +24,11 @@ export class ProducerPool {
     if (this.closed) throw new PublishError(topicsOf(messages), 'the Kafka transport is closed');
     const max = this.options.maxMessageBytes;
     for (const message of messages) {
-      if (message.payload.length + headerBytesAtMost(message.headers) <= max) continue;
-      const size = message.payload.length + headerBytes(message.headers);
+      // A string payload's UTF-8 bytes are at most 3 per UTF-16 unit: count exactly only near the limit.
+      const payload = message.payload;
+      const bytesAtMost = typeof payload === 'string' ? payload.length * 3 : payload.length;
+      if (bytesAtMost + headerBytesAtMost(message.headers) <= max) continue;
+      const size = Buffer.byteLength(payload) + headerBytes(message.headers);
       if (size > max) {
         throw new PublishError(
           message.topic,

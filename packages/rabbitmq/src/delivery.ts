@@ -1,6 +1,7 @@
 import type { ConsumeMessage } from 'amqplib';
 import {
   Headers,
+  payloadBuffer,
   type Coordinates,
   type Delivery,
   type Guarantee,
@@ -153,7 +154,7 @@ function outgoing(message: TransportMessage, exchange: string, routingKey?: stri
   return {
     exchange,
     routingKey: routingKey ?? amqp.routingKey,
-    content: message.payload,
+    content: payloadBuffer(message.payload),
     options: amqp.options,
   };
 }

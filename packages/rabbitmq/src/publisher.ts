@@ -1,5 +1,5 @@
 import type { Channel } from 'amqplib';
-import { PublishError, type Guarantee, type TransportMessage } from '@polybus/core';
+import { PublishError, payloadBuffer, type Guarantee, type TransportMessage } from '@polybus/core';
 import { BrokerRefusal, ChannelLost, ConfirmedChannel, type Outgoing } from './confirm-channel';
 import type { ConnectionManager } from './connection';
 import { toAmqp } from './mapping';
@@ -37,7 +37,8 @@ export class Publisher {
     await this.guard(topic, deadline, Promise.all(topics.map((t) => this.topology.exchange(t))));
     const items = messages.map((m): Outgoing => {
       const { routingKey, options } = toAmqp(m, confirmed);
-      return { exchange: m.topic, routingKey, content: m.payload, options };
+      // AMQP carries bytes: text from the JSON codec is encoded here, once.
+      return { exchange: m.topic, routingKey, content: payloadBuffer(m.payload), options };
     });
     if (confirmed) return this.sendConfirmed(topic, items, deadline);
     const channel = await this.guard(topic, deadline, this.plainChannel());

@@ -26,7 +26,8 @@ export function encodeEntry(message: TransportMessage): Array<string | Buffer> {
   args.push(Fields.timestamp, String(message.timestamp));
   // Text goes as a string: ioredis writes strings markedly faster than Buffer arguments, and the
   // bytes on the wire are the same. Anything that is not valid UTF-8 goes as the Buffer itself.
-  const body = isUtf8(message.payload) ? message.payload.toString() : message.payload;
+  const payload = message.payload;
+  const body = typeof payload === 'string' || !isUtf8(payload) ? payload : payload.toString();
   args.push(Fields.headers, headersJson(message), Fields.body, body);
   return args;
 }

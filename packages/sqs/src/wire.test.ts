@@ -1,5 +1,5 @@
 import type { Message as SqsMessage } from '@aws-sdk/client-sqs';
-import type { TransportMessage } from '@polybus/core';
+import { payloadBuffer, type TransportMessage } from '@polybus/core';
 import { sqsId } from './sqs-ids';
 import { attemptOf, decodeMessage, encodeMessage } from './wire';
 
@@ -8,7 +8,7 @@ const base: TransportMessage = {
   topic: 't',
   key: 'k',
   headers: { 'content-type': 'application/json' },
-  payload: Buffer.from('{"a":1}'),
+  payload: '{"a":1}', // text, as the JSON codec makes it
   timestamp: 1_700_000_000_000,
 };
 
@@ -33,6 +33,12 @@ describe('encodeMessage / decodeMessage', () => {
       ...base,
       headers: { ...base.headers, 'polybus-id': 'id-1' },
     });
+  });
+
+  it('sends UTF-8 bytes as text and delivers text as a string, with no Buffer on the way', () => {
+    const bytes = { ...base, payload: Buffer.from('{"a":"é"}') };
+    expect(encodeMessage(bytes).body).toBe('{"a":"é"}');
+    expect(decodeMessage('t', received(bytes)).message.payload).toBe('{"a":"é"}');
   });
 
   it('does not repeat the id in the packed headers', () => {
@@ -63,7 +69,7 @@ describe('encodeMessage / decodeMessage', () => {
     const message = { ...base, payload };
     const wire = encodeMessage(message);
     expect(wire.body.length).toBeGreaterThan(0);
-    expect(decodeMessage('t', received(message)).message.payload.equals(payload)).toBe(true);
+    expect(payloadBuffer(decodeMessage('t', received(message)).message.payload).equals(payload)).toBe(true);
   });
 
   it('counts body and attributes the way SQS does', () => {
@@ -86,7 +92,7 @@ describe('encodeMessage / decodeMessage', () => {
       topic: 't',
       key: 'g1',
       headers: { 'content-type': 'text/plain' },
-      payload: Buffer.from('not json'),
+      payload: 'not json',
       timestamp: 123,
     });
   });

@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import type { Message as SqsMessage, MessageAttributeValue } from '@aws-sdk/client-sqs';
-import { Headers, type MessageHeaders, type TransportMessage } from '@polybus/core';
+import { Headers, payloadBuffer, type MessageHeaders, type TransportMessage } from '@polybus/core';
 
 /**
  * The one message attribute Polybus writes, `polybus`: a JSON object
@@ -32,16 +32,16 @@ const INVALID_BODY_CHAR = /[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\u{10000}-\u{10
 export function encodeMessage(message: TransportMessage): EncodedMessage {
   const envelope: Envelope = { id: message.id, timestamp: message.timestamp, headers: withoutId(message) };
   if (message.key !== undefined && message.key !== '') envelope.key = message.key;
-  let body: string;
-  if (message.payload.length === 0) {
+  const payload = message.payload;
+  // A string payload is text already (the JSON codec's); bytes are text when they are UTF-8.
+  let body = typeof payload === 'string' ? payload : isUtf8(payload) ? payload.toString() : undefined;
+  if (payload.length === 0) {
     body = '-'; // SQS refuses empty bodies
     envelope.encoding = 'empty';
-  } else if (isUtf8(message.payload) && !INVALID_BODY_CHAR.test((body = message.payload.toString('utf8')))) {
-    // text payloads (JSON) travel as they are, readable by any SQS client
-  } else {
-    body = message.payload.toString('base64');
+  } else if (body === undefined || INVALID_BODY_CHAR.test(body)) {
+    body = payloadBuffer(payload).toString('base64');
     envelope.encoding = 'base64';
-  }
+  } // else text payloads (JSON) travel as they are, readable by any SQS client
   const attributes = { [POLYBUS_ATTRIBUTE]: { DataType: 'String', StringValue: JSON.stringify(envelope) } };
   return { body, attributes, bytes: Buffer.byteLength(body) + attributesSize(attributes) };
 }
@@ -93,7 +93,7 @@ export function decodeMessage(topic: string, sqs: SqsMessage): DecodedMessage {
       ? Buffer.from(body, 'base64')
       : envelope?.encoding === 'empty'
         ? Buffer.alloc(0)
-        : Buffer.from(body, 'utf8');
+        : body; // text stays text: the JSON codec parses it as it is
   const key = envelope?.key ?? system.MessageGroupId;
   const timestamp = envelope?.timestamp ?? Number(system.SentTimestamp ?? Date.now());
   const message: TransportMessage = {

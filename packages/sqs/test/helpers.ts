@@ -45,14 +45,14 @@ export function message(topic: string, n: number, extra: Partial<TransportMessag
     id: `${topic}-${n}-${randomUUID()}`,
     topic,
     headers: { 'content-type': 'application/json' },
-    payload: Buffer.from(JSON.stringify({ n })),
+    payload: JSON.stringify({ n }), // text, as the JSON codec makes it: SQS delivers it as text
     timestamp: Date.now(),
     ...extra,
   };
 }
 
 export const bodyOf = (d: Delivery): { n: number } =>
-  JSON.parse(d.message.payload.toString('utf8')) as { n: number };
+  JSON.parse(d.message.payload.toString()) as { n: number };
 
 export async function queueUrl(client: SQSClient, topic: string): Promise<string> {
   const found = await client.send(new GetQueueUrlCommand({ QueueName: queueNameFor(topic).name }));

@@ -3,6 +3,7 @@ import {
   ConfigurationError,
   GuaranteeNotSupportedError,
   PublishError,
+  payloadBuffer,
   waitFor,
   type Delivery,
   type SubscribeOptions,
@@ -65,7 +66,7 @@ describe('sqs transport against ElasticMQ', () => {
     await t.publish(sent, { guarantee: 'at-least-once' });
     const got = new Map<string, Buffer>();
     await t.subscribe(sub(topic), async (d) => {
-      got.set(d.message.id, d.message.payload);
+      got.set(d.message.id, payloadBuffer(d.message.payload));
       await d.ack();
     });
     await waitFor(() => got.size === 2, { timeoutMs: 15_000 });

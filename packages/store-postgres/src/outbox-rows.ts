@@ -1,5 +1,5 @@
 import type { ClientBase } from 'pg';
-import type { TransportMessage } from '@polybus/core';
+import { payloadBuffer, type TransportMessage } from '@polybus/core';
 
 /** Anything that runs a query: a pool client inside the caller's transaction, or a Client. */
 export type Queryable = Pick<ClientBase, 'query'>;
@@ -34,7 +34,7 @@ export async function writeOutboxRows(
       messages.map((m) => m.topic),
       messages.map((m) => m.key ?? null),
       messages.map((m) => JSON.stringify(m.headers)),
-      messages.map((m) => m.payload),
+      messages.map((m) => payloadBuffer(m.payload)), // bytea: a string would be read as escape text
     ],
   );
 }
