@@ -21,7 +21,15 @@ export const Fields = {
  * and restored on decode (smaller entries, less to parse per message).
  */
 export function encodeEntry(message: TransportMessage): Array<string | Buffer> {
-  const args: Array<string | Buffer> = [Fields.id, message.id];
+  return appendEntry([], message) as Array<string | Buffer>;
+}
+
+/** `encodeEntry` onto the end of `args` (the XADD arguments before the fields): no array per step. */
+export function appendEntry(
+  args: Array<string | Buffer | number>,
+  message: TransportMessage,
+): Array<string | Buffer | number> {
+  args.push(Fields.id, message.id);
   if (message.key !== undefined) args.push(Fields.key, message.key);
   args.push(Fields.timestamp, String(message.timestamp));
   // Text goes as a string: ioredis writes strings markedly faster than Buffer arguments, and the

@@ -1,14 +1,14 @@
 import { PublishError, type Guarantee, type Logger, type TransportMessage } from '@polybus/core';
 import type { Redis } from 'ioredis';
-import { encodeEntry } from './entry-codec';
+import { appendEntry } from './entry-codec';
 
 /** XADD arguments for one message: the trimming clause first, then `*` for a server-assigned id. */
 export function xaddArgs(
   message: TransportMessage,
   maxLen: number | undefined,
 ): Array<string | Buffer | number> {
-  const trim = maxLen === undefined ? [] : ['MAXLEN', '~', maxLen];
-  return [message.topic, ...trim, '*', ...encodeEntry(message)];
+  const head = maxLen === undefined ? [message.topic, '*'] : [message.topic, 'MAXLEN', '~', maxLen, '*'];
+  return appendEntry(head, message);
 }
 
 /** A reply error (WRONGTYPE, OOM, ...) is the server's verdict; retrying will not change it. */
