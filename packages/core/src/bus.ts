@@ -2,6 +2,7 @@ import type { BindOptions } from './bind-options';
 import { checkGuarantee, toSubscribeOptions } from './check-guarantee';
 import { jsonCodec, type Codec } from './codec';
 import { Dispatcher } from './dispatcher';
+import { calledWithin } from './engine/called-within';
 import type { BindingCounters } from './engine/counters';
 import { encodeMessage } from './encode';
 import { setMaxListeners } from 'node:events';
@@ -242,12 +243,7 @@ class PolybusBus implements Bus {
 
   private async publishesSettled(timeoutMs: number): Promise<boolean> {
     if (this.publishing === 0) return true;
-    let timer: NodeJS.Timeout | undefined;
-    const settled = await Promise.race([
-      new Promise<true>((resolve) => (this.publishingDone = () => resolve(true))),
-      new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs))),
-    ]);
-    clearTimeout(timer);
+    const settled = await calledWithin((done) => (this.publishingDone = done), timeoutMs);
     this.publishingDone = undefined;
     return settled;
   }

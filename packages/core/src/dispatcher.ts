@@ -1,5 +1,6 @@
 import type { ResolvedBinding } from './bind-options';
 import { backoffDelay } from './engine/backoff';
+import { calledWithin } from './engine/called-within';
 import { buildChain } from './engine/chain';
 import { newCounters, type BindingCounters } from './engine/counters';
 import { InFlight } from './engine/in-flight';
@@ -83,12 +84,7 @@ export class Dispatcher {
   /** Resolves when nothing is in flight, or after `timeoutMs` (then aborts handlers' signals). */
   async drain(timeoutMs: number): Promise<boolean> {
     if (this.inFlight.size === 0) return true;
-    let timer: NodeJS.Timeout | undefined;
-    const drained = await Promise.race([
-      new Promise<boolean>((resolve) => (this.idle = () => resolve(true))),
-      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs))),
-    ]);
-    clearTimeout(timer);
+    const drained = await calledWithin((done) => (this.idle = done), timeoutMs);
     this.idle = undefined;
     // A snapshot: an abort listener may settle its delivery, which unlinks it from the list.
     if (!drained) for (const p of [...this.inFlight]) p.controller?.abort(new Error('bus stopped'));
