@@ -3,7 +3,12 @@ import { ConfigurationError } from './errors/configuration-error';
 import { PublishError } from './errors/publish-error';
 import { Headers } from './headers';
 import { uuidv7 } from './id';
-import type { MessageHeaders, PublishOptions, TransportMessage } from './message';
+import {
+  payloadBytesAtMost,
+  type MessageHeaders,
+  type PublishOptions,
+  type TransportMessage,
+} from './message';
 
 /** Builds the wire message for a publish: id, content type and well-known headers. */
 export function encodeMessage(
@@ -21,8 +26,7 @@ export function encodeMessage(
   } catch (cause) {
     throw new PublishError(topic, `body cannot be encoded: ${(cause as Error).message}`, { cause });
   }
-  if (maxBytes !== undefined) {
-    // In bytes: a string payload's length counts UTF-16 units.
+  if (maxBytes !== undefined && payloadBytesAtMost(encoded.payload) > maxBytes) {
     const bytes = Buffer.byteLength(encoded.payload);
     if (bytes > maxBytes)
       throw new PublishError(

@@ -21,7 +21,7 @@ export type {
   BatchEntry,
   PublishReceipt,
 } from './message';
-export { payloadBuffer } from './message';
+export { payloadBuffer, payloadBytesAtMost } from './message';
 export type {
   Transport,
   TransportCapabilities,

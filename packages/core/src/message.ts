@@ -25,6 +25,13 @@ export type Payload = Buffer | string;
 export const payloadBuffer = (payload: Payload): Buffer =>
   typeof payload === 'string' ? Buffer.from(payload) : payload;
 
+/**
+ * An upper bound of the payload's size in bytes, without reading a string (UTF-8 takes at most 3
+ * bytes per UTF-16 unit): size limits count exactly (`Buffer.byteLength`) only above this bound.
+ */
+export const payloadBytesAtMost = (payload: Payload): number =>
+  typeof payload === 'string' ? payload.length * 3 : payload.length;
+
 /** A message on the wire: what a Transport publishes and delivers. The payload is already encoded. */
 export interface TransportMessage {
   readonly id: string;

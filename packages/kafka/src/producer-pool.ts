@@ -1,5 +1,5 @@
 import { CompressionTypes, type Kafka, type Producer } from 'kafkajs';
-import { PublishError, type Guarantee, type TransportMessage } from '@polybus/core';
+import { PublishError, payloadBytesAtMost, type Guarantee, type TransportMessage } from '@polybus/core';
 import type { ResolvedKafkaOptions } from './options';
 import { planPublish, type ProducerRole } from './publish-plan';
 import { byTopic } from './wire';
@@ -24,11 +24,8 @@ export class ProducerPool {
     if (this.closed) throw new PublishError(topicsOf(messages), 'the Kafka transport is closed');
     const max = this.options.maxMessageBytes;
     for (const message of messages) {
-      // A string payload's UTF-8 bytes are at most 3 per UTF-16 unit: count exactly only near the limit.
-      const payload = message.payload;
-      const bytesAtMost = typeof payload === 'string' ? payload.length * 3 : payload.length;
-      if (bytesAtMost + headerBytesAtMost(message.headers) <= max) continue;
-      const size = Buffer.byteLength(payload) + headerBytes(message.headers);
+      if (payloadBytesAtMost(message.payload) + headerBytesAtMost(message.headers) <= max) continue;
+      const size = Buffer.byteLength(message.payload) + headerBytes(message.headers);
       if (size > max) {
         throw new PublishError(
           message.topic,

@@ -18,13 +18,9 @@ export const Fields = {
 /**
  * XADD arguments after the entry id: `id <id> [key <key>] timestamp <ms> headers <json> body <bytes>`.
  * The id travels once, in `id`: the `polybus-id` header repeats it, so it is left out of `headers`
- * and restored on decode (smaller entries, less to parse per message).
+ * and restored on decode (smaller entries, less to parse per message). Appended to `args` (the
+ * XADD arguments before the fields), so a command is built in one array.
  */
-export function encodeEntry(message: TransportMessage): Array<string | Buffer> {
-  return appendEntry([], message) as Array<string | Buffer>;
-}
-
-/** `encodeEntry` onto the end of `args` (the XADD arguments before the fields): no array per step. */
 export function appendEntry(
   args: Array<string | Buffer | number>,
   message: TransportMessage,

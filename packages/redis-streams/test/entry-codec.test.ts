@@ -1,6 +1,7 @@
-import { decodeEntry, encodeEntry } from '../src/entry-codec';
+import { appendEntry, decodeEntry } from '../src/entry-codec';
 
-const asBuffers = (fields: Array<string | Buffer>) => fields.map((f) => Buffer.from(f));
+const asBuffers = (fields: Array<string | Buffer | number>) =>
+  fields.map((f) => Buffer.from(typeof f === 'number' ? String(f) : f));
 
 describe('entry codec', () => {
   it('decodes what it encodes, from Buffer replies and from string replies alike', () => {
@@ -12,7 +13,7 @@ describe('entry codec', () => {
       payload: Buffer.from('{"a":1}'),
       timestamp: 1_700_000_000_123,
     };
-    const fields = encodeEntry(message);
+    const fields = appendEntry([], message);
     for (const reply of [asBuffers(fields), fields.map(String)]) {
       const decoded = decodeEntry('s', '1700000000999-0', reply);
       expect(decoded).toEqual(message);
