@@ -18,7 +18,8 @@ export interface PublisherOptions {
 
 interface Outgoing {
   readonly topic: string;
-  readonly entry: Omit<SendMessageBatchRequestEntry, 'Id'>;
+  /** Its `Id` is set when a batch is cut: the item's index in that batch. */
+  readonly entry: SendMessageBatchRequestEntry;
   readonly bytes: number;
 }
 
@@ -93,14 +94,15 @@ export class Publisher {
       const message = messages[i];
       const wire = encoded[i];
       const queue = (resolved?.get(message.topic) ?? this.queues.peek(message.topic)) as Queue;
-      const entry: Omit<SendMessageBatchRequestEntry, 'Id'> = queue.fifo
+      const entry: SendMessageBatchRequestEntry = queue.fifo
         ? {
+            Id: '',
             MessageBody: wire.body,
             MessageAttributes: wire.attributes,
             MessageGroupId: sqsId(message.key || this.options.defaultMessageGroupId),
             MessageDeduplicationId: sqsId(message.headers[Headers.idempotencyKey] || message.id),
           }
-        : { MessageBody: wire.body, MessageAttributes: wire.attributes };
+        : { Id: '', MessageBody: wire.body, MessageAttributes: wire.attributes };
       sends.push(this.batcherFor(queue).add({ topic: message.topic, entry, bytes: wire.bytes }));
     }
     if (guarantee === 'at-most-once') {
@@ -136,35 +138,36 @@ export class Publisher {
   }
 
   private async send(queue: Queue, items: readonly Outgoing[]): Promise<Array<Error | undefined>> {
-    const outcomes: Array<Error | undefined> = items.map(() => undefined);
-    let todo = items.map((_, i) => i);
+    const outcomes = new Array<Error | undefined>(items.length).fill(undefined);
+    // Each entry's Id is its index here, so a resent entry keeps its Id and a reply maps back to it.
+    for (let i = 0; i < items.length; i++) items[i].entry.Id = String(i);
+    let todo = items.map((item) => item.entry);
     for (let attempt = 1; todo.length > 0; attempt++) {
       let result;
       try {
-        result = await this.client.send(
-          new SendMessageBatchCommand({
-            QueueUrl: queue.url,
-            Entries: todo.map((i) => ({ Id: String(i), ...items[i].entry })),
-          }),
-        );
+        result = await this.client.send(new SendMessageBatchCommand({ QueueUrl: queue.url, Entries: todo }));
       } catch (error) {
-        for (const i of todo)
+        for (const entry of todo) {
+          const i = Number(entry.Id);
           outcomes[i] = new PublishError(items[i].topic, reasonOf(error), { cause: error });
+        }
         return outcomes;
       }
-      const retry: number[] = [];
+      const answered = new Array<boolean>(items.length).fill(false);
+      for (const ok of result.Successful ?? []) answered[Number(ok.Id)] = true;
+      const retry: SendMessageBatchRequestEntry[] = [];
       for (const failed of result.Failed ?? []) {
         const i = Number(failed.Id);
+        answered[i] = true;
         const reason = `${failed.Code ?? 'Failed'}: ${failed.Message ?? 'SendMessageBatch entry failed'}`;
-        if (!failed.SenderFault && attempt < ENTRY_ATTEMPTS) retry.push(i);
+        if (!failed.SenderFault && attempt < ENTRY_ATTEMPTS) retry.push(items[i].entry);
         else outcomes[i] = new PublishError(items[i].topic, reason);
       }
-      const answered = new Set(
-        [...(result.Successful ?? []), ...(result.Failed ?? [])].map((e) => Number(e.Id)),
-      );
-      for (const i of todo)
-        if (!answered.has(i))
+      for (const entry of todo) {
+        const i = Number(entry.Id);
+        if (!answered[i])
           outcomes[i] = new PublishError(items[i].topic, 'SendMessageBatch returned no result for the entry');
+      }
       todo = retry;
       if (todo.length > 0) await new Promise((r) => setTimeout(r, 50 * attempt));
     }
