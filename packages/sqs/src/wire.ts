@@ -42,25 +42,23 @@ export function encodeMessage(message: TransportMessage): EncodedMessage {
     body = payloadBuffer(payload).toString('base64');
     envelope.encoding = 'base64';
   } // else text payloads (JSON) travel as they are, readable by any SQS client
-  const attributes = { [POLYBUS_ATTRIBUTE]: { DataType: 'String', StringValue: JSON.stringify(envelope) } };
-  return { body, attributes, bytes: Buffer.byteLength(body) + attributesSize(attributes) };
+  const packed = JSON.stringify(envelope);
+  const attributes = { [POLYBUS_ATTRIBUTE]: { DataType: 'String', StringValue: packed } };
+  return {
+    body,
+    attributes,
+    bytes: Buffer.byteLength(body) + ATTRIBUTE_OVERHEAD + Buffer.byteLength(packed),
+  };
 }
+
+/** What the one attribute's name and data type count against the size limit (ASCII). */
+const ATTRIBUTE_OVERHEAD = POLYBUS_ATTRIBUTE.length + 'String'.length;
 
 /** `polybus-id` repeats the envelope's `id`: it is left out and restored on decode. */
 function withoutId(message: TransportMessage): MessageHeaders {
   if (message.headers[Headers.id] !== message.id) return message.headers;
   const { [Headers.id]: _id, ...rest } = message.headers;
   return rest;
-}
-
-function attributesSize(attributes: Record<string, MessageAttributeValue>): number {
-  let size = 0;
-  for (const [name, value] of Object.entries(attributes))
-    size +=
-      Buffer.byteLength(name) +
-      Buffer.byteLength(value.DataType ?? '') +
-      Buffer.byteLength(value.StringValue ?? '');
-  return size;
 }
 
 export interface DecodedMessage {
@@ -77,9 +75,12 @@ export interface DecodedMessage {
 export function decodeMessage(topic: string, sqs: SqsMessage): DecodedMessage {
   const attrs = sqs.MessageAttributes ?? {};
   const headers: MessageHeaders = {};
-  for (const [name, value] of Object.entries(attrs))
-    if (name !== POLYBUS_ATTRIBUTE && value.DataType?.startsWith('String') && value.StringValue !== undefined)
+  for (const name in attrs) {
+    if (name === POLYBUS_ATTRIBUTE) continue;
+    const value = attrs[name];
+    if (value.DataType?.startsWith('String') && value.StringValue !== undefined)
       headers[name] = value.StringValue;
+  }
   const packed = attrs[POLYBUS_ATTRIBUTE]?.StringValue;
   const envelope = packed === undefined ? undefined : parseEnvelope(packed);
   if (envelope !== undefined) {
@@ -96,14 +97,14 @@ export function decodeMessage(topic: string, sqs: SqsMessage): DecodedMessage {
         : body; // text stays text: the JSON codec parses it as it is
   const key = envelope?.key ?? system.MessageGroupId;
   const timestamp = envelope?.timestamp ?? Number(system.SentTimestamp ?? Date.now());
-  const message: TransportMessage = {
+  const message: { -readonly [K in keyof TransportMessage]: TransportMessage[K] } = {
     id: envelope?.id ?? headers[Headers.id] ?? sqs.MessageId ?? '',
     topic,
-    ...(key === undefined ? {} : { key }),
     headers,
     payload,
     timestamp: Number.isFinite(timestamp) ? timestamp : Date.now(),
   };
+  if (key !== undefined) message.key = key;
   if (packed !== undefined && envelope === undefined)
     return { message, headerProblem: `attribute ${POLYBUS_ATTRIBUTE} is not a Polybus envelope` };
   return { message };
