@@ -2,6 +2,8 @@
 //   npx tsx --conditions=polybus-source packages/sqs/bench/bench.ts
 // Env: POLYBUS_SQS_ENDPOINT (default http://127.0.0.1:9324), BENCH_MESSAGES (default 2000), BENCH_ROUNDS (default 4).
 // Raw publishers send the body alone ('raw') and the body plus one metadata attribute like Polybus's ('raw+meta').
+// Polybus publishes twice: single `publish` calls batched by the transport ('publish'), and
+// `publishBatch` of 10 with 8 calls in flight, the raw publisher's own batching ('pubBatch').
 // Besides msg/s it prints this process's CPU µs per message over the same window: the client-side
 // cost, which does not move with ElasticMQ's share of the machine the way throughput does.
 import { randomUUID } from 'node:crypto';
@@ -86,6 +88,34 @@ async function polybusPublish(topic: string, warmTopic: string): Promise<Measure
   await bus.publish(topic, body(-1)); // resolves the queue URL before the clock runs
   const clock = meter(N);
   await pool(N, IN_FLIGHT_BATCHES * 10, async (n) => void (await bus.publish(topic, body(n))));
+  const measured = clock.read();
+  await bus.stop();
+  return measured;
+}
+
+/**
+ * Polybus with the raw publisher's exact batching: `publishBatch` of 10 messages, 8 calls in flight.
+ * Next to `polybusPublish`, the difference is what automatic batching of single publishes costs.
+ */
+async function polybusPublishBatches(topic: string, warmTopic: string): Promise<Measured> {
+  const bus = createBus({
+    transport: sqsTransport({ client: polybusClient, logger: silentLogger }),
+    logger: silentLogger,
+  });
+  const batch = (b: number, into: string) =>
+    Array.from({ length: Math.min(10, N - b * 10) }, (_, i) => ({ topic: into, body: body(b * 10 + i) }));
+  await pool(
+    IN_FLIGHT_BATCHES,
+    IN_FLIGHT_BATCHES,
+    async (b) => void (await bus.publishBatch(batch(b, warmTopic))),
+  );
+  await bus.publish(topic, body(-1)); // resolves the queue URL before the clock runs
+  const clock = meter(N);
+  await pool(
+    Math.ceil(N / 10),
+    IN_FLIGHT_BATCHES,
+    async (b) => void (await bus.publishBatch(batch(b, topic))),
+  );
   const measured = clock.read();
   await bus.stop();
   return measured;
@@ -181,14 +211,19 @@ async function round(rows: Row[], polybusFirst: boolean): Promise<void> {
   const a = await freshQueue('raw');
   const m = await freshQueue('rawmeta');
   const b = await freshQueue('polybus');
+  const c = await freshQueue('polybus-batch');
   const warm = await freshQueue('warm');
   const pub = { raw: 0, rawMeta: 0, polybus: 0, cpu: { raw: 0, rawMeta: 0, polybus: 0 } };
+  const pubBatch = { raw: 0, rawMeta: 0, polybus: 0, cpu: { raw: 0, rawMeta: 0, polybus: 0 } };
   const con = { raw: 0, rawMeta: 0, polybus: 0, cpu: { raw: 0, rawMeta: 0, polybus: 0 } };
   const record = (into: typeof pub, column: 'raw' | 'rawMeta' | 'polybus', m: Measured) => {
     into[column] = m.ms;
     into.cpu[column] = m.cpu;
   };
-  const polybusPub = async () => record(pub, 'polybus', await polybusPublish(b.topic, warm.topic));
+  const polybusPub = async () => {
+    record(pub, 'polybus', await polybusPublish(b.topic, warm.topic));
+    record(pubBatch, 'polybus', await polybusPublishBatches(c.topic, warm.topic));
+  };
   const rawPubs = async () => {
     record(pub, 'raw', await timed(() => rawPublish(a.url, false)));
     record(pub, 'rawMeta', await timed(() => rawPublish(m.url, true)));
@@ -200,7 +235,16 @@ async function round(rows: Row[], polybusFirst: boolean): Promise<void> {
   };
   for (const step of polybusFirst ? [polybusPub, rawPubs] : [rawPubs, polybusPub]) await step();
   for (const step of polybusFirst ? [polybusCon, rawCons] : [rawCons, polybusCon]) await step();
-  rows.push({ scenario: 'publish', ...pub }, { scenario: 'consume', ...con });
+  // The batch row compares with the same raw runs as the publish row.
+  for (const column of ['raw', 'rawMeta'] as const) {
+    pubBatch[column] = pub[column];
+    pubBatch.cpu[column] = pub.cpu[column];
+  }
+  rows.push(
+    { scenario: 'publish', ...pub },
+    { scenario: 'pubBatch', ...pubBatch },
+    { scenario: 'consume', ...con },
+  );
 }
 
 void (async () => {
@@ -217,7 +261,7 @@ void (async () => {
   rows.forEach((r, i) =>
     line([
       r.scenario,
-      String(Math.floor(i / 2) + 1),
+      String(Math.floor(i / 3) + 1),
       rate(r.raw),
       rate(r.rawMeta),
       rate(r.polybus),
@@ -225,7 +269,7 @@ void (async () => {
       (r.rawMeta / r.polybus).toFixed(2),
     ]),
   );
-  for (const scenario of ['publish', 'consume']) {
+  for (const scenario of ['publish', 'pubBatch', 'consume']) {
     const mine = rows.filter((r) => r.scenario === scenario);
     const median = (f: (r: Row) => number) => medianOf(mine.map(f));
     const [raw_, meta, poly] = [median((r) => r.raw), median((r) => r.rawMeta), median((r) => r.polybus)];
