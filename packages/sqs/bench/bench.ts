@@ -74,48 +74,31 @@ async function rawPublish(url: string, withMetadata: boolean): Promise<void> {
   });
 }
 
-async function polybusPublish(topic: string, warmTopic: string): Promise<Measured> {
-  const bus = createBus({
-    transport: sqsTransport({ client: polybusClient, logger: silentLogger }),
-    logger: silentLogger,
-  });
-  // Warm-up off the clock on another queue: open the client's sockets as the warm raw client has them.
-  await pool(
-    IN_FLIGHT_BATCHES * 10,
-    IN_FLIGHT_BATCHES * 10,
-    async (n) => void (await bus.publish(warmTopic, body(n))),
-  );
-  await bus.publish(topic, body(-1)); // resolves the queue URL before the clock runs
-  const clock = meter(N);
-  await pool(N, IN_FLIGHT_BATCHES * 10, async (n) => void (await bus.publish(topic, body(n))));
-  const measured = clock.read();
-  await bus.stop();
-  return measured;
-}
-
 /**
- * Polybus with the raw publisher's exact batching: `publishBatch` of 10 messages, 8 calls in flight.
- * Next to `polybusPublish`, the difference is what automatic batching of single publishes costs.
+ * `batched` false: single `publish` calls, 80 in flight, batched by the transport. True: the raw
+ * publisher's exact batching, `publishBatch` of 10 with 8 calls in flight; the difference between
+ * the two is what automatic batching costs.
  */
-async function polybusPublishBatches(topic: string, warmTopic: string): Promise<Measured> {
+async function polybusPublish(topic: string, warmTopic: string, batched: boolean): Promise<Measured> {
   const bus = createBus({
     transport: sqsTransport({ client: polybusClient, logger: silentLogger }),
     logger: silentLogger,
   });
-  const batch = (b: number, into: string) =>
-    Array.from({ length: Math.min(10, N - b * 10) }, (_, i) => ({ topic: into, body: body(b * 10 + i) }));
-  await pool(
-    IN_FLIGHT_BATCHES,
-    IN_FLIGHT_BATCHES,
-    async (b) => void (await bus.publishBatch(batch(b, warmTopic))),
-  );
+  const send = (into: string, messages: number) =>
+    batched
+      ? pool(Math.ceil(messages / 10), IN_FLIGHT_BATCHES, async (b) => {
+          const entries = Array.from({ length: Math.min(10, messages - b * 10) }, (_, i) => ({
+            topic: into,
+            body: body(b * 10 + i),
+          }));
+          await bus.publishBatch(entries);
+        })
+      : pool(messages, IN_FLIGHT_BATCHES * 10, async (n) => void (await bus.publish(into, body(n))));
+  // Warm-up off the clock on another queue: open the client's sockets as the warm raw client has them.
+  await send(warmTopic, IN_FLIGHT_BATCHES * 10);
   await bus.publish(topic, body(-1)); // resolves the queue URL before the clock runs
   const clock = meter(N);
-  await pool(
-    Math.ceil(N / 10),
-    IN_FLIGHT_BATCHES,
-    async (b) => void (await bus.publishBatch(batch(b, topic))),
-  );
+  await send(topic, N);
   const measured = clock.read();
   await bus.stop();
   return measured;
@@ -221,8 +204,8 @@ async function round(rows: Row[], polybusFirst: boolean): Promise<void> {
     into.cpu[column] = m.cpu;
   };
   const polybusPub = async () => {
-    record(pub, 'polybus', await polybusPublish(b.topic, warm.topic));
-    record(pubBatch, 'polybus', await polybusPublishBatches(c.topic, warm.topic));
+    record(pub, 'polybus', await polybusPublish(b.topic, warm.topic, false));
+    record(pubBatch, 'polybus', await polybusPublish(c.topic, warm.topic, true));
   };
   const rawPubs = async () => {
     record(pub, 'raw', await timed(() => rawPublish(a.url, false)));

@@ -141,33 +141,31 @@ export class Publisher {
     const outcomes = new Array<Error | undefined>(items.length).fill(undefined);
     // Each entry's Id is its index here, so a resent entry keeps its Id and a reply maps back to it.
     for (let i = 0; i < items.length; i++) items[i].entry.Id = String(i);
-    let todo = items.map((item) => item.entry);
+    let todo = items.map((_, i) => i);
     for (let attempt = 1; todo.length > 0; attempt++) {
       let result;
       try {
-        result = await this.client.send(new SendMessageBatchCommand({ QueueUrl: queue.url, Entries: todo }));
+        result = await this.client.send(
+          new SendMessageBatchCommand({ QueueUrl: queue.url, Entries: todo.map((i) => items[i].entry) }),
+        );
       } catch (error) {
-        for (const entry of todo) {
-          const i = Number(entry.Id);
+        for (const i of todo)
           outcomes[i] = new PublishError(items[i].topic, reasonOf(error), { cause: error });
-        }
         return outcomes;
       }
       const answered = new Array<boolean>(items.length).fill(false);
       for (const ok of result.Successful ?? []) answered[Number(ok.Id)] = true;
-      const retry: SendMessageBatchRequestEntry[] = [];
+      const retry: number[] = [];
       for (const failed of result.Failed ?? []) {
         const i = Number(failed.Id);
         answered[i] = true;
         const reason = `${failed.Code ?? 'Failed'}: ${failed.Message ?? 'SendMessageBatch entry failed'}`;
-        if (!failed.SenderFault && attempt < ENTRY_ATTEMPTS) retry.push(items[i].entry);
+        if (!failed.SenderFault && attempt < ENTRY_ATTEMPTS) retry.push(i);
         else outcomes[i] = new PublishError(items[i].topic, reason);
       }
-      for (const entry of todo) {
-        const i = Number(entry.Id);
+      for (const i of todo)
         if (!answered[i])
           outcomes[i] = new PublishError(items[i].topic, 'SendMessageBatch returned no result for the entry');
-      }
       todo = retry;
       if (todo.length > 0) await new Promise((r) => setTimeout(r, 50 * attempt));
     }
