@@ -1,17 +1,22 @@
-// Polybus on Redis Streams next to raw ioredis, same server, same process, same run.
+// Polybus on Redis Streams next to raw ioredis, same server, same run.
 //   npx tsx --conditions=polybus-source packages/redis-streams/bench/bench.ts
-// Env: POLYBUS_REDIS_URL, BENCH_MESSAGES (default 20 000), BENCH_ROUNDS (default 5; medians printed),
+// Env: POLYBUS_REDIS_URL, BENCH_MESSAGES (default 100 000), BENCH_ROUNDS (default 5; medians printed),
 // BENCH_WARMUP (default 3 rounds, not counted).
-// Besides msg/s it prints this process's CPU µs per message over the same window (ioredis and
+// Each column (raw or Polybus, publish or consume) runs in a worker process of its own
+// (scripts/bench/isolate.ts says why); this process orchestrates the rounds and prints the table.
+// Besides msg/s it prints the worker's CPU µs per message over the same window (ioredis and
 // Polybus; Redis is another process), which moves less with the machine's load than throughput.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createBus, silentLogger, type BatchEntry, type Bus } from '@polybus/core';
 import Redis from 'ioredis';
+import { isWorker, serve, startWorker } from '../../../scripts/bench/isolate';
 import { median, meter as meterOf, type Measured } from '../../../scripts/bench/measure';
 import { redisStreamsTransport } from '../src/index';
 
 const url = process.env.POLYBUS_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const N = Number(process.env.BENCH_MESSAGES ?? 20_000);
+// 100 000 per window: in windows of 20 000 (~0.1 s) a side's CPU per message moves by up to ±25 % from
+// round to round (a collection lands in the window or not), in windows of 100 000 by up to ±12 %.
+const N = Number(process.env.BENCH_MESSAGES ?? 100_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 // Polybus's consumer reaches its steady speed after ~60 000 messages of JIT warm-up (its first three
 // runs of 20 000 cost 10.8, 8.4 and 7.0 µs/msg, then 6.0-6.4); one warm-up round left that in the medians.
@@ -135,47 +140,72 @@ async function polybusConsume(stream: string): Promise<Measured> {
   return measured;
 }
 
+/** What a worker does; each worker keeps its own connections for its lifetime, as the raw client would. */
+let redisOfWorker: Redis | undefined;
+let publisherOfWorker: Bus | undefined;
+const redisHere = () => (redisOfWorker ??= new Redis(url));
+const tasks = {
+  rawPublish: (arg: { stream: string; sameFields: boolean }) =>
+    rawPublish(redisHere(), arg.stream, arg.sameFields),
+  polybusPublish: async (arg: { stream: string }) => {
+    publisherOfWorker ??= createBus({
+      transport: redisStreamsTransport({ url, logger: silentLogger }),
+      logger: silentLogger,
+    });
+    return polybusPublish(publisherOfWorker, arg.stream);
+  },
+  rawConsume: (arg: { stream: string; withHandler: boolean }) =>
+    rawConsume(redisHere(), arg.stream, arg.withHandler),
+  polybusConsume: (arg: { stream: string }) => polybusConsume(arg.stream),
+};
+type Task = keyof typeof tasks;
+
 async function main(): Promise<void> {
   const redis = new Redis(url);
-  const publisher = createBus({
-    transport: redisStreamsTransport({ url, logger: silentLogger }),
-    logger: silentLogger,
-  });
-  const warmUp = name('warm-up');
-  await publisher.publish(warmUp, body(0));
-  const runs = {
-    rawPub: [] as Measured[],
-    rawPubSame: [] as Measured[],
-    pbPub: [] as Measured[],
-    rawCon: [] as Measured[],
-    rawConSame: [] as Measured[],
-    rawConHandler: [] as Measured[],
-    pbCon: [] as Measured[],
-  };
+  const columns = [
+    'rawPub',
+    'rawPubSame',
+    'pbPub',
+    'rawCon',
+    'rawConSame',
+    'rawConHandler',
+    'pbCon',
+  ] as const;
+  const workers = Object.fromEntries(columns.map((c) => [c, startWorker(__filename)]));
+  type Column = (typeof columns)[number];
+  const runs = Object.fromEntries(columns.map((c) => [c, [] as Measured[]])) as Record<Column, Measured[]>;
+  // Every round's CPU µs/msg, warm-up included: shows whether the windows reached a steady speed.
+  const trail = Object.fromEntries(columns.map((c) => [c, [] as string[]])) as Record<Column, string[]>;
   // Rounds below 0 warm every path up (JIT) and are not counted.
   for (let round = -WARMUP; round < ROUNDS; round++) {
-    const keep = (into: Measured[], m: Measured) => void (round >= 0 && into.push(m));
+    const on = async (column: Column, task: Task, arg: unknown) => {
+      const measured = await workers[column].run<Measured>(task, arg);
+      if (round >= 0) runs[column].push(measured);
+      trail[column].push(`${round < 0 ? '(' : ''}${measured.cpu.toFixed(1)}${round < 0 ? ')' : ''}`);
+    };
     const [rawStream, sameStream, pbStream] = [name('raw'), name('raw-same'), name('polybus')];
     const handlerStream = name('raw-handler');
-    // Who goes first alternates by round, as in the SQS bench: whatever the earlier runs leave
-    // behind (old-generation garbage, a busier Redis) then weighs on both sides alike.
+    // Who goes first alternates by round, as in the SQS bench, so drift in the machine's load
+    // weighs on both sides alike.
     const polybusFirst = round % 2 === 1;
     const rawPubs = async () => {
-      keep(runs.rawPub, await rawPublish(redis, rawStream, false));
-      keep(runs.rawPubSame, await rawPublish(redis, sameStream, true));
+      await on('rawPub', 'rawPublish', { stream: rawStream, sameFields: false });
+      await on('rawPubSame', 'rawPublish', { stream: sameStream, sameFields: true });
     };
-    const pbPub = async () => keep(runs.pbPub, await polybusPublish(publisher, pbStream));
+    const pbPub = () => on('pbPub', 'polybusPublish', { stream: pbStream });
     for (const step of polybusFirst ? [pbPub, rawPubs] : [rawPubs, pbPub]) await step();
-    await rawPublish(redis, handlerStream, true);
+    // Entries for the handler line, off the clock.
+    await workers.rawPubSame.run('rawPublish', { stream: handlerStream, sameFields: true });
     const rawCons = async () => {
-      keep(runs.rawCon, await rawConsume(redis, rawStream));
-      keep(runs.rawConSame, await rawConsume(redis, sameStream));
-      keep(runs.rawConHandler, await rawConsume(redis, handlerStream, true));
+      await on('rawCon', 'rawConsume', { stream: rawStream, withHandler: false });
+      await on('rawConSame', 'rawConsume', { stream: sameStream, withHandler: false });
+      await on('rawConHandler', 'rawConsume', { stream: handlerStream, withHandler: true });
     };
-    const pbCon = async () => keep(runs.pbCon, await polybusConsume(pbStream));
+    const pbCon = () => on('pbCon', 'polybusConsume', { stream: pbStream });
     for (const step of polybusFirst ? [pbCon, rawCons] : [rawCons, pbCon]) await step();
     await redis.del(rawStream, sameStream, pbStream, handlerStream);
   }
+  Object.values(workers).forEach((worker) => worker.close());
   const rows: Array<[string, Measured[], Measured[]]> = [
     [
       'publish: pipelined XADD, batches of 500, replies awaited; raw writes `body` only',
@@ -204,7 +234,7 @@ async function main(): Promise<void> {
     ],
   ];
   console.log(
-    `Redis Streams, ${N} messages per run, medians of ${ROUNDS} rounds after ${WARMUP} warm-up rounds, ${url}`,
+    `Redis Streams, ${N} messages per run, medians of ${ROUNDS} rounds after ${WARMUP} warm-up rounds, one process per column, ${url}`,
   );
   console.log(
     '| operation | raw ioredis msg/s | Polybus msg/s | ratio | CPU µs/msg raw / Polybus | CPU ratio |',
@@ -217,9 +247,10 @@ async function main(): Promise<void> {
     const cpu = `${median(raw.map((r) => r.cpu)).toFixed(1)} / ${median(pb.map((r) => r.cpu)).toFixed(1)}`;
     console.log(`| ${op} | ${rate(raw)} | ${rate(pb)} | ${ratio} | ${cpu} | ${cpuRatio} |`);
   }
-  await redis.del(warmUp);
+  console.log('\nCPU µs/msg per round, warm-up rounds in parentheses:');
+  for (const column of columns) console.log(`  ${column.padEnd(14)} ${trail[column].join(' ')}`);
   redis.disconnect();
-  await publisher.stop();
 }
 
-void main();
+if (isWorker()) serve(tasks);
+else void main();
