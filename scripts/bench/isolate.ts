@@ -26,11 +26,11 @@ export const isWorker = (): boolean => process.env[ROLE] === '1';
 
 /**
  * Starts `script` again as a worker (same Node flags, so the TypeScript loader and the
- * `polybus-source` condition carry over). Results come back over the IPC channel; a task that
- * fails rejects with its message.
+ * `polybus-source` condition carry over), with `env` added to this process's environment. Results
+ * come back over the IPC channel; a task that fails rejects with its message.
  */
-export function startWorker(script: string): Worker {
-  const child: ChildProcess = fork(script, [], { env: { ...process.env, [ROLE]: '1' } });
+export function startWorker(script: string, env: NodeJS.ProcessEnv = {}): Worker {
+  const child: ChildProcess = fork(script, [], { env: { ...process.env, ...env, [ROLE]: '1' } });
   let pending: { resolve(value: unknown): void; reject(error: Error): void } | undefined;
   child.on('message', (reply: { ok: boolean; value?: unknown; error?: string }) => {
     const waiting = pending;

@@ -1,10 +1,13 @@
 // Polybus SQS transport next to the raw @aws-sdk/client-sqs doing the same batching, in one run.
 //   npx tsx --conditions=polybus-source packages/sqs/bench/bench.ts
-// Env: POLYBUS_SQS_ENDPOINT (default http://127.0.0.1:9324), BENCH_MESSAGES (default 2000), BENCH_ROUNDS (default 4).
+// Env: POLYBUS_SQS_ENDPOINT (default http://127.0.0.1:9324), BENCH_MESSAGES (default 16 000),
+// BENCH_ROUNDS (default 3), BENCH_WARMUP (default 1 round, not counted).
 // Raw publishers send the body alone ('raw') and the body plus one metadata attribute like Polybus's ('raw+meta').
 // Polybus publishes twice: single `publish` calls batched by the transport ('publish'), and
 // `publishBatch` of 10 with 8 calls in flight, the raw publisher's own batching ('pubBatch').
-// Besides msg/s it prints this process's CPU µs per message over the same window: the client-side
+// Each column (raw, raw+meta or Polybus; publish or consume) runs in a worker process of its own
+// (scripts/bench/isolate.ts says why); this process creates the queues and prints the table.
+// Besides msg/s it prints the worker's CPU µs per message over the same window: the client-side
 // cost, which does not move with ElasticMQ's share of the machine the way throughput does.
 import { randomUUID } from 'node:crypto';
 import {
@@ -17,25 +20,30 @@ import {
 } from '@aws-sdk/client-sqs';
 import { createBus, silentLogger } from '@polybus/core';
 import { queueNameFor, sqsTransport } from '@polybus/sqs';
+import { isWorker, serve, startWorker } from '../../../scripts/bench/isolate';
 import { median as medianOf, meter, type Measured } from '../../../scripts/bench/measure';
 
 const endpoint = process.env.POLYBUS_SQS_ENDPOINT ?? 'http://127.0.0.1:9324';
 const config = { region: 'us-east-1', endpoint, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } };
-const N = Number(process.env.BENCH_MESSAGES ?? 2000);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
+// 16 000 per window (~1.5 s): in windows of 2 000 the first requests' and collections' share moved
+// the figures more than the code did.
+const N = Number(process.env.BENCH_MESSAGES ?? 16_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 1);
 const IN_FLIGHT_BATCHES = 8; // raw: 8 SendMessageBatch / 8 pollers; Polybus: 80 publishes in flight / concurrency 80
 const body = (n: number) => ({ orderId: `o-${n}`, amount: n, currency: 'EUR', note: 'x'.repeat(120) });
 
-const raw = new SQSClient(config);
-// Polybus gets one client for the whole run too, handed to each bus (`client` option): both sides
-// then run warm, and a bus's start-up (a new client's first requests) is not what is compared.
-const polybusClient = new SQSClient(config);
-const made: string[] = [];
+// One client per process for the whole run, the raw one and the one handed to each Polybus bus
+// (`client` option): both sides then run warm, and a bus's start-up (a new client's first
+// requests) is not what is compared. Made on first use: a worker needs only its own.
+let rawClient: SQSClient | undefined;
+let polybusClientOfWorker: SQSClient | undefined;
+const raw = () => (rawClient ??= new SQSClient(config));
+const polybusClient = () => (polybusClientOfWorker ??= new SQSClient(config));
 
 async function freshQueue(label: string): Promise<{ topic: string; url: string }> {
   const topic = `bench.${label}.${randomUUID().slice(0, 8)}`;
-  const { QueueUrl } = await raw.send(new CreateQueueCommand({ QueueName: queueNameFor(topic).name }));
-  made.push(QueueUrl as string);
+  const { QueueUrl } = await raw().send(new CreateQueueCommand({ QueueName: queueNameFor(topic).name }));
   return { topic, url: QueueUrl as string };
 }
 
@@ -69,7 +77,7 @@ async function rawPublish(url: string, withMetadata: boolean): Promise<void> {
       MessageBody: JSON.stringify(body(b * 10 + i)),
       ...(withMetadata ? metadata() : {}),
     }));
-    const result = await raw.send(new SendMessageBatchCommand({ QueueUrl: url, Entries }));
+    const result = await raw().send(new SendMessageBatchCommand({ QueueUrl: url, Entries }));
     if (result.Failed?.length) throw new Error(`raw publish failed: ${result.Failed[0].Message}`);
   });
 }
@@ -81,7 +89,7 @@ async function rawPublish(url: string, withMetadata: boolean): Promise<void> {
  */
 async function polybusPublish(topic: string, warmTopic: string, batched: boolean): Promise<Measured> {
   const bus = createBus({
-    transport: sqsTransport({ client: polybusClient, logger: silentLogger }),
+    transport: sqsTransport({ client: polybusClient(), logger: silentLogger }),
     logger: silentLogger,
   });
   const send = (into: string, messages: number) =>
@@ -116,7 +124,7 @@ async function rawConsume(url: string): Promise<Measured> {
   await Promise.all(
     Array.from({ length: IN_FLIGHT_BATCHES }, async () => {
       while (consumed < N) {
-        const { Messages = [] } = await raw.send(
+        const { Messages = [] } = await raw().send(
           new ReceiveMessageCommand({
             QueueUrl: url,
             MaxNumberOfMessages: 10,
@@ -133,7 +141,7 @@ async function rawConsume(url: string): Promise<Measured> {
           if (meta !== undefined) JSON.parse(meta);
         }
         deletes.push(
-          raw.send(
+          raw().send(
             new DeleteMessageBatchCommand({
               QueueUrl: url,
               Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })),
@@ -155,7 +163,7 @@ async function polybusConsume(topic: string): Promise<Measured> {
   let finished!: () => void;
   const done = new Promise<void>((resolve) => (finished = resolve));
   const bus = createBus({
-    transport: sqsTransport({ client: polybusClient, waitTimeSeconds: 1, logger: silentLogger }),
+    transport: sqsTransport({ client: polybusClient(), waitTimeSeconds: 1, logger: silentLogger }),
     logger: silentLogger,
   });
   let clock: ReturnType<typeof meter> | undefined;
@@ -180,6 +188,26 @@ async function timed(run: () => Promise<void>): Promise<Measured> {
   return clock.read();
 }
 
+const tasks = {
+  rawPublish: (arg: { url: string; withMetadata: boolean }) =>
+    timed(() => rawPublish(arg.url, arg.withMetadata)),
+  polybusPublish: (arg: { topic: string; warmTopic: string; batched: boolean }) =>
+    polybusPublish(arg.topic, arg.warmTopic, arg.batched),
+  rawConsume: (arg: { url: string }) => rawConsume(arg.url),
+  polybusConsume: (arg: { topic: string }) => polybusConsume(arg.topic),
+};
+type Task = keyof typeof tasks;
+const columns = [
+  'pubRaw',
+  'pubRawMeta',
+  'pubPolybus',
+  'pubBatch',
+  'conRaw',
+  'conRawMeta',
+  'conPolybus',
+] as const;
+type Workers = Record<(typeof columns)[number], ReturnType<typeof startWorker>>;
+
 interface Row {
   scenario: string;
   raw: number;
@@ -190,7 +218,7 @@ interface Row {
 }
 
 /** One round; `polybusFirst` alternates who runs first, so drift in a shared machine's load evens out. */
-async function round(rows: Row[], polybusFirst: boolean): Promise<void> {
+async function round(workers: Workers, rows: Row[], polybusFirst: boolean): Promise<void> {
   const a = await freshQueue('raw');
   const m = await freshQueue('rawmeta');
   const b = await freshQueue('polybus');
@@ -199,22 +227,34 @@ async function round(rows: Row[], polybusFirst: boolean): Promise<void> {
   const pub = { raw: 0, rawMeta: 0, polybus: 0, cpu: { raw: 0, rawMeta: 0, polybus: 0 } };
   const pubBatch = { raw: 0, rawMeta: 0, polybus: 0, cpu: { raw: 0, rawMeta: 0, polybus: 0 } };
   const con = { raw: 0, rawMeta: 0, polybus: 0, cpu: { raw: 0, rawMeta: 0, polybus: 0 } };
-  const record = (into: typeof pub, column: 'raw' | 'rawMeta' | 'polybus', m: Measured) => {
+  const record = async (
+    into: typeof pub,
+    column: 'raw' | 'rawMeta' | 'polybus',
+    worker: keyof Workers,
+    task: Task,
+    arg: unknown,
+  ) => {
+    const m = await workers[worker].run<Measured>(task, arg);
     into[column] = m.ms;
     into.cpu[column] = m.cpu;
   };
   const polybusPub = async () => {
-    record(pub, 'polybus', await polybusPublish(b.topic, warm.topic, false));
-    record(pubBatch, 'polybus', await polybusPublish(c.topic, warm.topic, true));
+    await record(pub, 'polybus', 'pubPolybus', 'polybusPublish', {
+      topic: b.topic,
+      warmTopic: warm.topic,
+      batched: false,
+    });
+    const batchArg = { topic: c.topic, warmTopic: warm.topic, batched: true };
+    await record(pubBatch, 'polybus', 'pubBatch', 'polybusPublish', batchArg);
   };
   const rawPubs = async () => {
-    record(pub, 'raw', await timed(() => rawPublish(a.url, false)));
-    record(pub, 'rawMeta', await timed(() => rawPublish(m.url, true)));
+    await record(pub, 'raw', 'pubRaw', 'rawPublish', { url: a.url, withMetadata: false });
+    await record(pub, 'rawMeta', 'pubRawMeta', 'rawPublish', { url: m.url, withMetadata: true });
   };
-  const polybusCon = async () => record(con, 'polybus', await polybusConsume(b.topic));
+  const polybusCon = () => record(con, 'polybus', 'conPolybus', 'polybusConsume', { topic: b.topic });
   const rawCons = async () => {
-    record(con, 'raw', await rawConsume(a.url));
-    record(con, 'rawMeta', await rawConsume(m.url));
+    await record(con, 'raw', 'conRaw', 'rawConsume', { url: a.url });
+    await record(con, 'rawMeta', 'conRawMeta', 'rawConsume', { url: m.url });
   };
   for (const step of polybusFirst ? [polybusPub, rawPubs] : [rawPubs, polybusPub]) await step();
   for (const step of polybusFirst ? [polybusCon, rawCons] : [rawCons, polybusCon]) await step();
@@ -228,12 +268,24 @@ async function round(rows: Row[], polybusFirst: boolean): Promise<void> {
     { scenario: 'pubBatch', ...pubBatch },
     { scenario: 'consume', ...con },
   );
+  // Deleted as the round ends: ElasticMQ keeps every queue in its heap (the batch queue is never read).
+  await Promise.all(
+    [a, m, b, c, warm].map(({ url }) =>
+      raw()
+        .send(new DeleteQueueCommand({ QueueUrl: url }))
+        .catch(() => undefined),
+    ),
+  );
 }
 
-void (async () => {
-  await round([], false); // warm-up: JIT, sockets
+async function main(): Promise<void> {
+  // The SDK's notice that Node 20 support ends is printed once, by this process, not once per worker.
+  const quiet = { NODE_NO_WARNINGS: '1' };
+  const workers = Object.fromEntries(columns.map((c) => [c, startWorker(__filename, quiet)])) as Workers;
+  for (let i = 0; i < WARMUP; i++) await round(workers, [], i % 2 === 1); // JIT, sockets
   const rows: Row[] = [];
-  for (let i = 0; i < ROUNDS; i++) await round(rows, i % 2 === 1);
+  for (let i = 0; i < ROUNDS; i++) await round(workers, rows, i % 2 === 1);
+  Object.values(workers).forEach((worker) => worker.close());
   console.log(
     `\nSQS benchmark: ${N} messages of ~${JSON.stringify(body(0)).length} B, endpoint ${endpoint}, batches of 10, ${IN_FLIGHT_BATCHES} batches / pollers in flight`,
   );
@@ -276,12 +328,12 @@ void (async () => {
       median((r) => r.cpu.rawMeta / r.cpu.polybus).toFixed(2),
     ]);
   }
-  await Promise.all(
-    made.map((url) => raw.send(new DeleteQueueCommand({ QueueUrl: url })).catch(() => undefined)),
-  );
-  raw.destroy();
-  polybusClient.destroy();
-})().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+  raw().destroy();
+}
+
+if (isWorker()) serve(tasks);
+else
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
