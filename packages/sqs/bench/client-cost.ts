@@ -1,0 +1,150 @@
+// The consumer's client-side CPU per message with ElasticMQ taken out: the SQSClient's request
+// handler answers from memory (10 messages per ReceiveMessage, every entry of a
+// DeleteMessageBatch successful). ElasticMQ shares the 2 cores with the client in bench.ts and moves
+// its figures by ±20 %; here only the SDK and the code above it run, so a few µs/msg show.
+// This is an instrument, not a test of the adapter: bench.ts and the tests run against ElasticMQ.
+//   npx tsx --conditions=polybus-source packages/sqs/bench/client-cost.ts [messages, default 100 000]
+// Each line runs in a worker process of its own; CPU µs/msg over the messages after 30 000 of warm-up.
+import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { createBus, silentLogger } from '@polybus/core';
+import { sqsTransport } from '@polybus/sqs';
+import { isWorker, serve, startWorker } from '../../../scripts/bench/isolate';
+
+const N = Number(process.argv[2] ?? 100_000);
+const WARM = 30_000;
+const QUEUE_URL = 'http://127.0.0.1:1/000000000000/client-cost';
+const bodyText = JSON.stringify({ orderId: 'o-1', amount: 1, currency: 'EUR', note: 'x'.repeat(120) });
+let sequence = 0;
+
+/** A ReceiveMessage answer of 10 Polybus-shaped messages (the body, the `polybus` attribute). */
+function receiveReply(): string {
+  const Messages = Array.from({ length: 10 }, () => ({
+    MessageId: randomUUID(),
+    ReceiptHandle: `${randomUUID()}${randomUUID()}-${sequence++}`,
+    MD5OfBody: '-',
+    Body: bodyText,
+    Attributes: { ApproximateReceiveCount: '1', SentTimestamp: String(Date.now()) },
+    MD5OfMessageAttributes: '-',
+    MessageAttributes: {
+      polybus: {
+        DataType: 'String',
+        StringValue: JSON.stringify({
+          id: randomUUID(),
+          timestamp: Date.now(),
+          headers: { 'content-type': 'application/json' },
+        }),
+      },
+    },
+  }));
+  return JSON.stringify({ Messages });
+}
+
+function answer(target: string, body: string): string {
+  if (target.endsWith('.ReceiveMessage')) return receiveReply();
+  if (target.endsWith('.DeleteMessageBatch')) {
+    const { Entries } = JSON.parse(body) as { Entries: Array<{ Id: string }> };
+    return JSON.stringify({ Successful: Entries.map(({ Id }) => ({ Id })), Failed: [] });
+  }
+  if (target.endsWith('.GetQueueUrl') || target.endsWith('.CreateQueue'))
+    return JSON.stringify({ QueueUrl: QUEUE_URL });
+  if (target.endsWith('.GetQueueAttributes')) return JSON.stringify({ Attributes: {} });
+  throw new Error(`client-cost: no answer for ${target}`);
+}
+
+/** Answers on the next turn of the event loop, as a socket's data would arrive. */
+const inMemory = {
+  async handle(request: { headers: Record<string, string>; body: unknown }) {
+    const body = request.body;
+    const sent = typeof body === 'string' ? body : new TextDecoder().decode(body as Uint8Array);
+    const text = answer(request.headers['x-amz-target'] ?? '', sent);
+    await new Promise((resolve) => setImmediate(resolve));
+    const headers = { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': '-' };
+    return { response: { statusCode: 200, headers, body: Readable.from([Buffer.from(text)]) } };
+  },
+  updateHttpClientConfig() {},
+  httpHandlerConfigs: () => ({}),
+  destroy() {},
+};
+
+const client = () =>
+  new SQSClient({
+    region: 'us-east-1',
+    endpoint: 'http://127.0.0.1:1',
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    requestHandler: inMemory,
+    md5: false, // the answers carry no checksums; off for both sides
+  });
+
+/** bench.ts's raw consumer: 8 pollers of 10, body and metadata attribute decoded, deletes not awaited. */
+async function raw(sqs: SQSClient, messages: number): Promise<void> {
+  let consumed = 0;
+  const deletes: Promise<unknown>[] = [];
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      while (consumed < messages) {
+        const { Messages = [] } = await sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: QUEUE_URL,
+            MaxNumberOfMessages: 10,
+            WaitTimeSeconds: 1,
+            MessageAttributeNames: ['All'],
+          }),
+        );
+        consumed += Messages.length;
+        for (const m of Messages) {
+          JSON.parse(m.Body ?? 'null');
+          const meta = m.MessageAttributes?.polybus?.StringValue;
+          if (meta !== undefined) JSON.parse(meta);
+        }
+        const Entries = Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle }));
+        deletes.push(sqs.send(new DeleteMessageBatchCommand({ QueueUrl: QUEUE_URL, Entries })));
+      }
+    }),
+  );
+  await Promise.all(deletes);
+}
+
+/** bench.ts's Polybus consumer: concurrency 80 (8 pollers of 10), at-least-once. */
+async function polybus(sqs: SQSClient, messages: number): Promise<void> {
+  let consumed = 0;
+  let finished!: () => void;
+  const done = new Promise<void>((resolve) => (finished = resolve));
+  const bus = createBus({
+    transport: sqsTransport({ client: sqs, autoCreateQueues: false, logger: silentLogger }),
+    logger: silentLogger,
+  });
+  bus.bind('client-cost', () => void (++consumed === messages && finished()), {
+    group: 'bench',
+    concurrency: 80,
+  });
+  await bus.start();
+  await done;
+  await bus.stop();
+}
+
+async function measured(consume: (sqs: SQSClient, messages: number) => Promise<void>): Promise<number> {
+  const sqs = client();
+  await consume(sqs, WARM);
+  const cpu = process.cpuUsage();
+  await consume(sqs, N);
+  const used = process.cpuUsage(cpu);
+  return (used.user + used.system) / N;
+}
+
+async function main(): Promise<void> {
+  console.log(`SQS consumer, client-side CPU µs/msg, in-memory answers, ${N} messages after ${WARM} warm-up`);
+  for (let round = 1; round <= 3; round++) {
+    const line: string[] = [];
+    for (const side of ['raw', 'polybus'] as const) {
+      const worker = startWorker(__filename, { NODE_NO_WARNINGS: '1' });
+      line.push(`${side} ${(await worker.run<number>(side)).toFixed(1)}`);
+      worker.close();
+    }
+    console.log(`round ${round}: ${line.join(', ')}`);
+  }
+}
+
+if (isWorker()) serve({ raw: () => measured(raw), polybus: () => measured(polybus) });
+else void main();
