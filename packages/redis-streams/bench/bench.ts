@@ -18,8 +18,9 @@ const url = process.env.POLYBUS_REDIS_URL ?? 'redis://127.0.0.1:6379';
 // round to round (a collection lands in the window or not), in windows of 100 000 by up to ±12 %.
 const N = Number(process.env.BENCH_MESSAGES ?? 100_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
-// Polybus's consumer reaches its steady speed after ~60 000 messages of JIT warm-up (its first three
-// runs of 20 000 cost 10.8, 8.4 and 7.0 µs/msg, then 6.0-6.4); one warm-up round left that in the medians.
+// Warm-up rounds keep JIT tier-up out of the medians, on both sides: in separate processes with
+// windows of 100 000 the raw handler loop cost 5.0, 5.3 and 4.3 µs/msg in its three warm-up rounds
+// and 3.6-4.4 after them; Polybus's consumer 5.2, 5.0, 4.2, then 3.9-4.5.
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 3);
 const BATCH = 500;
 const meter = () => meterOf(N);
