@@ -102,7 +102,9 @@ describe('sqs under faults (ElasticMQ)', () => {
     await waitFor(() => got.length === 1, { timeoutMs: 20_000, description: 'the redelivery' });
     // SQS counted the dead process's receive: attempt 2.
     expect({ id: got[0].message.id, attempt: got[0].attempt }).toEqual({ id: sent.id, attempt: 2 });
-  });
+    // Longer than the two waits' limits together (30 s + 20 s), which are what this test asserts:
+    // a worker that starts slowly on a loaded machine must fail on its own wait, with its output.
+  }, 80_000);
 
   it('dead-letters after the configured attempts with the envelope and the SQS message id', async () => {
     const topic = uniqueTopic('attempts');
