@@ -4,23 +4,26 @@
 // its figures by ±20 %; here only the SDK and the code above it run, so a few µs/msg show.
 // This is an instrument, not a test of the adapter: bench.ts and the tests run against ElasticMQ.
 //   npx tsx --conditions=polybus-source packages/sqs/bench/client-cost.ts [messages, default 100 000]
-// Each line runs in a worker process of its own; CPU µs/msg over the messages after 30 000 of warm-up.
+// Each side runs in a worker process of its own; CPU µs/msg over the messages after 30 000 of warm-up.
+// Sides: the raw loop, the transport alone (its own DeliveryHandler, no core) and a Polybus bus.
+// `client-cost.ts <raw|transport|polybus> <messages>` runs one side in this process (for
+// client-cost-instructions.sh, which counts instructions with valgrind).
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { createBus, silentLogger } from '@polybus/core';
+import { createBus, silentLogger, type Delivery, type SubscribeOptions } from '@polybus/core';
 import { sqsTransport } from '@polybus/sqs';
 import { isWorker, serve, startWorker } from '../../../scripts/bench/isolate';
 
-const N = Number(process.argv[2] ?? 100_000);
+const N = Number(/^\d+$/.test(process.argv[2] ?? '') ? process.argv[2] : 100_000);
 const WARM = 30_000;
 const QUEUE_URL = 'http://127.0.0.1:1/000000000000/client-cost';
 const bodyText = JSON.stringify({ orderId: 'o-1', amount: 1, currency: 'EUR', note: 'x'.repeat(120) });
 let sequence = 0;
 
-/** A ReceiveMessage answer of 10 Polybus-shaped messages (the body, the `polybus` attribute). */
-function receiveReply(): string {
-  const Messages = Array.from({ length: 10 }, () => ({
+/** A ReceiveMessage answer of `count` Polybus-shaped messages (the body, the `polybus` attribute). */
+function receiveReply(count: number): string {
+  const Messages = Array.from({ length: count }, () => ({
     MessageId: randomUUID(),
     ReceiptHandle: `${randomUUID()}${randomUUID()}-${sequence++}`,
     MD5OfBody: '-',
@@ -42,7 +45,8 @@ function receiveReply(): string {
 }
 
 function answer(target: string, body: string): string {
-  if (target.endsWith('.ReceiveMessage')) return receiveReply();
+  if (target.endsWith('.ReceiveMessage'))
+    return receiveReply((JSON.parse(body) as { MaxNumberOfMessages?: number }).MaxNumberOfMessages ?? 1);
   if (target.endsWith('.DeleteMessageBatch')) {
     const { Entries } = JSON.parse(body) as { Entries: Array<{ Id: string }> };
     return JSON.stringify({ Successful: Entries.map(({ Id }) => ({ Id })), Failed: [] });
@@ -124,20 +128,52 @@ async function polybus(sqs: SQSClient, messages: number): Promise<void> {
   await bus.stop();
 }
 
-async function measured(consume: (sqs: SQSClient, messages: number) => Promise<void>): Promise<number> {
+/** The transport alone: subscribed with a DeliveryHandler that decodes the body and acks. */
+async function transport(sqs: SQSClient, messages: number): Promise<void> {
+  let consumed = 0;
+  let finished!: () => void;
+  const done = new Promise<void>((resolve) => (finished = resolve));
+  const sqsOnly = sqsTransport({ client: sqs, autoCreateQueues: false, logger: silentLogger });
+  await sqsOnly.connect();
+  const handler = (delivery: Delivery): Promise<void> => {
+    JSON.parse(String(delivery.message.payload));
+    if (++consumed === messages) finished();
+    return delivery.ack();
+  };
+  const options: SubscribeOptions = {
+    topic: 'client-cost',
+    group: 'bench',
+    guarantee: 'at-least-once',
+    concurrency: 80,
+    ordering: 'none',
+    deadLetterTopic: false,
+    maxAttempts: 5,
+    idempotent: false,
+  };
+  const subscription = await sqsOnly.subscribe(options, handler);
+  await done;
+  await subscription.close();
+  await sqsOnly.close();
+}
+
+const sides = { raw, transport, polybus };
+type Side = keyof typeof sides;
+
+/** CPU µs per message over `messages` after the warm-up (none measured when `messages` is 0). */
+async function measured(side: Side, messages = N): Promise<number> {
   const sqs = client();
-  await consume(sqs, WARM);
+  await sides[side](sqs, WARM);
   const cpu = process.cpuUsage();
-  await consume(sqs, N);
+  if (messages > 0) await sides[side](sqs, messages);
   const used = process.cpuUsage(cpu);
-  return (used.user + used.system) / N;
+  return (used.user + used.system) / Math.max(1, messages);
 }
 
 async function main(): Promise<void> {
   console.log(`SQS consumer, client-side CPU µs/msg, in-memory answers, ${N} messages after ${WARM} warm-up`);
   for (let round = 1; round <= 3; round++) {
     const line: string[] = [];
-    for (const side of ['raw', 'polybus'] as const) {
+    for (const side of Object.keys(sides) as Side[]) {
       const worker = startWorker(__filename, { NODE_NO_WARNINGS: '1' });
       line.push(`${side} ${(await worker.run<number>(side)).toFixed(1)}`);
       worker.close();
@@ -146,5 +182,15 @@ async function main(): Promise<void> {
   }
 }
 
-if (isWorker()) serve({ raw: () => measured(raw), polybus: () => measured(polybus) });
+const side = process.argv[2];
+if (isWorker())
+  serve({
+    raw: () => measured('raw'),
+    transport: () => measured('transport'),
+    polybus: () => measured('polybus'),
+  });
+else if (side !== undefined && side in sides)
+  void measured(side as Side, Number(process.argv[3])).then((cpu) =>
+    console.log(`${side} ${cpu.toFixed(1)} µs/msg`),
+  );
 else void main();
