@@ -1,5 +1,5 @@
 // The consumer's client-side CPU per message with ElasticMQ taken out: the SQSClient's request
-// handler answers from memory (10 messages per ReceiveMessage, every entry of a
+// handler answers from memory (as many messages as a ReceiveMessage asks for, every entry of a
 // DeleteMessageBatch successful). ElasticMQ shares the 2 cores with the client in bench.ts and moves
 // its figures by ±20 %; here only the SDK and the code above it run, so a few µs/msg show.
 // This is an instrument, not a test of the adapter: bench.ts and the tests run against ElasticMQ.
@@ -184,11 +184,7 @@ async function main(): Promise<void> {
 
 const side = process.argv[2];
 if (isWorker())
-  serve({
-    raw: () => measured('raw'),
-    transport: () => measured('transport'),
-    polybus: () => measured('polybus'),
-  });
+  serve(Object.fromEntries(Object.keys(sides).map((name) => [name, () => measured(name as Side)])));
 else if (side !== undefined && side in sides)
   void measured(side as Side, Number(process.argv[3])).then((cpu) =>
     console.log(`${side} ${cpu.toFixed(1)} µs/msg`),
