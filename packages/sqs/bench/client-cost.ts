@@ -7,8 +7,10 @@
 // Each side runs in a worker process of its own; CPU µs/msg over the messages after 30 000 of warm-up.
 // Sides: the raw loop, the transport alone (its own DeliveryHandler, no core) and a Polybus bus.
 // `client-cost.ts <raw|transport|polybus> <messages>` runs one side in this process (for
-// client-cost-instructions.sh, which counts instructions with valgrind).
+// client-cost-instructions.sh, which counts instructions with valgrind). `client-cost.ts serve
+// <port>` serves the same answers over HTTP, for CLIENT_COST_SERVER (below).
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
 import { Readable } from 'node:stream';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { createBus, silentLogger, type Delivery, type SubscribeOptions } from '@polybus/core';
@@ -72,14 +74,34 @@ const inMemory = {
   destroy() {},
 };
 
+/**
+ * With CLIENT_COST_SERVER (e.g. http://127.0.0.1:9330) the same answers come over HTTP from
+ * `client-cost.ts serve <port>` in another process: the SDK's own request handler, sockets and
+ * response parsing then run as against ElasticMQ, with answers that do not vary.
+ */
+const server = process.env.CLIENT_COST_SERVER;
+
 const client = () =>
   new SQSClient({
     region: 'us-east-1',
-    endpoint: 'http://127.0.0.1:1',
+    endpoint: server ?? 'http://127.0.0.1:1',
     credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-    requestHandler: inMemory,
+    ...(server === undefined ? { requestHandler: inMemory } : {}),
     md5: false, // the answers carry no checksums; off for both sides
   });
+
+/** `client-cost.ts serve <port>`: the answers over HTTP, for CLIENT_COST_SERVER. */
+function serveAnswers(port: number): void {
+  createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const text = answer(String(request.headers['x-amz-target'] ?? ''), Buffer.concat(chunks).toString());
+      response.writeHead(200, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': '-' });
+      response.end(text);
+    });
+  }).listen(port, '127.0.0.1');
+}
 
 /** bench.ts's raw consumer: 8 pollers of 10, body and metadata attribute decoded, deletes not awaited. */
 async function raw(sqs: SQSClient, messages: number): Promise<void> {
@@ -183,7 +205,8 @@ async function main(): Promise<void> {
 }
 
 const side = process.argv[2];
-if (isWorker())
+if (side === 'serve') serveAnswers(Number(process.argv[3]));
+else if (isWorker())
   serve(Object.fromEntries(Object.keys(sides).map((name) => [name, () => measured(name as Side)])));
 else if (side !== undefined && side in sides)
   void measured(side as Side, Number(process.argv[3])).then((cpu) =>
