@@ -7,7 +7,7 @@
 # The count covers the messages after 30 000 of warm-up; at 10 000 it still holds JIT compilation
 # that Polybus's larger code needs (53 more optimizations in the transport's window, 9 in raw's), so
 # compare two lengths to see the steady cost per message: (count at 40 000 - count at 10 000) / 30 000.
-# Over HTTP instead of in memory (the SDK's own request handler and sockets; ~17 minutes at 10 000):
+# Over HTTP instead of in memory (the SDK's own request handler and sockets; ~15 minutes at 10 000):
 #   npx tsx packages/sqs/bench/client-cost.ts serve 9330 &
 #   CLIENT_COST_SERVER=http://127.0.0.1:9330 bash packages/sqs/bench/client-cost-instructions.sh
 #   bash packages/sqs/bench/client-cost-instructions.sh [messages, default 10000]

@@ -96,9 +96,15 @@ function serveAnswers(port: number): void {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
-      const text = answer(String(request.headers['x-amz-target'] ?? ''), Buffer.concat(chunks).toString());
-      response.writeHead(200, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': '-' });
-      response.end(text);
+      const headers = { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': '-' };
+      try {
+        const text = answer(String(request.headers['x-amz-target'] ?? ''), Buffer.concat(chunks).toString());
+        response.writeHead(200, headers).end(text);
+      } catch (error) {
+        response
+          .writeHead(400, headers)
+          .end(JSON.stringify({ __type: 'ClientCost', message: String(error) }));
+      }
     });
   }).listen(port, '127.0.0.1');
 }
