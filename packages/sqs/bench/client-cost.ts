@@ -23,14 +23,31 @@ const QUEUE_URL = 'http://127.0.0.1:1/000000000000/client-cost';
 const bodyText = JSON.stringify({ orderId: 'o-1', amount: 1, currency: 'EUR', note: 'x'.repeat(120) });
 let sequence = 0;
 
-/** A ReceiveMessage answer of `count` Polybus-shaped messages (the body, the `polybus` attribute). */
-function receiveReply(count: number): string {
-  const Messages = Array.from({ length: count }, () => ({
+interface ReceiveRequest {
+  MaxNumberOfMessages?: number;
+  MessageSystemAttributeNames?: string[];
+}
+
+/** The system attributes a receive asked for, as SQS answers: none unless asked. */
+function systemAttributes(names: string[] = []): Record<string, string> | undefined {
+  const all = names.includes('All');
+  const out: Record<string, string> = {};
+  if (all || names.includes('ApproximateReceiveCount')) out.ApproximateReceiveCount = '1';
+  if (all || names.includes('SentTimestamp')) out.SentTimestamp = String(Date.now());
+  return Object.keys(out).length === 0 ? undefined : out;
+}
+
+/**
+ * A ReceiveMessage answer of Polybus-shaped messages (the body, the `polybus` attribute), as many as
+ * asked for, with the system attributes asked for.
+ */
+function receiveReply(request: ReceiveRequest): string {
+  const Messages = Array.from({ length: request.MaxNumberOfMessages ?? 1 }, () => ({
     MessageId: randomUUID(),
     ReceiptHandle: `${randomUUID()}${randomUUID()}-${sequence++}`,
     MD5OfBody: '-',
     Body: bodyText,
-    Attributes: { ApproximateReceiveCount: '1', SentTimestamp: String(Date.now()) },
+    Attributes: systemAttributes(request.MessageSystemAttributeNames),
     MD5OfMessageAttributes: '-',
     MessageAttributes: {
       polybus: {
@@ -47,8 +64,7 @@ function receiveReply(count: number): string {
 }
 
 function answer(target: string, body: string): string {
-  if (target.endsWith('.ReceiveMessage'))
-    return receiveReply((JSON.parse(body) as { MaxNumberOfMessages?: number }).MaxNumberOfMessages ?? 1);
+  if (target.endsWith('.ReceiveMessage')) return receiveReply(JSON.parse(body) as ReceiveRequest);
   if (target.endsWith('.DeleteMessageBatch')) {
     const { Entries } = JSON.parse(body) as { Entries: Array<{ Id: string }> };
     return JSON.stringify({ Successful: Entries.map(({ Id }) => ({ Id })), Failed: [] });
