@@ -15,11 +15,13 @@ export class AttemptMemory {
     if (this.attempts.size > this.capacity) this.attempts.delete(this.attempts.keys().next().value as string);
   }
 
+  // Both run once per delivery, and the map is almost always empty (only nacked messages are in
+  // it): the size check skips hashing the id.
   recall(messageId: string): number {
-    return this.attempts.get(messageId) ?? 0;
+    return this.attempts.size === 0 ? 0 : (this.attempts.get(messageId) ?? 0);
   }
 
   forget(messageId: string): void {
-    this.attempts.delete(messageId);
+    if (this.attempts.size !== 0) this.attempts.delete(messageId);
   }
 }

@@ -76,4 +76,21 @@ describe('Batcher', () => {
     await Promise.all([1, 2, 3, 4].map((n) => b.add(n)));
     expect(most).toBe(1);
   });
+  it('send: batches like add, makes no promise, and reports only failed items', async () => {
+    const batches: number[][] = [];
+    const b = new Batcher<number>({
+      maxEntries: 2,
+      lingerMs: 1,
+      sequential: false,
+      run: async (items) => (
+        batches.push([...items]),
+        items.map((n) => (n === 2 ? new Error('no such receipt') : undefined))
+      ),
+    });
+    const failed: Array<[number, string]> = [];
+    for (const n of [1, 2, 3]) expect(b.send(n, (error) => failed.push([n, error.message]))).toBeUndefined();
+    await b.flush();
+    expect(batches).toEqual([[1, 2], [3]]);
+    expect(failed).toEqual([[2, 'no such receipt']]);
+  });
 });

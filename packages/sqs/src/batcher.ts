@@ -15,6 +15,8 @@ export interface BatcherOptions<T> {
   readonly run: (items: readonly T[]) => Promise<ReadonlyArray<Error | undefined>>;
 }
 
+const IGNORE = (): void => {};
+
 interface Pending<T> {
   readonly item: T;
   readonly size: number;
@@ -36,21 +38,31 @@ export class Batcher<T> {
   constructor(private readonly options: BatcherOptions<T>) {}
 
   add(item: T): Promise<void> {
-    const size = this.options.sizeOf?.(item) ?? 0;
-    const maxBytes = this.options.maxBytes ?? Number.POSITIVE_INFINITY;
-    if (this.pending.length > 0 && this.pendingBytes + size > maxBytes) this.cut();
-    return new Promise<void>((resolve, reject) => {
-      this.pending.push({ item, size, resolve, reject });
-      this.pendingBytes += size;
-      if (this.pending.length >= this.options.maxEntries) this.cut();
-      else this.timer ??= setTimeout(() => this.cut(), this.options.lingerMs);
-    });
+    return new Promise<void>((resolve, reject) => this.enqueue(item, resolve, reject));
+  }
+
+  /**
+   * `add` for a caller that does not wait: no promise per item, and `onFailure` hears of a failed
+   * one (one shared callback, not a closure per item). For hot paths such as acks.
+   */
+  send(item: T, onFailure: (error: Error) => void): void {
+    this.enqueue(item, IGNORE, onFailure);
   }
 
   /** Sends whatever is pending now and resolves when every batch cut so far has settled. */
   async flush(): Promise<void> {
     this.cut();
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  private enqueue(item: T, resolve: () => void, reject: (error: Error) => void): void {
+    const size = this.options.sizeOf?.(item) ?? 0;
+    const maxBytes = this.options.maxBytes ?? Number.POSITIVE_INFINITY;
+    if (this.pending.length > 0 && this.pendingBytes + size > maxBytes) this.cut();
+    this.pending.push({ item, size, resolve, reject });
+    this.pendingBytes += size;
+    if (this.pending.length >= this.options.maxEntries) this.cut();
+    else this.timer ??= setTimeout(() => this.cut(), this.options.lingerMs);
   }
 
   private cut(): void {
@@ -61,13 +73,13 @@ export class Batcher<T> {
     this.pending = [];
     this.pendingBytes = 0;
     const sent = this.options.sequential
-      ? (this.tail = this.tail.then(() => this.send(batch)))
-      : this.send(batch);
+      ? (this.tail = this.tail.then(() => this.sendBatch(batch)))
+      : this.sendBatch(batch);
     this.inFlight.add(sent);
     void sent.finally(() => this.inFlight.delete(sent));
   }
 
-  private async send(batch: readonly Pending<T>[]): Promise<void> {
+  private async sendBatch(batch: readonly Pending<T>[]): Promise<void> {
     let outcomes: ReadonlyArray<Error | undefined>;
     try {
       outcomes = await this.options.run(batch.map((p) => p.item));

@@ -46,6 +46,15 @@ export class Settler {
   ) {}
 
   delete(queueUrl: string, receiptHandle: string): Promise<void> {
+    return this.deleterOf(queueUrl).add(receiptHandle);
+  }
+
+  /** `delete` for a caller that does not wait (an ack): no promise; `onFailure` hears of a failure. */
+  deleteSoon(queueUrl: string, receiptHandle: string, onFailure: (error: Error) => void): void {
+    this.deleterOf(queueUrl).send(receiptHandle, onFailure);
+  }
+
+  private deleterOf(queueUrl: string): Batcher<string> {
     let batcher = this.deletes.get(queueUrl);
     if (batcher === undefined) {
       batcher = new Batcher<string>({
@@ -65,7 +74,7 @@ export class Settler {
       });
       this.deletes.set(queueUrl, batcher);
     }
-    return batcher.add(receiptHandle);
+    return batcher;
   }
 
   /** Makes the message visible again after `seconds` (0 = at once). */

@@ -9,7 +9,7 @@ import type {
 } from '@polybus/core';
 import type { AttemptMemory } from './attempt-memory';
 import { SqsDelivery, type DeliverySettler } from './delivery';
-import type { Heartbeat } from './heartbeat';
+import type { Heartbeat, HeartbeatEntry } from './heartbeat';
 import { KeySerializer } from './key-serializer';
 import type { Publisher } from './publisher';
 import { reasonOf } from './publisher';
@@ -32,13 +32,20 @@ export interface SubscriptionContext {
 const RESOLVED = Promise.resolve();
 
 /** A received message this subscription holds until it is settled or released. */
-export interface HeldMessage {
-  readonly sqs: SqsMessage;
-  readonly handle: string;
-  /** FIFO group (or key with per-key ordering): never two of one at once. */
-  readonly serialKey?: string;
+export class HeldMessage implements HeartbeatEntry {
+  extendedAt = 0;
+  prevBeat: HeartbeatEntry | undefined = undefined;
+  nextBeat: HeartbeatEntry | undefined = undefined;
   /** At-most-once: resolves true once deleted; a message whose delete failed is not handed over. */
-  readonly deleted?: Promise<boolean>;
+  deleted: Promise<boolean> | undefined = undefined;
+
+  constructor(
+    readonly sqs: SqsMessage,
+    readonly queueUrl: string,
+    readonly handle: string,
+    /** FIFO group (or key with per-key ordering): never two of one at once. */
+    readonly serialKey: string | undefined,
+  ) {}
 }
 
 /**
@@ -107,7 +114,7 @@ export class SqsSubscription implements Subscription, DeliverySettler<HeldMessag
           }),
           { abortSignal: this.abort.signal },
         );
-        messages = (result.Messages ?? []).filter((m) => m.ReceiptHandle !== undefined);
+        messages = result.Messages ?? [];
         failures = 0;
       } catch (error) {
         this.held -= max;
@@ -120,41 +127,45 @@ export class SqsSubscription implements Subscription, DeliverySettler<HeldMessag
         await this.sleep(Math.min(5000, 100 * 2 ** failures));
         continue;
       }
-      this.held -= max - messages.length;
-      this.accept(messages);
+      this.accept(messages, max);
     }
   }
 
-  private accept(messages: SqsMessage[]): void {
-    const held: HeldMessage[] = messages.map((sqs) => ({
-      sqs,
-      handle: sqs.ReceiptHandle as string,
-      serialKey: this.queue.fifo
-        ? (sqs.Attributes?.MessageGroupId ?? '')
-        : this.options.ordering === 'per-key'
-          ? decodeMessage(this.options.topic, sqs).message.key
-          : undefined,
-    }));
-    for (const m of held) this.ctx.heartbeat.track(this.queue.url, m.handle);
+  /** Counts, tracks and hands over one receive's messages; `max` slots were reserved for it. */
+  private accept(messages: SqsMessage[], max: number): void {
+    const now = performance.now(); // one clock read per receive: they were all made invisible together
+    const held: HeldMessage[] = [];
+    for (const sqs of messages) {
+      if (sqs.ReceiptHandle === undefined) continue;
+      const m = new HeldMessage(sqs, this.queue.url, sqs.ReceiptHandle, this.serialKeyOf(sqs));
+      this.ctx.heartbeat.track(m, now);
+      held.push(m);
+    }
+    this.held -= max - held.length;
     if (this.closed) return this.release(held);
-    const items = this.atMostOnce ? this.deleteFirst(held) : held;
-    for (const m of items) this.serializer.push(m.serialKey, m);
+    for (const m of held) {
+      if (this.atMostOnce) m.deleted = this.deleteFirst(m);
+      this.serializer.push(m.serialKey, m);
+    }
   }
 
-  /** At-most-once: each message is deleted before its handler may run. */
-  private deleteFirst(held: HeldMessage[]): HeldMessage[] {
-    return held.map((m) => ({
-      ...m,
-      deleted: this.ctx.settler.delete(this.queue.url, m.handle).then(
-        () => true,
-        (error: unknown) => {
-          this.ctx.logger.warn('sqs: at-most-once delete failed; not handing the message over', {
-            error: reasonOf(error),
-          });
-          return false;
-        },
-      ),
-    }));
+  private serialKeyOf(sqs: SqsMessage): string | undefined {
+    if (this.queue.fifo) return sqs.Attributes?.MessageGroupId ?? '';
+    if (this.options.ordering === 'per-key') return decodeMessage(this.options.topic, sqs).message.key;
+    return undefined;
+  }
+
+  /** At-most-once: the message is deleted before its handler may run. */
+  private deleteFirst(m: HeldMessage): Promise<boolean> {
+    return this.ctx.settler.delete(this.queue.url, m.handle).then(
+      () => true,
+      (error: unknown) => {
+        this.ctx.logger.warn('sqs: at-most-once delete failed; not handing the message over', {
+          error: reasonOf(error),
+        });
+        return false;
+      },
+    );
   }
 
   private async hand(m: HeldMessage): Promise<void> {
@@ -183,14 +194,14 @@ export class SqsSubscription implements Subscription, DeliverySettler<HeldMessag
   ack(m: HeldMessage, messageId: string): Promise<void> {
     this.ctx.attempts.forget(messageId);
     this.settled(m);
-    if (!this.atMostOnce)
-      this.ctx.settler.delete(this.queue.url, m.handle).catch((error: unknown) =>
-        this.ctx.logger.warn('sqs: delete failed; the message will be delivered again', {
-          error: reasonOf(error),
-        }),
-      );
+    if (!this.atMostOnce) this.ctx.settler.deleteSoon(this.queue.url, m.handle, this.deleteFailed);
     return RESOLVED;
   }
+
+  private readonly deleteFailed = (error: Error): void =>
+    this.ctx.logger.warn('sqs: delete failed; the message will be delivered again', {
+      error: reasonOf(error),
+    });
 
   /** DeliverySettler: the message becomes visible again after the delay (rounded up to seconds). */
   async nack(
@@ -234,7 +245,7 @@ export class SqsSubscription implements Subscription, DeliverySettler<HeldMessag
   }
 
   private settled(m: HeldMessage): void {
-    this.ctx.heartbeat.untrack(m.handle);
+    this.ctx.heartbeat.untrack(m);
     this.held--;
     if (m.serialKey !== undefined) this.serializer.done(m.serialKey);
     this.wake();
@@ -242,7 +253,7 @@ export class SqsSubscription implements Subscription, DeliverySettler<HeldMessag
 
   private release(messages: HeldMessage[]): void {
     for (const m of messages) {
-      this.ctx.heartbeat.untrack(m.handle);
+      this.ctx.heartbeat.untrack(m);
       this.held--;
       if (m.deleted !== undefined) continue; // at-most-once: already gone from the queue
       this.ctx.settler
@@ -253,6 +264,7 @@ export class SqsSubscription implements Subscription, DeliverySettler<HeldMessag
   }
 
   private wake(): void {
+    if (this.waiters.length === 0) return; // once per settle: no array made when no loop waits
     for (const resume of this.waiters.splice(0)) resume();
   }
 
