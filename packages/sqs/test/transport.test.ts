@@ -15,6 +15,7 @@ import {
   queueDepth,
   queueUrl,
   rawClient,
+  sleep,
   testTransport,
   uniqueTopic,
   subscribeOptions,
@@ -154,6 +155,33 @@ describe('sqs transport against ElasticMQ', () => {
     });
     await waitFor(() => done === 40, { timeoutMs: 30_000 });
     expect(most).toBeLessThanOrEqual(4);
+  });
+
+  it('close does not wait out a 20 s long poll, on an idle queue or right after a full receive', async () => {
+    const idle = await open({ waitTimeSeconds: 20 });
+    await idle.subscribe(sub(uniqueTopic('close-idle')), async (d) => d.ack());
+    await sleep(500); // the first long poll is in flight
+    let started = performance.now();
+    await idle.close();
+    expect(performance.now() - started).toBeLessThan(5_000);
+
+    const topic = uniqueTopic('close-busy');
+    const busy = await open({ waitTimeSeconds: 20 });
+    await busy.publish(
+      Array.from({ length: 10 }, (_, n) => message(topic, n)),
+      { guarantee: 'at-least-once' },
+    );
+    let acked = 0;
+    await busy.subscribe(sub(topic, { concurrency: 10 }), async (d) => {
+      await d.ack();
+      acked++;
+    });
+    await waitFor(() => acked === 10, { timeoutMs: 15_000 });
+    await sleep(200); // the receive after the full one is in flight on the drained queue
+    started = performance.now();
+    await busy.close();
+    expect(performance.now() - started).toBeLessThan(5_000);
+    await waitFor(async () => (await queueDepth(raw, topic)) === 0, { timeoutMs: 15_000 });
   });
 
   describe('validateSubscription', () => {
