@@ -76,6 +76,7 @@ describe('Batcher', () => {
     await Promise.all([1, 2, 3, 4].map((n) => b.add(n)));
     expect(most).toBe(1);
   });
+
   it('send: batches like add, makes no promise, and reports only failed items', async () => {
     const batches: number[][] = [];
     const b = new Batcher<number>({

@@ -52,7 +52,7 @@ export class Heartbeat {
    * consumer empties and refills the list many times a second, and rebuilding the interval each time cost more.
    */
   untrack(entry: HeartbeatEntry): void {
-    if (entry.prevBeat === undefined && this.head !== entry) return;
+    if (!this.tracks(entry)) return;
     if (entry.prevBeat !== undefined) entry.prevBeat.nextBeat = entry.nextBeat;
     else this.head = entry.nextBeat;
     if (entry.nextBeat !== undefined) entry.nextBeat.prevBeat = entry.prevBeat;
@@ -63,6 +63,10 @@ export class Heartbeat {
   stop(): void {
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
+  }
+
+  private tracks(entry: HeartbeatEntry): boolean {
+    return entry.prevBeat !== undefined || this.head === entry;
   }
 
   private append(entry: HeartbeatEntry): void {
@@ -92,7 +96,7 @@ export class Heartbeat {
       .changeVisibility(entry.queueUrl, entry.handle, this.visibilitySeconds)
       .catch((error: unknown) => {
         // Usually the message was settled meanwhile or its receipt expired (then it is redelivered).
-        if (entry.prevBeat !== undefined || this.head === entry)
+        if (this.tracks(entry))
           this.logger.warn('sqs: visibility heartbeat failed', { error: String(error) });
       });
   }
