@@ -1,4 +1,4 @@
-import { ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ListQueuesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import {
   PublishError,
   type DeliveryHandler,
@@ -11,6 +11,7 @@ import {
   type TransportMessage,
 } from '@polybus/core';
 import { AttemptMemory } from './attempt-memory';
+import { createSqsClient } from './client';
 import { Heartbeat } from './heartbeat';
 import { resolveOptions, type ResolvedSqsOptions, type SqsTransportOptions } from './options';
 import { Publisher, reasonOf } from './publisher';
@@ -55,13 +56,7 @@ class SqsTransport implements Transport {
     this.options = resolveOptions(options);
     this.capabilities = capabilitiesOf(this.options);
     const o = this.options;
-    this.client =
-      o.client ??
-      new SQSClient({
-        ...(o.region === undefined ? {} : { region: o.region }),
-        ...(o.endpoint === undefined ? {} : { endpoint: o.endpoint }),
-        ...(o.credentials === undefined ? {} : { credentials: o.credentials }),
-      });
+    this.client = o.client ?? createSqsClient(o);
     this.queues = new QueueRegistry(this.client, {
       fifo: o.fifo,
       autoCreate: o.autoCreateQueues,

@@ -9,6 +9,7 @@ import {
   type SubscribeOptions,
   type Transport,
 } from '@polybus/core';
+import { createSqsClient } from '@polybus/sqs';
 import {
   bodyOf,
   message,
@@ -182,6 +183,16 @@ describe('sqs transport against ElasticMQ', () => {
     await busy.close();
     expect(performance.now() - started).toBeLessThan(5_000);
     await waitFor(async () => (await queueDepth(raw, topic)) === 0, { timeoutMs: 15_000 });
+  });
+
+  it("builds its own client with the SDK's middleware cache and leaves a client it is given as it is", async () => {
+    const clientOf = (t: Transport) => (t as unknown as { client: typeof raw }).client;
+    const own = await open();
+    expect(clientOf(own).config.cacheMiddleware).toBe(true);
+    const given = await open({ client: raw });
+    expect(clientOf(given)).toBe(raw);
+    expect(raw.config.cacheMiddleware).not.toBe(true);
+    expect(createSqsClient({ region: 'eu-west-1' }).config.cacheMiddleware).toBe(true);
   });
 
   describe('validateSubscription', () => {
