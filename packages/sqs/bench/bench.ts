@@ -1,7 +1,7 @@
 // Polybus SQS transport next to the raw @aws-sdk/client-sqs doing the same batching, in one run.
 //   npx tsx --conditions=polybus-source packages/sqs/bench/bench.ts
 // Env: POLYBUS_SQS_ENDPOINT (default http://127.0.0.1:9324), BENCH_MESSAGES (default 16 000),
-// BENCH_ROUNDS (default 10), BENCH_WARMUP (default 1 round, not counted). Takes ~6 minutes.
+// BENCH_ROUNDS (default 10), BENCH_WARMUP (default 1 round, not counted), BENCH_RAW_CACHE (below). Takes ~6 minutes.
 // Raw publishers send the body alone ('raw') and the body plus one metadata attribute like Polybus's ('raw+meta').
 // Polybus publishes twice: single `publish` calls batched by the transport ('publish'), and
 // `publishBatch` of 10 with 8 calls in flight, the raw publisher's own batching ('pubBatch').
@@ -19,7 +19,7 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { createBus, silentLogger } from '@polybus/core';
-import { queueNameFor, sqsTransport } from '@polybus/sqs';
+import { createSqsClient, queueNameFor, sqsTransport } from '@polybus/sqs';
 import { isWorker, serve, startWorker } from '../../../scripts/bench/isolate';
 import { median as medianOf, meter, type Measured } from '../../../scripts/bench/measure';
 
@@ -39,10 +39,14 @@ const body = (n: number) => ({ orderId: `o-${n}`, amount: n, currency: 'EUR', no
 // One client per process for the whole run, the raw one and the one handed to each Polybus bus
 // (`client` option): both sides then run warm, and a bus's start-up (a new client's first
 // requests) is not what is compared. Made on first use: a worker needs only its own.
+// Each side has the client it gets by default: raw a plain `new SQSClient`, Polybus the one
+// `sqsTransport` builds for itself (`createSqsClient`: the SDK's middleware cache on).
+// BENCH_RAW_CACHE=1 turns that cache on for the raw client too: like for like.
+const rawCache = process.env.BENCH_RAW_CACHE === '1';
 let rawClient: SQSClient | undefined;
 let polybusClientOfWorker: SQSClient | undefined;
-const raw = () => (rawClient ??= new SQSClient(config));
-const polybusClient = () => (polybusClientOfWorker ??= new SQSClient(config));
+const raw = () => (rawClient ??= new SQSClient({ ...config, cacheMiddleware: rawCache }));
+const polybusClient = () => (polybusClientOfWorker ??= createSqsClient(config));
 
 async function freshQueue(label: string): Promise<{ topic: string; url: string }> {
   const topic = `bench.${label}.${randomUUID().slice(0, 8)}`;
@@ -290,7 +294,7 @@ async function main(): Promise<void> {
   for (let i = 0; i < ROUNDS; i++) await round(workers, rows, i % 2 === 1);
   Object.values(workers).forEach((worker) => worker.close());
   console.log(
-    `\nSQS benchmark: ${N} messages of ~${JSON.stringify(body(0)).length} B, endpoint ${endpoint}, batches of 10, ${IN_FLIGHT_BATCHES} batches / pollers in flight`,
+    `\nSQS benchmark: ${N} messages of ~${JSON.stringify(body(0)).length} B, endpoint ${endpoint}, batches of 10, ${IN_FLIGHT_BATCHES} batches / pollers in flight, raw client's middleware cache ${rawCache ? 'on' : 'off'}`,
   );
   const rate = (ms: number) => String(Math.round((N / ms) * 1000));
   const line = (cells: string[]) =>
