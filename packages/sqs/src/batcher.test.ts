@@ -16,6 +16,24 @@ describe('Batcher', () => {
     ]);
   });
 
+  it('a partial batch that starts after a full one is cut still waits its whole linger', async () => {
+    const sentAt = new Map<number, number>();
+    const b = new Batcher<number>({
+      maxEntries: 2,
+      lingerMs: 50,
+      sequential: false,
+      run: async (items) => (
+        items.forEach((n) => sentAt.set(n, performance.now())),
+        items.map(() => undefined)
+      ),
+    });
+    const full = [b.add(1), b.add(2)]; // cut at once; the linger timer keeps running
+    await new Promise((r) => setTimeout(r, 20));
+    const addedAt = performance.now();
+    await Promise.all([...full, b.add(3)]);
+    expect(sentAt.get(3)! - addedAt).toBeGreaterThanOrEqual(49);
+  });
+
   it('respects the byte limit', async () => {
     const batches: number[][] = [];
     const b = new Batcher<number>({

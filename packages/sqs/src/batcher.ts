@@ -31,6 +31,8 @@ interface Pending<T> {
 export class Batcher<T> {
   private pending: Pending<T>[] = [];
   private pendingBytes = 0;
+  /** When the pending batch got its first item (`performance.now()`). */
+  private pendingSince = 0;
   private timer: NodeJS.Timeout | undefined;
   private readonly inFlight = new Set<Promise<void>>();
   private tail: Promise<void> = Promise.resolve();
@@ -51,6 +53,8 @@ export class Batcher<T> {
 
   /** Sends whatever is pending now and resolves when every batch cut so far has settled. */
   async flush(): Promise<void> {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
     this.cut();
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
@@ -59,15 +63,27 @@ export class Batcher<T> {
     const size = this.options.sizeOf?.(item) ?? 0;
     const maxBytes = this.options.maxBytes ?? Number.POSITIVE_INFINITY;
     if (this.pending.length > 0 && this.pendingBytes + size > maxBytes) this.cut();
+    if (this.pending.length === 0) this.pendingSince = performance.now();
     this.pending.push({ item, size, resolve, reject });
     this.pendingBytes += size;
     if (this.pending.length >= this.options.maxEntries) this.cut();
-    else this.timer ??= setTimeout(() => this.cut(), this.options.lingerMs);
+    else this.timer ??= setTimeout(this.lingered, this.options.lingerMs);
   }
 
-  private cut(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
+  /**
+   * The linger timer is not cleared when a batch is cut full: under load that was a setTimeout and
+   * a clearTimeout per batch. It fires once per linger instead, cuts the batch pending then if that
+   * batch has waited its linger (timers fire in whole milliseconds), and else waits out the rest.
+   */
+  private readonly lingered = (): void => {
     this.timer = undefined;
+    if (this.pending.length === 0) return;
+    const left = this.options.lingerMs - (performance.now() - this.pendingSince);
+    if (left >= 1) this.timer = setTimeout(this.lingered, left);
+    else this.cut();
+  };
+
+  private cut(): void {
     if (this.pending.length === 0) return;
     const batch = this.pending;
     this.pending = [];
