@@ -4,6 +4,7 @@ import {
   GuaranteeNotSupportedError,
   PublishError,
   payloadBuffer,
+  silentLogger,
   waitFor,
   type Delivery,
   type SubscribeOptions,
@@ -183,6 +184,26 @@ describe('sqs transport against ElasticMQ', () => {
     await busy.close();
     expect(performance.now() - started).toBeLessThan(5_000);
     await waitFor(async () => (await queueDepth(raw, topic)) === 0, { timeoutMs: 15_000 });
+  });
+
+  it('a handler that throws is logged and does not stop the messages behind it', async () => {
+    const topic = uniqueTopic('throws');
+    const errors: string[] = [];
+    const logger = { ...silentLogger, error: (message: string) => void errors.push(message) };
+    const t = await open({ logger });
+    await t.publish(
+      Array.from({ length: 5 }, (_, n) => message(topic, n)),
+      { guarantee: 'at-least-once' },
+    );
+    const acked: number[] = [];
+    await t.subscribe(sub(topic), (d) => {
+      if (bodyOf(d).n === 2) throw new Error('handler bug'); // thrown, not a rejected promise
+      acked.push(bodyOf(d).n);
+      return d.ack();
+    });
+    await waitFor(() => acked.length === 4 && errors.length >= 1, { timeoutMs: 15_000 });
+    expect(acked.sort()).toEqual([0, 1, 3, 4]);
+    expect(errors[0]).toContain('delivery handler rejected');
   });
 
   it("builds its own client with the SDK's middleware cache and leaves a client it is given as it is", async () => {
