@@ -1,7 +1,7 @@
 // Polybus SQS transport next to the raw @aws-sdk/client-sqs doing the same batching, in one run.
 //   npx tsx --conditions=polybus-source packages/sqs/bench/bench.ts
 // Env: POLYBUS_SQS_ENDPOINT (default http://127.0.0.1:9324), BENCH_MESSAGES (default 16 000),
-// BENCH_ROUNDS (default 10), BENCH_WARMUP (default 1 round, not counted), BENCH_RAW_CACHE (below). Takes ~6 minutes.
+// BENCH_ROUNDS (default 10), BENCH_WARMUP (default 3 rounds, not counted), BENCH_RAW_CACHE (below). Takes ~7 minutes.
 // Raw publishers send the body alone ('raw') and the body plus one metadata attribute like Polybus's ('raw+meta').
 // Polybus publishes twice: single `publish` calls batched by the transport ('publish'), and
 // `publishBatch` of 10 with 8 calls in flight, the raw publisher's own batching ('pubBatch').
@@ -32,7 +32,11 @@ const N = Number(process.env.BENCH_MESSAGES ?? 16_000);
 // ElasticMQ), and the medians of four 3-round runs from 0.84 to 1.00; three 10-round runs gave 0.93,
 // 0.92 and 0.88.
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
-const WARMUP = Number(process.env.BENCH_WARMUP ?? 1);
+// 3 warm-up rounds: each round starts a fresh bus, and V8 re-optimizes the closures a new bus makes
+// until it has seen a few: Polybus's consumer in client-cost.ts cost 125, 116, 107 and 109 µs/msg
+// with its 2nd to 5th bus in one process (2026-12-06). A service keeps one bus; the steady figure is
+// the one to compare.
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 3);
 const IN_FLIGHT_BATCHES = 8; // raw: 8 SendMessageBatch / 8 pollers; Polybus: 80 publishes in flight / concurrency 80
 const body = (n: number) => ({ orderId: `o-${n}`, amount: n, currency: 'EUR', note: 'x'.repeat(120) });
 
