@@ -1,7 +1,7 @@
 // Polybus SQS transport next to the raw @aws-sdk/client-sqs doing the same batching, in one run.
 //   npx tsx --conditions=polybus-source packages/sqs/bench/bench.ts
 // Env: POLYBUS_SQS_ENDPOINT (default http://127.0.0.1:9324), BENCH_MESSAGES (default 16 000),
-// BENCH_ROUNDS (default 10), BENCH_WARMUP (default 3 rounds, not counted), BENCH_RAW_CACHE (below). Takes ~7 minutes.
+// BENCH_ROUNDS (default 10), BENCH_WARMUP (default 3 rounds, not counted), BENCH_RAW_CACHE (below). Takes 4–8 minutes.
 // Raw publishers send the body alone ('raw') and the body plus one metadata attribute like Polybus's ('raw+meta').
 // Polybus publishes twice: single `publish` calls batched by the transport ('publish'), and
 // `publishBatch` of 10 with 8 calls in flight, the raw publisher's own batching ('pubBatch').
