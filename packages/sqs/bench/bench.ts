@@ -33,9 +33,9 @@ const N = Number(process.env.BENCH_MESSAGES ?? 16_000);
 // 0.92 and 0.88.
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
 // 3 warm-up rounds: each round starts a fresh bus, and V8 re-optimizes the closures a new bus makes
-// until it has seen a few: Polybus's consumer in client-cost.ts cost 125, 116, 107 and 109 µs/msg
-// with its 2nd to 5th bus in one process (2026-12-06). A service keeps one bus; the steady figure is
-// the one to compare.
+// until it has seen a few: in a scratch variant of client-cost.ts that ran buses one after another in
+// one process, Polybus's consumer cost 125, 116, 107 and 109 µs/msg with its 2nd to 5th bus
+// (2026-12-06, docs/benchmarks.md). A service keeps one bus; the steady figure is the one to compare.
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 3);
 const IN_FLIGHT_BATCHES = 8; // raw: 8 SendMessageBatch / 8 pollers; Polybus: 80 publishes in flight / concurrency 80
 const body = (n: number) => ({ orderId: `o-${n}`, amount: n, currency: 'EUR', note: 'x'.repeat(120) });

@@ -189,7 +189,7 @@ export class SqsSubscription implements Subscription, DeliverySettler<HeldMessag
     );
   }
 
-  /** At-most-once: only a message whose delete succeeded is handed over. */
+  /** At-most-once waits for the message's delete: one whose delete failed is settled without its handler. */
   private hand(m: HeldMessage): void {
     if (m.deleted === undefined) return this.deliver(m);
     void m.deleted.then((deleted) => (deleted ? this.deliver(m) : this.settled(m)));
