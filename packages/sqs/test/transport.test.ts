@@ -213,7 +213,9 @@ describe('sqs transport against ElasticMQ', () => {
     const given = await open({ client: raw });
     expect(clientOf(given)).toBe(raw);
     expect(raw.config.cacheMiddleware).not.toBe(true);
-    expect(createSqsClient({ region: 'eu-west-1' }).config.cacheMiddleware).toBe(true);
+    const built = createSqsClient({ region: 'eu-west-1' });
+    expect(built.config.cacheMiddleware).toBe(true);
+    built.destroy();
   });
 
   describe('validateSubscription', () => {
