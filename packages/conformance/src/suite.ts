@@ -1,4 +1,5 @@
 import type { ConformanceCase } from './case';
+import { combinedFaultCases } from './cases/combined-faults';
 import { deliveryCases } from './cases/delivery';
 import { failureCases } from './cases/failures';
 import { groupCases } from './cases/groups';
@@ -13,6 +14,7 @@ export const conformanceCases: readonly ConformanceCase[] = [
   ...groupCases,
   ...lifecycleCases,
   ...guaranteeCases,
+  ...combinedFaultCases,
 ];
 
 /**

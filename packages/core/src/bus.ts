@@ -238,7 +238,20 @@ class PolybusBus implements Bus {
         publishing: this.publishing,
       });
     if (this.connected) await (await this.connected.catch(() => undefined))?.close();
+    await this.closeStores();
     this.state = 'stopped';
+  }
+
+  /**
+   * Closes each idempotency store given to a binding, once, after the transport: no delivery can
+   * reach a store any more. A store shared with another bus tolerates it (see IdempotencyStore).
+   */
+  private async closeStores(): Promise<void> {
+    const stores = new Set(this.pending.map((b) => b.options.idempotency));
+    for (const store of stores)
+      await store
+        ?.close?.()
+        .catch((error: unknown) => this.logger.warn('idempotency store did not close cleanly', { error }));
   }
 
   private async publishesSettled(timeoutMs: number): Promise<boolean> {

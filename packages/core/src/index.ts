@@ -36,6 +36,8 @@ export type {
 } from './transport';
 export type { IdempotencyStore, IdempotencyScope, AcquireResult } from './idempotency-store';
 export { MessageLockedError } from './errors/message-locked-error';
+export { OutputsPendingError } from './errors/outputs-pending-error';
+export { idempotencyKeyPrefix } from './engine/idempotency';
 export { MaxAttemptsError } from './errors/max-attempts-error';
 export type { StandardSchemaV1 } from './standard-schema';
 export type { Handler, HandlerContext } from './handler';

@@ -14,11 +14,14 @@ import { transaction } from './transaction';
  * A guarantee is a preset chain; the binding's options tune it. Only the policies a binding needs
  * are in its chain, so an option not used costs nothing per message.
  *
- * ackTiming → deadLetter → decode → schema → retry → idempotency → transaction → timeout → handler
+ * ackTiming → deadLetter → decode → schema → retry → idempotency | transaction → timeout → handler
  *
  * Decoding and validation run once per delivery, outside the retry loop (their failures are
- * final). Idempotency wraps the transaction so a key is marked completed only after the outputs
- * and offsets committed; an inbox store sits inside the transaction instead (see below).
+ * final). An idempotency store (store and forward) keeps the handler's outputs with its mark and
+ * then sends them, on Kafka in the transaction that consumes the offset: it opens that transaction
+ * itself, after the mark, so no lock is held across Kafka's in-order commit. Without a store, an
+ * exactly-once binding on Kafka runs each attempt in a transaction; an inbox store sits inside it
+ * (see below).
  */
 export function buildChain(rt: BindingRuntime): Step {
   const b = rt.binding;
@@ -32,8 +35,10 @@ export function buildChain(rt: BindingRuntime): Step {
   // this way it leaves a redelivery that the inbox skips as a duplicate.
   const inbox = b.idempotency?.process !== undefined;
   if (b.idempotency && !inbox) policies.push(idempotency(rt, b.idempotency));
-  if (transactional) policies.push(transaction);
-  if (b.idempotency && inbox) policies.push(idempotency(rt, b.idempotency));
+  else {
+    if (transactional) policies.push(transaction);
+    if (b.idempotency) policies.push(idempotency(rt, b.idempotency));
+  }
   if (b.timeoutMs !== undefined) policies.push(timeout(b.timeoutMs));
   return policies.reduceRight<Step>((next, policy) => policy(next), invokeHandler(rt));
 }

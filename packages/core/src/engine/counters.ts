@@ -15,6 +15,8 @@ export interface BindingCounters {
   dropped: number;
   /** Deliveries skipped because the idempotency store had them as completed. */
   duplicates: number;
+  /** Of those duplicates, the ones that re-sent outputs the store kept (their first send had not been confirmed). */
+  resent: number;
   /** Handler runs without the idempotency check because the store was down (fail-open). */
   failOpen: number;
 }
@@ -29,6 +31,7 @@ export function newCounters(): BindingCounters {
     deadLettered: 0,
     dropped: 0,
     duplicates: 0,
+    resent: 0,
     failOpen: 0,
   };
 }

@@ -5,6 +5,7 @@ import type { Message, PublishOptions, PublishReceipt } from '../message';
 import type { Delivery, DeliveryTransaction } from '../transport';
 import { Headers } from '../headers';
 import type { InFlightLink } from './in-flight';
+import type { Outbox } from './outbox';
 import type { BindingRuntime } from './runtime';
 
 /**
@@ -21,6 +22,8 @@ export class Processing implements HandlerContext, InFlightLink {
   settled = false;
   /** The broker transaction of this attempt (exactly-once on Kafka). */
   tx: DeliveryTransaction | undefined = undefined;
+  /** The attempt's outbox while an idempotency store guards it: `ctx.publish` is kept until the handler returns. */
+  outbox: Outbox | undefined = undefined;
   /** The idempotency store's transaction scope (an inbox). */
   scope: IdempotencyScope | undefined = undefined;
   /** Created on demand: most handlers never read `ctx.signal`. */
@@ -62,6 +65,7 @@ export class Processing implements HandlerContext, InFlightLink {
         : options.headers;
     const message = rt.encode(topic, body, { ...options, headers });
     if (this.scope?.publish) await this.scope.publish([message]);
+    else if (this.outbox) this.outbox.add(message);
     else if (this.tx) await this.tx.publish([message]);
     else await rt.transport.publish([message], { guarantee: rt.binding.guarantee });
     return { id: message.id, topic };

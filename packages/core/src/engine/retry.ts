@@ -1,6 +1,7 @@
 import { IdempotencyStoreUnavailableError } from '../errors/idempotency-store-unavailable-error';
 import { MaxAttemptsError } from '../errors/max-attempts-error';
 import { MessageLockedError } from '../errors/message-locked-error';
+import { OutputsPendingError } from '../errors/outputs-pending-error';
 import { backoffDelay } from './backoff';
 import { classify } from './classify';
 import type { Middleware, Processing, Step } from './processing';
@@ -13,8 +14,9 @@ import { sleep } from './sleep';
  * it has one (so a slow retry does not hold a consumer slot), all counted in one attempt number
  * that travels as `polybus-attempt`. After `maxAttempts` it throws `MaxAttemptsError` for the dead
  * letter. Final errors pass straight through. Per-key bindings retry in process only: a message
- * handed back to the broker would let the key's later messages overtake it. A busy lock or an unreachable idempotency store
- * (fail-closed) is waited out without spending an attempt: that message has not been processed.
+ * handed back to the broker would let the key's later messages overtake it. A busy lock, an unreachable idempotency store
+ * (fail-closed) or recorded outputs not sent yet are waited out without spending an attempt: that
+ * message has not been processed, or has been and must not be dead-lettered.
  */
 export function retry(rt: BindingRuntime): Middleware {
   const { binding, counters } = rt;
@@ -24,7 +26,10 @@ export function retry(rt: BindingRuntime): Middleware {
   const recover = async (next: Step, p: Processing, error: unknown): Promise<void> => {
     for (;;) {
       if (classify(error) !== 'transient') throw error;
-      const waitOnly = MessageLockedError.is(error) || IdempotencyStoreUnavailableError.is(error);
+      const waitOnly =
+        MessageLockedError.is(error) ||
+        IdempotencyStoreUnavailableError.is(error) ||
+        OutputsPendingError.is(error);
       if (!waitOnly) {
         counters.failed++;
         if (p.attempt >= policy.maxAttempts) throw new MaxAttemptsError(p.attempt, { cause: error });

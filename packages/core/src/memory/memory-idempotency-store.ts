@@ -1,4 +1,7 @@
 import type { AcquireResult, IdempotencyStore } from '../idempotency-store';
+import type { TransportMessage } from '../message';
+
+const NONE: readonly TransportMessage[] = [];
 
 export interface MemoryIdempotencyStoreOptions {
   /** How long a completed key is remembered. Default 24 h. */
@@ -9,11 +12,14 @@ export interface MemoryIdempotencyStoreOptions {
 interface Record {
   owner: string | undefined; // undefined = completed
   expiresAt: number;
+  /** Outputs recorded with the completion and not yet dispatched. */
+  outputs?: readonly TransportMessage[];
 }
 
 /**
  * An in-process idempotency store: right for one process and for tests. Several processes need a
- * shared store (@polybus/store-redis, @polybus/store-postgres).
+ * shared store (@polybus/store-redis, @polybus/store-postgres). Outputs are kept with the completed
+ * mark until dispatched; `close` has nothing to release (a store shared by several buses is fine).
  */
 export function memoryIdempotencyStore(options: MemoryIdempotencyStoreOptions = {}): IdempotencyStore & {
   readonly size: number;
@@ -41,10 +47,29 @@ export function memoryIdempotencyStore(options: MemoryIdempotencyStoreOptions = 
       records.set(key, { owner, expiresAt: now + lockTtlMs });
       return Promise.resolve('acquired');
     },
-    complete(key: string, owner: string): Promise<void> {
+    complete(key: string, owner: string, outputs?: readonly TransportMessage[]): Promise<void> {
       const r = records.get(key);
-      if (r === undefined || r.owner === owner || r.expiresAt <= Date.now())
-        records.set(key, { owner: undefined, expiresAt: Date.now() + ttlMs });
+      // The effect happened even if the lock expired meanwhile; only a completion already there stays.
+      if (r === undefined || r.owner !== undefined || r.expiresAt <= Date.now())
+        records.set(key, {
+          owner: undefined,
+          expiresAt: Date.now() + ttlMs,
+          outputs: outputs && outputs.length > 0 ? outputs : undefined,
+        });
+      return Promise.resolve();
+    },
+    outputs(key: string): Promise<readonly TransportMessage[]> {
+      const r = records.get(key);
+      return Promise.resolve(
+        r && r.owner === undefined && r.expiresAt > Date.now() ? (r.outputs ?? NONE) : NONE,
+      );
+    },
+    dispatched(key: string): Promise<void> {
+      const r = records.get(key);
+      if (r && r.owner === undefined) r.outputs = undefined;
+      return Promise.resolve();
+    },
+    close(): Promise<void> {
       return Promise.resolve();
     },
     release(key: string, owner: string): Promise<void> {
