@@ -113,19 +113,23 @@ export function idempotency(rt: BindingRuntime, store: IdempotencyStore): Middle
     }
   };
 
+  const markDispatched = (key: string): Promise<void> =>
+    store.dispatched
+      ? store.dispatched(key).catch((error: unknown) =>
+          rt.logger.warn('idempotency store did not mark outputs dispatched; a redelivery re-sends them', {
+            key,
+            error,
+          }),
+        )
+      : Promise.resolve();
+
   /** Sends what `complete` recorded, then lets the store forget it. */
   const forward = async (p: Processing, key: string, outputs: readonly TransportMessage[]): Promise<void> => {
     if (outputs.length === 0) return send(p, outputs);
     sending.add(key);
     try {
       await send(p, outputs);
-      if (store.dispatched)
-        await store.dispatched(key).catch((error: unknown) =>
-          rt.logger.warn('idempotency store did not mark outputs dispatched; a redelivery re-sends them', {
-            key,
-            error,
-          }),
-        );
+      await markDispatched(key);
     } finally {
       sending.remove(key);
     }
@@ -143,19 +147,28 @@ export function idempotency(rt: BindingRuntime, store: IdempotencyStore): Middle
     return outbox.end();
   };
 
-  /** A completed key: re-send what is still kept (not while this process sends it), never run the handler. */
+  /**
+   * A completed key: re-send what the store still keeps, never run the handler. Not while this
+   * process sends that key's outputs already (marked before the read, so two redeliveries of one
+   * key on this consumer cannot both read and send them).
+   */
   const redeliver = async (p: Processing, key: string): Promise<void> => {
     counters.duplicates++;
-    let kept = NONE;
-    if (!sending.has(key) && store.outputs) {
+    if (sending.has(key) || !store.outputs) return send(p, NONE);
+    sending.add(key);
+    try {
+      let kept;
       try {
         kept = await store.outputs(key);
       } catch (error) {
         throw unavailable(error, key);
       }
+      if (kept.length > 0) counters.resent++;
+      await send(p, kept);
+      if (kept.length > 0) await markDispatched(key);
+    } finally {
+      sending.remove(key);
     }
-    if (kept.length > 0) counters.resent++;
-    return forward(p, key, kept);
   };
 
   /** Acquires the key; undefined when the store is down and the binding fails open. */

@@ -21,9 +21,10 @@ interface Record {
  * shared store (@polybus/store-redis, @polybus/store-postgres). Outputs are kept with the completed
  * mark until dispatched; `close` has nothing to release (a store shared by several buses is fine).
  */
-export function memoryIdempotencyStore(options: MemoryIdempotencyStoreOptions = {}): IdempotencyStore & {
-  readonly size: number;
-} {
+export function memoryIdempotencyStore(options: MemoryIdempotencyStoreOptions = {}): IdempotencyStore &
+  Required<Pick<IdempotencyStore, 'outputs' | 'dispatched' | 'close'>> & {
+    readonly size: number;
+  } {
   const ttlMs = options.ttlMs ?? 24 * 3600_000;
   const records = new Map<string, Record>();
   let sweepAt = 0;
