@@ -21,8 +21,12 @@ export interface RedisIdempotencyStoreOptions {
   onUnavailable?: 'fail-closed' | 'fail-open';
   /** A call not answered within this many ms fails, so a down Redis never hangs a delivery. Default 2 000. */
   operationTimeoutMs?: number;
-  /** Largest result `complete` may store, in bytes. Default 1 024. */
-  maxResultBytes?: number;
+  /**
+   * Largest outputs (the handler's `ctx.publish` messages, as JSON, Buffer payloads base64) kept with
+   * a completion, in bytes. Larger outputs are still sent, but not kept for a resend after a crash.
+   * Default 1 048 576 (1 MiB).
+   */
+  maxOutputBytes?: number;
   /** Warnings (lock lost before completion). Default: console warnings. */
   logger?: Logger;
 }
@@ -35,7 +39,7 @@ export interface ResolvedRedisOptions {
   readonly prefix: string;
   readonly onUnavailable: 'fail-closed' | 'fail-open';
   readonly operationTimeoutMs: number;
-  readonly maxResultBytes: number;
+  readonly maxOutputBytes: number;
   readonly logger: Logger;
 }
 
@@ -73,7 +77,12 @@ export function resolveRedisOptions(options: RedisIdempotencyStoreOptions): Reso
   if (typeof prefix !== 'string') throw new ConfigurationError('prefix', 'must be a string');
   const ttlSeconds = positiveInt('ttlSeconds', options.ttlSeconds, 86_400);
   const lockTtlMs = options.lockTtlMs === undefined ? 0 : positiveInt('lockTtlMs', options.lockTtlMs, 0);
-  const maxResultBytes = positiveInt('maxResultBytes', options.maxResultBytes, 1_024);
+  if ('maxResultBytes' in options)
+    throw new ConfigurationError(
+      'maxResultBytes',
+      'was replaced by maxOutputBytes: the store keeps the outputs now',
+    );
+  const maxOutputBytes = positiveInt('maxOutputBytes', options.maxOutputBytes, 1_048_576);
   // Validate everything before connecting: a refused options object must not leave a client open.
   let redis: Redis;
   let ownsClient = false;
@@ -98,7 +107,7 @@ export function resolveRedisOptions(options: RedisIdempotencyStoreOptions): Reso
     prefix,
     onUnavailable,
     operationTimeoutMs,
-    maxResultBytes,
+    maxOutputBytes,
     logger: options.logger ?? consoleLogger,
   };
 }

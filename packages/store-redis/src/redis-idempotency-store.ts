@@ -1,26 +1,33 @@
-import type { AcquireResult, IdempotencyStore } from '@polybus/core';
+import type { AcquireResult, IdempotencyStore, TransportMessage } from '@polybus/core';
 import { ConfigurationError } from '@polybus/core';
 import { resolveRedisOptions, type RedisIdempotencyStoreOptions } from './options';
-import { ACQUIRE, COMPLETE, RELEASE, runScript } from './scripts';
+import { decodeOutputs, encodeOutputs } from './outputs-codec';
+import { OutputsTooLargeError } from './outputs-too-large-error';
+import { ACQUIRE, COMPLETE, DISPATCHED, RELEASE, runScript } from './scripts';
 import { withTimeout } from './with-timeout';
 
 /**
  * An idempotency store on Redis. `acquire` takes `processing:<owner>` with a lock TTL, `complete`
- * turns it into `completed` kept for `ttlSeconds`, `release` deletes it only while still owned.
- * Every call either answers within `operationTimeoutMs` or rejects; the engine turns a rejection
- * into `IdempotencyStoreUnavailableError` and applies `onUnavailable`.
+ * turns it into `completed` kept for `ttlSeconds` together with the handler's outputs (one key, one
+ * atomic script), `dispatched` drops the outputs and keeps the mark, `release` deletes the lock only
+ * while still owned. Every call either answers within `operationTimeoutMs` or rejects; the engine
+ * turns a rejection into `IdempotencyStoreUnavailableError` and applies `onUnavailable`.
  */
 export interface RedisIdempotencyStore extends IdempotencyStore {
   readonly onUnavailable: 'fail-closed' | 'fail-open';
-  /** As `IdempotencyStore.complete`; `result` (at most `maxResultBytes`) is kept with the mark. */
-  complete(key: string, owner: string, result?: string): Promise<void>;
-  /** The result stored by `complete`: undefined when the key is not completed or none was stored. */
-  result(key: string): Promise<string | undefined>;
-  /** Closes the client when the store created it from a URL; a client passed in is left open. */
+  /**
+   * As `IdempotencyStore.complete`. Outputs over `maxOutputBytes` (as JSON) are not kept: the mark
+   * is recorded and the call rejects with `OutputsTooLargeError`.
+   */
+  complete(key: string, owner: string, outputs?: readonly TransportMessage[]): Promise<void>;
+  outputs(key: string): Promise<readonly TransportMessage[]>;
+  dispatched(key: string): Promise<void>;
+  /** Closes the client when the store created it from a URL; a client passed in is left open. Idempotent. */
   close(): Promise<void>;
 }
 
 const COMPLETED = 'completed';
+const NONE: readonly TransportMessage[] = [];
 
 export function redisIdempotencyStore(options: RedisIdempotencyStoreOptions): RedisIdempotencyStore {
   const o = resolveRedisOptions(options);
@@ -30,6 +37,7 @@ export function redisIdempotencyStore(options: RedisIdempotencyStoreOptions): Re
     redis.on('error', (error: Error) => o.logger.debug('redis idempotency store', { error: error.message }));
   const call = <T>(what: string, work: Promise<T>): Promise<T> =>
     withTimeout(work, o.operationTimeoutMs, what);
+  let closed: Promise<void> | undefined;
 
   return {
     onUnavailable: o.onUnavailable,
@@ -52,13 +60,11 @@ export function redisIdempotencyStore(options: RedisIdempotencyStoreOptions): Re
       throw new Error(`unexpected reply from the acquire script: ${text}`);
     },
 
-    async complete(key, owner, result) {
-      if (result !== undefined && Buffer.byteLength(result) > o.maxResultBytes)
-        throw new ConfigurationError(
-          'result',
-          `is ${Buffer.byteLength(result)} bytes, more than maxResultBytes (${o.maxResultBytes})`,
-        );
-      const value = result === undefined ? COMPLETED : `${COMPLETED}:${result}`;
+    async complete(key, owner, outputs) {
+      const json = outputs && outputs.length > 0 ? encodeOutputs(outputs) : undefined;
+      const bytes = json === undefined ? 0 : Buffer.byteLength(json);
+      const kept = json !== undefined && bytes <= o.maxOutputBytes;
+      const value = kept ? `${COMPLETED}\n${json}` : COMPLETED;
       const owned = await call(
         'complete',
         runScript(redis, COMPLETE, prefix + key, [owner, value, o.ttlSeconds]),
@@ -66,25 +72,34 @@ export function redisIdempotencyStore(options: RedisIdempotencyStoreOptions): Re
       if (Number(owned) !== 1)
         o.logger.warn(
           'idempotency lock expired before completion; raise idempotencyLockTtlMs above the handler time',
-          {
-            key,
-            owner,
-          },
+          { key, owner },
         );
+      if (json !== undefined && !kept) throw new OutputsTooLargeError(key, bytes, o.maxOutputBytes);
+    },
+
+    async outputs(key) {
+      const value = await call('get', redis.get(prefix + key));
+      // `completed:<result>` from versions before outputs were kept is a completion without outputs.
+      if (value === null || !value.startsWith(`${COMPLETED}\n`)) return NONE;
+      return decodeOutputs(value.slice(COMPLETED.length + 1));
+    },
+
+    async dispatched(key) {
+      await call('dispatched', runScript(redis, DISPATCHED, prefix + key, []));
     },
 
     async release(key, owner) {
       await call('release', runScript(redis, RELEASE, prefix + key, [owner]));
     },
 
-    async result(key) {
-      const value = await call('get', redis.get(prefix + key));
-      if (value === null || !value.startsWith(`${COMPLETED}:`)) return undefined;
-      return value.slice(COMPLETED.length + 1);
-    },
-
-    async close() {
-      if (o.ownsClient) redis.disconnect();
+    close() {
+      closed ??= o.ownsClient
+        ? redis.quit().then(
+            () => undefined,
+            () => redis.disconnect(),
+          )
+        : Promise.resolve();
+      return closed;
     },
   };
 }

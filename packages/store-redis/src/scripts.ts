@@ -3,7 +3,8 @@ import type Redis from 'ioredis';
 
 /**
  * The store's state machine lives in Lua so each step is one atomic round trip.
- * Values: `processing:<owner>` while locked, `completed` or `completed:<result>` once done.
+ * Values: `processing:<owner>` while locked; `completed` once done, or `completed` + newline + the
+ * outputs' JSON while outputs are kept (any value starting with `completed` is a completion).
  */
 export const ACQUIRE = `
 local v = redis.call('GET', KEYS[1])
@@ -28,6 +29,14 @@ local v = redis.call('GET', KEYS[1])
 if v and string.sub(v, 1, 9) == 'completed' then return 0 end
 redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
 if v == 'processing:' .. ARGV[1] then return 1 end
+return 0`;
+
+/** Drops the kept outputs of a completion; the mark and its TTL stay (KEEPTTL, Redis 6+). */
+export const DISPATCHED = `
+local v = redis.call('GET', KEYS[1])
+if v and v ~= 'completed' and string.sub(v, 1, 9) == 'completed' then
+  redis.call('SET', KEYS[1], 'completed', 'KEEPTTL')
+end
 return 0`;
 
 /** Compare-and-delete: a release never removes another owner's lock or a completion. */

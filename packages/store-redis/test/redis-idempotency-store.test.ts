@@ -1,6 +1,6 @@
 import Redis from 'ioredis';
-import { ConfigurationError, silentLogger, waitFor } from '@polybus/core';
-import { redisIdempotencyStore } from '@polybus/store-redis';
+import { ConfigurationError, silentLogger, waitFor, type TransportMessage } from '@polybus/core';
+import { OutputsTooLargeError, redisIdempotencyStore } from '@polybus/store-redis';
 
 const REDIS_URL = process.env.POLYBUS_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const CLOSED_URL = 'redis://127.0.0.1:6390';
@@ -73,14 +73,63 @@ describe('redisIdempotencyStore on a real Redis', () => {
     expect(warnings).toHaveLength(1);
   });
 
-  it('stores a small result with the completion', async () => {
+  it('keeps the outputs with the completion until dispatched, restoring each message exactly', async () => {
     const key = unique();
+    const outputs: TransportMessage[] = [
+      {
+        id: 'o-1',
+        topic: 'invoices',
+        key: 'c-7',
+        headers: { 'content-type': 'application/json', a: 'b' },
+        payload: '{"invoice":"i-1"}',
+        timestamp: 1_700_000_000_000,
+      },
+      {
+        id: 'o-2',
+        topic: 'audit',
+        headers: {},
+        payload: Buffer.from([0, 255, 1, 128]),
+        timestamp: 1_700_000_000_001,
+      },
+    ];
     await store.acquire(key, 'a', 10_000);
-    await store.complete(key, 'a', '{"invoice":"i-1"}');
-    expect(await store.result(key)).toBe('{"invoice":"i-1"}');
+    await store.complete(key, 'a', outputs);
     expect(await store.acquire(key, 'b', 10_000)).toBe('completed');
-    const big = 'x'.repeat(2_000);
-    await expect(store.complete(unique(), 'a', big)).rejects.toThrow(ConfigurationError);
+    const kept = await store.outputs(key);
+    expect(kept).toEqual(outputs);
+    expect(Buffer.isBuffer(kept[1].payload)).toBe(true);
+    expect(typeof kept[0].payload).toBe('string');
+    const ttl = await redis.ttl(prefix + key);
+    await store.dispatched(key);
+    expect(await store.outputs(key)).toEqual([]);
+    expect(await redis.get(prefix + key)).toBe('completed');
+    expect(await redis.ttl(prefix + key)).toBeGreaterThanOrEqual(ttl - 1); // the mark keeps its TTL
+    expect(await store.acquire(key, 'c', 10_000)).toBe('completed');
+    await store.dispatched(unique()); // nothing there: no-op
+  });
+
+  it('records the completion without outputs over maxOutputBytes and says so', async () => {
+    const small = redisIdempotencyStore({ redis, prefix, maxOutputBytes: 100, logger: silentLogger });
+    const key = unique();
+    await small.acquire(key, 'a', 10_000);
+    const big: TransportMessage = {
+      id: 'x',
+      topic: 't',
+      headers: {},
+      payload: 'x'.repeat(200),
+      timestamp: 1,
+    };
+    const error = await small.complete(key, 'a', [big]).catch((e: unknown) => e);
+    expect(OutputsTooLargeError.is(error)).toBe(true);
+    expect(await small.acquire(key, 'b', 10_000)).toBe('completed');
+    expect(await small.outputs(key)).toEqual([]);
+  });
+
+  it('reads a completion written by an earlier version (completed:<result>) as one without outputs', async () => {
+    const key = unique();
+    await redis.set(prefix + key, 'completed:{"invoice":"i-1"}', 'EX', 60);
+    expect(await store.acquire(key, 'a', 10_000)).toBe('completed');
+    expect(await store.outputs(key)).toEqual([]);
   });
 
   it('gives a key to exactly one of many concurrent owners', async () => {
@@ -122,6 +171,24 @@ describe('redisIdempotencyStore with Redis unreachable', () => {
   });
 });
 
+describe('redisIdempotencyStore close', () => {
+  it('quits the client it made from a URL, once, and leaves a client passed in open', async () => {
+    const own = redisIdempotencyStore({ redis: REDIS_URL, logger: silentLogger });
+    expect(await own.acquire(unique(), 'a', 1_000)).toBe('acquired');
+    await Promise.all([own.close(), own.close()]);
+    await own.close();
+    await expect(own.acquire(unique(), 'a', 1_000)).rejects.toThrow();
+
+    const client = new Redis(REDIS_URL);
+    const shared = redisIdempotencyStore({ redis: client, logger: silentLogger });
+    await shared.acquire(unique(), 'a', 1_000);
+    await shared.close();
+    expect(client.status).toBe('ready');
+    expect(await client.ping()).toBe('PONG');
+    client.disconnect();
+  });
+});
+
 describe('redisIdempotencyStore options', () => {
   it.each([
     [{ redis: 'http://x' }, 'redis'],
@@ -130,6 +197,8 @@ describe('redisIdempotencyStore options', () => {
     [{ redis: REDIS_URL, lockTtlMs: -1 }, 'lockTtlMs'],
     [{ redis: REDIS_URL, onUnavailable: 'maybe' }, 'onUnavailable'],
     [{ redis: REDIS_URL, operationTimeoutMs: 1.5 }, 'operationTimeoutMs'],
+    [{ redis: REDIS_URL, maxOutputBytes: 0 }, 'maxOutputBytes'],
+    [{ redis: REDIS_URL, maxResultBytes: 1_024 }, 'maxResultBytes'],
   ])('refuses %j naming the field', (options, field) => {
     try {
       redisIdempotencyStore(options as never);

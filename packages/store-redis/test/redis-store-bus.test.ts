@@ -54,3 +54,25 @@ it('two consumers handed the same messages at the same time apply each effect on
   expect([...effects.values()].every((n) => n === 1)).toBe(true);
   expect(effects.size).toBe(100);
 });
+
+it('bus.stop() closes a store made from a URL, so the process can exit', async () => {
+  const topic = `redis-store.${unique()}`;
+  const store = redisIdempotencyStore({
+    redis: REDIS_URL,
+    prefix: `polybus-test:${topic}:`,
+    logger: silentLogger,
+  });
+  const bus = createBus({ transport: memoryTransport({ namespace: topic }), logger: silentLogger });
+  const seen: string[] = [];
+  bus.bind(topic, async (message) => void seen.push(message.id), {
+    group: 'g',
+    guarantee: 'exactly-once',
+    idempotency: store,
+  });
+  await bus.start();
+  const { id } = await bus.publish(topic, { n: 1 });
+  await waitFor(() => seen.includes(id), { timeoutMs: 10_000 });
+  await bus.stop();
+  // the store's own client was quit by bus.stop(): nothing keeps the event loop alive
+  await expect(store.acquire('g:k', 'a', 1_000)).rejects.toThrow();
+});

@@ -190,7 +190,7 @@ export function idempotency(rt: BindingRuntime, store: IdempotencyStore): Middle
     } catch (error) {
       // The effect is applied: sending its outputs and acking is right. The lock stays until it
       // expires, which still turns away duplicates arriving meanwhile.
-      rt.logger.error('idempotency store failed to mark a processed message completed', { key, error });
+      rt.logger.error('idempotency store failed to record a completion or its outputs', { key, error });
       return false;
     }
   };
