@@ -126,4 +126,57 @@ describe('kafka consumer processes killed with SIGKILL', () => {
       records: total,
     });
   }, 180_000);
+
+  it('exactly-once + Redis store under transient + poison + duplicate publishes + two consumers, one killed: every output once, read committed', async () => {
+    const input = unique('crash-cf-in');
+    const output = unique('crash-cf-out');
+    const group = unique('crash-cf-g');
+    const total = 600;
+    await createTopic(input, 3);
+    await createTopic(output, 3);
+    // every input published twice under one idempotency key (a producer retry)
+    const publisher = createBus({ transport: testTransport(), logger: silentLogger });
+    for (const copy of [0, 1])
+      await publisher.publishBatch(
+        Array.from({ length: total }, (_, n) => ({
+          topic: input,
+          body: { n, copy },
+          key: `k${n % 17}`,
+          idempotencyKey: `n-${n}`,
+        })),
+      );
+    await publisher.stop();
+
+    const first = startWorker('combined', input, output, group);
+    const second = startWorker('combined', input, output, group);
+    workers.push(first, second);
+    await Promise.all([first.ready, second.ready]);
+    await waitFor(() => first.processed.length >= 100, 90_000, 'the first worker to transform 100');
+    await kill(first);
+    const third = startWorker('combined', input, output, group);
+    workers.push(third);
+    await waitFor(() => caughtUp(group, input), 120_000, 'the pipeline to commit every input');
+    await Promise.all([kill(second), kill(third)]);
+
+    const good = Array.from({ length: total }, (_, n) => n).filter((n) => n % 10 !== 3);
+    const settled = await readAll(output, (r) => r.length >= good.length, {
+      timeoutMs: 30_000,
+      settleMs: 1_500,
+    });
+    const counts = new Map<number, number>();
+    for (const r of settled) {
+      const n = (JSON.parse(r.value!.toString()) as { n: number }).n;
+      counts.set(n, (counts.get(n) ?? 0) + 1);
+    }
+    const dead = await readAll(`${input}.dlq`, (r) => r.length >= total / 10, { timeoutMs: 30_000 });
+    const deadNs = new Set(dead.map((r) => (JSON.parse(r.value!.toString()) as { n: number }).n));
+    expect({
+      missing: good.filter((n) => !counts.has(n)),
+      duplicated: [...counts].filter(([, c]) => c > 1).map(([n]) => n),
+      poisonOutputs: [...counts.keys()].filter((n) => n % 10 === 3),
+      poisonNotDeadLettered: Array.from({ length: total }, (_, n) => n).filter(
+        (n) => n % 10 === 3 && !deadNs.has(n),
+      ),
+    }).toEqual({ missing: [], duplicated: [], poisonOutputs: [], poisonNotDeadLettered: [] });
+  }, 300_000);
 });
