@@ -39,6 +39,11 @@ export interface PostgresInbox extends IdempotencyStore {
   process(key: string, work: (scope: IdempotencyScope) => Promise<void>): Promise<'processed' | 'duplicate'>;
   /** Deletes inbox rows past retention; returns how many. */
   cleanup(): Promise<number>;
+  /**
+   * Starts no more background cleanups and waits for one that is running. Never ends the pool: it
+   * is yours (the outbox relay and your own queries may still use it). Called by `bus.stop()`.
+   */
+  close(): Promise<void>;
 }
 
 /**
@@ -68,6 +73,8 @@ export function postgresInbox(options: PostgresInboxOptions): PostgresInbox {
     throw new ConfigurationError('outbox', 'must be a postgresOutbox(...)');
   const logger = options.logger ?? consoleLogger;
   let lastCleanup = Date.now();
+  let closed = false;
+  let running: Promise<unknown> | undefined;
 
   const cleanup = async (): Promise<number> => {
     const result = await pool.query(
@@ -78,9 +85,11 @@ export function postgresInbox(options: PostgresInboxOptions): PostgresInbox {
     return result.rowCount ?? 0;
   };
   const maybeCleanup = (): void => {
-    if (Date.now() - lastCleanup < cleanupIntervalMs) return;
+    if (closed || running !== undefined || Date.now() - lastCleanup < cleanupIntervalMs) return;
     lastCleanup = Date.now();
-    cleanup().catch((error: unknown) => logger.warn('postgres inbox: cleanup failed', { error }));
+    running = cleanup()
+      .catch((error: unknown) => logger.warn('postgres inbox: cleanup failed', { error }))
+      .finally(() => (running = undefined));
   };
 
   // An expired acquire() lock is taken over; a completed row (owner NULL) is a duplicate.
@@ -129,6 +138,10 @@ export function postgresInbox(options: PostgresInboxOptions): PostgresInbox {
     },
     process,
     cleanup,
+    async close() {
+      closed = true;
+      await running;
+    },
 
     async acquire(key, owner, lockTtlMs): Promise<AcquireResult> {
       const taken = await pool.query(

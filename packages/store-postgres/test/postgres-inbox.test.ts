@@ -171,6 +171,34 @@ describe('postgresInbox retention and options', () => {
     expect(await short.process(fresh, jest.fn())).toBe('duplicate');
   });
 
+  it('close waits for a running cleanup, starts no more, and leaves the pool open', async () => {
+    let started = 0;
+    let running = 0;
+    const pool = {
+      connect: () => db.pool.connect(),
+      query: async (...args: Parameters<typeof db.pool.query>) => {
+        const cleaning = String(args[0]).startsWith('DELETE');
+        if (cleaning) (started++, running++);
+        try {
+          await new Promise((r) => setTimeout(r, cleaning ? 50 : 0));
+          return await (db.pool.query as (...a: unknown[]) => Promise<unknown>)(...args);
+        } finally {
+          if (cleaning) running--;
+        }
+      },
+    } as unknown as typeof db.pool;
+    const closing = postgresInbox({ pool, prefix: db.prefix, cleanupIntervalMs: 1 });
+    await new Promise((r) => setTimeout(r, 5));
+    await closing.process(`g:${suffix()}`, async () => undefined); // due: starts a background cleanup
+    expect(started).toBe(1);
+    await Promise.all([closing.close(), closing.close()]);
+    expect(running).toBe(0);
+    await new Promise((r) => setTimeout(r, 5));
+    await closing.process(`g:${suffix()}`, async () => undefined);
+    expect(started).toBe(1);
+    expect((await db.pool.query('SELECT 1 AS one')).rows[0].one).toBe(1);
+  });
+
   it.each([
     [{ pool: undefined }, 'pool'],
     [{ prefix: 'Bad-Name' }, 'prefix'],
