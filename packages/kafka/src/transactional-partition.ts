@@ -1,8 +1,15 @@
-import { CompressionTypes, type Admin, type Kafka, type Producer } from 'kafkajs';
-import { PublishError, type Logger, type TransportMessage } from '@polybus/core';
+import type { Admin, Kafka, Producer } from 'kafkajs';
+import { PublishError, backoffDelay, type Logger, type TransportMessage } from '@polybus/core';
 import type { ResolvedKafkaOptions } from './options';
 import type { PartitionTracker } from './partition-tracker';
-import { byTopic } from './wire';
+import { isFencedTransactionError } from './transaction-errors';
+import { runTransaction } from './transaction-attempt';
+import {
+  recoveryFor,
+  TRANSACTION_ATTEMPTS,
+  TRANSACTION_BACKOFF,
+  type TransactionFailure,
+} from './transaction-recovery';
 
 interface ReadyEntry {
   readonly outputs: readonly TransportMessage[];
@@ -21,8 +28,6 @@ export interface TransactionalPartitionDeps {
   readonly tracker: PartitionTracker;
 }
 
-const MAX_TRIES = 3;
-
 /**
  * Consume-transform-produce for one input partition. Each finished delivery hands in its outputs;
  * deliveries that form a contiguous run from the lowest unfinished offset are committed together in
@@ -39,6 +44,8 @@ export class TransactionalPartition {
   private running = false;
   private idle: Promise<void> = Promise.resolve();
   private dead?: Error;
+  /** Ends a backoff pause early (the partition was abandoned). */
+  private wake?: () => void;
 
   constructor(private readonly deps: TransactionalPartitionDeps) {}
 
@@ -69,6 +76,7 @@ export class TransactionalPartition {
     if (!this.dead) this.dead = new PublishError(this.deps.topic, reason);
     for (const entry of this.ready.values()) entry.reject(this.dead);
     this.ready.clear();
+    this.wake?.();
   }
 
   async close(): Promise<void> {
@@ -120,59 +128,90 @@ export class TransactionalPartition {
     }
   }
 
-  /** Runs one transaction, rebuilding the producer after a failure; resolves to the error if it gave up. */
+  /**
+   * Runs one batch's transaction, at most `TRANSACTION_ATTEMPTS` times: a coordinator's "not now"
+   * (CONCURRENT_TRANSACTIONS, ...) is retried on the same producer after a backoff; other failures
+   * replace the producer first (see `recoveryFor`). Resolves to the error if it gave up: the
+   * deliveries are then failed, stay uncommitted, and the core retries them.
+   */
   private async commitBatch(outputs: TransportMessage[], point: number): Promise<Error | undefined> {
-    for (let tries = 1; ; tries += 1) {
-      try {
-        await this.transact(outputs, point);
-        return undefined;
-      } catch (error) {
-        const reason = errorText(error);
-        if (this.dead || isFenced(error) || tries >= MAX_TRIES) {
-          if (isFenced(error))
-            this.abandon(`producer fenced: another consumer owns partition ${this.deps.partition}`);
-          return (
-            this.dead ?? new PublishError(this.deps.topic, `transaction failed: ${reason}`, { cause: error })
-          );
-        }
-        this.deps.logger.warn('kafka transaction failed; rebuilding the producer', {
-          transactionalId: this.transactionalId,
-          error: reason,
-        });
-        try {
-          await this.producer?.disconnect().catch(() => undefined);
-          this.producer = await this.build();
-          // The failed commit may have landed before the error: the group's offset says whether.
-          if ((await this.committedOffset()) >= point) return undefined;
-        } catch (rebuildError) {
-          if (tries + 1 >= MAX_TRIES)
-            return new PublishError(this.deps.topic, errorText(rebuildError), { cause: rebuildError });
-        }
+    for (let attempt = 1; ; attempt += 1) {
+      const { topic, partition, group, options } = this.deps;
+      const failure = await runTransaction(this.producer, {
+        outputs,
+        offsets: {
+          consumerGroupId: group,
+          topics: [{ topic, partitions: [{ partition, offset: String(point) }] }],
+        },
+        compression: options.compression,
+      });
+      if (!failure) return undefined;
+      if (this.dead) return this.dead;
+      const recovery = recoveryFor(failure);
+      if (recovery === 'fenced') return this.fenced();
+      const last = attempt >= TRANSACTION_ATTEMPTS;
+      const fields = {
+        transactionalId: this.transactionalId,
+        step: failure.step,
+        attempt,
+        error: errorText(failure.error),
+      };
+      if (recovery === 'retry') {
+        if (last) return this.gaveUp(failure, attempt);
+        this.deps.logger.debug('kafka transaction refused for now; retrying on the same producer', fields);
+        await this.pause(backoffDelay(attempt, TRANSACTION_BACKOFF));
+        continue;
       }
+      // Also after the last attempt: the next batch then starts on a producer that works.
+      this.deps.logger.warn('kafka transaction failed; rebuilding the producer', fields);
+      try {
+        await this.rebuild();
+        // Only a failed commit may have landed. The new producer's InitProducerId waited for it to
+        // complete, so the group's offset now says whether it did.
+        if (failure.step === 'commit' && (await this.committedOffset()) >= point) return undefined;
+      } catch (rebuildError) {
+        if (isFencedTransactionError(rebuildError)) return this.fenced();
+        this.deps.logger.warn('kafka transactional producer rebuild failed', {
+          transactionalId: this.transactionalId,
+          error: errorText(rebuildError),
+        });
+        if (!last) await this.pause(backoffDelay(attempt, TRANSACTION_BACKOFF));
+      }
+      if (last) return this.gaveUp(failure, attempt);
     }
   }
 
-  private async transact(outputs: TransportMessage[], point: number): Promise<void> {
-    const { topic, partition, group, options } = this.deps;
-    if (!this.producer) throw new Error('transactional producer not open');
-    const tx = await this.producer.transaction();
-    try {
-      if (outputs.length > 0) {
-        await tx.sendBatch({
-          topicMessages: byTopic(outputs),
-          acks: -1,
-          compression: options.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
-        });
+  private fenced(): Error {
+    this.abandon(`producer fenced: another consumer owns partition ${this.deps.partition}`);
+    return this.dead!;
+  }
+
+  private gaveUp(failure: TransactionFailure, attempts: number): Error {
+    return new PublishError(
+      this.deps.topic,
+      `transaction failed after ${attempts} attempts (${failure.step}): ${errorText(failure.error)}`,
+      { cause: failure.error },
+    );
+  }
+
+  private async rebuild(): Promise<void> {
+    const old = this.producer;
+    this.producer = undefined;
+    await old?.disconnect().catch(() => undefined);
+    this.producer = await this.build();
+  }
+
+  /** Waits `ms`, cut short when the partition is abandoned. */
+  private pause(ms: number): Promise<void> {
+    if (this.dead) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
       }
-      await tx.sendOffsets({
-        consumerGroupId: group,
-        topics: [{ topic, partitions: [{ partition, offset: String(point) }] }],
-      });
-      await tx.commit();
-    } catch (error) {
-      if (tx.isActive()) await tx.abort().catch(() => undefined);
-      throw error;
-    }
+      this.wake = done;
+    }).finally(() => (this.wake = undefined));
   }
 
   private async committedOffset(): Promise<number> {
@@ -187,21 +226,4 @@ export class TransactionalPartition {
 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-function isFenced(error: unknown): boolean {
-  for (
-    let e = error as
-      { type?: string; message?: string; originalError?: unknown; cause?: unknown } | undefined;
-    e;
-  ) {
-    if (
-      e.type === 'INVALID_PRODUCER_EPOCH' ||
-      e.type === 'PRODUCER_FENCED' ||
-      /fenced/i.test(e.message ?? '')
-    )
-      return true;
-    e = (e.originalError ?? e.cause) as typeof e;
-  }
-  return false;
 }
