@@ -248,6 +248,53 @@ describe('idempotency', () => {
       expect(runs).toBe(2);
       expect(committed.flat()).toEqual(['out']);
     });
+    it('on a transactional transport only a redelivery of the delivery that recorded the outputs re-sends them, so a crash between the commit and dispatched repeats no output', async () => {
+      // CI saw it on Kafka: a worker committed its transaction (outputs + offset) and was killed
+      // before `dispatched`; the duplicate publish of the key, a later offset read by another
+      // worker, found the outputs still kept and published them a second time.
+      const store = memoryIdempotencyStore();
+      const rt = runtime(
+        { idempotency: store, guarantee: 'exactly-once' },
+        undefined,
+        fakeTransport({ transactions: true }),
+      );
+      const committed: Array<{ offset: string; outputs: TransportMessage[] }> = [];
+      const at = (message: TransportMessage, offset: string) => ({
+        ...fakeDelivery(),
+        message,
+        coordinates: { 'fake-partition': '0', 'fake-offset': offset },
+        transaction: () => {
+          const outputs: TransportMessage[] = [];
+          return {
+            publish: async (ms: readonly TransportMessage[]) => void outputs.push(...ms),
+            commit: async () => void committed.push({ offset, outputs }),
+            abort: async () => undefined,
+          };
+        },
+      });
+      jest.spyOn(store, 'dispatched').mockRejectedValue(new Error('killed before dispatched'));
+      let runs = 0;
+      const step = idempotency(
+        rt,
+        store,
+      )(async (p) => {
+        runs++;
+        await publishing(p, 1);
+      });
+      const original = fakeDelivery({}, 1, { [Headers.idempotencyKey]: 'k-1' }).message;
+      await step(processing(at(original, '7'), rt));
+      await step(processing(at({ ...original, id: 'duplicate-publish' }, '9'), rt));
+      // an aborted transaction brings the recording delivery itself back: that one re-sends
+      await step(processing(at(original, '7'), rt));
+      expect(runs).toBe(1);
+      expect(committed.map((c) => [c.offset, c.outputs.length])).toEqual([
+        ['7', 1],
+        ['9', 0],
+        ['7', 1],
+      ]);
+      expect(committed[2]!.outputs[0]).toEqual(committed[0]!.outputs[0]); // same id, no private header
+      expect(rt.counters).toMatchObject({ duplicates: 2, resent: 1 });
+    });
   });
 
   describe('with a transactional store (process)', () => {

@@ -13,6 +13,30 @@ let ownerSequence = 0;
 const NONE: readonly TransportMessage[] = [];
 
 /**
+ * On a transactional transport, the delivery whose transaction owes the kept outputs: written on
+ * each kept copy (never on what is sent) and read back by `redeliver`.
+ */
+const ORIGIN = 'polybus-outputs-of';
+
+/** A delivery's place in the broker, the same for each redelivery of it and no other delivery. */
+function originOf(p: Processing): string {
+  const parts = [p.delivery.message.topic];
+  for (const [name, value] of Object.entries(p.delivery.coordinates)) parts.push(`${name}=${value}`);
+  return parts.join(' ');
+}
+
+function withOrigin(outputs: readonly TransportMessage[], origin: string): readonly TransportMessage[] {
+  return outputs.map((m) => ({ ...m, headers: { ...m.headers, [ORIGIN]: origin } }));
+}
+
+function withoutOrigin(outputs: readonly TransportMessage[]): readonly TransportMessage[] {
+  return outputs.map((m) => {
+    const { [ORIGIN]: _origin, ...headers } = m.headers;
+    return { ...m, headers };
+  });
+}
+
+/**
  * The store key of a message: group, topic and the message's idempotency key (or id). The topic is
  * part of it so one group bound to two topics never takes a message of one for a duplicate of the
  * other. Group and topic are URI-encoded, so no ':' inside them can make two keys meet.
@@ -31,7 +55,12 @@ export function idempotencyKeyPrefix(group: string, topic: string): string {
  *
  * A redelivery of a completed key never runs the handler again: it re-sends the outputs the store
  * still keeps, with their original ids (counted as a duplicate, and as `resent` when it sent any),
- * unless this process is sending them right now. A failed send throws `OutputsPendingError`, which
+ * unless this process is sending them right now. On a transactional transport (Kafka) only a
+ * redelivery of the delivery that recorded them re-sends them: its offset commits only with them,
+ * so that delivery coming back means they were not committed; any other delivery of the key (a
+ * duplicate publish) finds them committed already or owed by that delivery's own redelivery, and
+ * sends nothing (a crash between the commit and `dispatched` would otherwise publish them twice).
+ * A failed send throws `OutputsPendingError`, which
  * the retry waits out without spending an attempt. A key locked by another processor is retried
  * later (the lock expires if that processor crashed); deliveries of one key on this consumer take
  * turns in process. No lock is held while the outputs are sent, so a send that waits for another
@@ -163,6 +192,10 @@ export function idempotency(rt: BindingRuntime, store: IdempotencyStore): Middle
       } catch (error) {
         throw unavailable(error, key);
       }
+      if (transactional && kept.length > 0) {
+        if (kept[0]!.headers[ORIGIN] !== originOf(p)) return await send(p, NONE);
+        kept = withoutOrigin(kept);
+      }
       if (kept.length > 0) counters.resent++;
       await send(p, kept);
       if (kept.length > 0) await markDispatched(key);
@@ -218,7 +251,12 @@ export function idempotency(rt: BindingRuntime, store: IdempotencyStore): Middle
               );
           throw error;
         }
-        if (state === 'acquired') recorded = await complete(key, owner, outputs);
+        if (state === 'acquired')
+          recorded = await complete(
+            key,
+            owner,
+            transactional && outputs.length > 0 ? withOrigin(outputs, originOf(p)) : outputs,
+          );
       }
     } finally {
       gate.leave(key);
