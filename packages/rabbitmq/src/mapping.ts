@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { ConsumeMessage, Options } from 'amqplib';
-import { Headers, type MessageHeaders, type TransportMessage } from '@polybus/core';
+import { Headers, uuidv7, type MessageHeaders, type TransportMessage } from '@polybus/core';
 
 /** Headers this adapter adds to carry what AMQP properties cannot hold exactly. */
 export const AmqpHeaders = {
@@ -59,8 +58,11 @@ function headerText(value: unknown): string | undefined {
 
 /**
  * A broker message as Polybus sees it. A message from a raw client gets its id from the
- * `messageId` property, else a hash of its exchange, routing key, headers and body (stable across
- * redeliveries, so idempotency still works); its key is the routing key.
+ * `messageId` property, else a new `amqp-<uuidv7>`: AMQP gives a message no identity of its own,
+ * and a hash of its content would make two equal business events one. Polybus's own copies (retry
+ * queues, requeue with an attempt, dead letters) carry that id on, so its retries keep it; a
+ * broker redelivery of the original (a consumer crash) gets a new one (see `carriesId`). Its key is
+ * the routing key.
  */
 export function fromAmqp(msg: ConsumeMessage, topic: string): TransportMessage {
   const headers: MessageHeaders = {};
@@ -78,7 +80,7 @@ export function fromAmqp(msg: ConsumeMessage, topic: string): TransportMessage {
   }
   const contentType = headerText(msg.properties.contentType);
   if (contentType !== undefined) headers[Headers.contentType] = contentType;
-  const id = headers[Headers.id] ?? headerText(msg.properties.messageId) ?? fallbackId(msg);
+  const id = headers[Headers.id] ?? headerText(msg.properties.messageId) ?? `amqp-${uuidv7()}`;
   headers[Headers.id] = id;
   // Via the default exchange (retry queues, requeues, sendToQueue) the routing key is a queue name.
   const routed = msg.fields.exchange !== '' ? msg.fields.routingKey : '';
@@ -94,12 +96,15 @@ export function fromAmqp(msg: ConsumeMessage, topic: string): TransportMessage {
   return { id, topic, key, headers, payload: msg.content, timestamp };
 }
 
-function fallbackId(msg: ConsumeMessage): string {
-  const hash = createHash('sha256');
-  hash.update(`${msg.fields.exchange}\0${msg.fields.routingKey}\0`);
-  hash.update(JSON.stringify(msg.properties.headers ?? {}));
-  hash.update(msg.content);
-  return `amqp-${hash.digest('hex').slice(0, 32)}`;
+/**
+ * The message has an id of its own (the `message-id` property or a `polybus-id` header), the same
+ * on every delivery of it. Without one, exactly-once cannot tell a broker redelivery of it from a
+ * new message: a foreign producer sets `message_id` (or `polybus-idempotency-key`).
+ */
+export function carriesId(msg: ConsumeMessage): boolean {
+  return (
+    headerText(msg.properties.messageId) !== undefined || msg.properties.headers?.[Headers.id] !== undefined
+  );
 }
 
 /** `polybus-attempt` when present, else the quorum queue's delivery count + 1, else 1. */

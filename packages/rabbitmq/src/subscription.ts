@@ -5,7 +5,7 @@ import { ConsumerChannel } from './consumer-channel';
 import type { DeliveryScope } from './delivery';
 import { Dispatcher } from './dispatcher';
 import { HandOver, type HandOverHost } from './hand-over';
-import { fromAmqp } from './mapping';
+import { carriesId, fromAmqp } from './mapping';
 import type { Publisher } from './publisher';
 import type { Topology } from './topology';
 
@@ -34,6 +34,7 @@ export class RabbitSubscription implements Subscription, HandOverHost {
   closed = false;
   private disposed = false;
   private reopening = false;
+  private warnedNoId = false;
   /** Wake-ups of held retries, called early on close. */
   private readonly holds = new Set<() => void>();
 
@@ -110,7 +111,17 @@ export class RabbitSubscription implements Subscription, HandOverHost {
       return;
     }
     channel.received(msg);
+    if (this.options.idempotent && !this.warnedNoId && !carriesId(msg)) this.warnNoId();
     this.dispatcher.push(new HandOver(this, channel, msg, fromAmqp(msg, this.options.topic)));
+  }
+
+  /** Once per subscription: an exactly-once binding reads messages it cannot recognise again. */
+  private warnNoId(): void {
+    this.warnedNoId = true;
+    this.deps.logger.warn(
+      'rabbitmq message without message_id on an idempotent binding: a broker redelivery of it (after a consumer crash) cannot be recognised as a duplicate; the producer should set message_id or the polybus-idempotency-key header',
+      { topic: this.options.topic, group: this.options.group },
+    );
   }
 
   sleep(ms: number): Promise<void> {

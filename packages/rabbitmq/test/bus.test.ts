@@ -3,7 +3,9 @@ import {
   createBus,
   createSpy,
   Headers,
+  memoryIdempotencyStore,
   PermanentError,
+  recordingLogger,
   silentLogger,
   type Bus,
   type Message,
@@ -114,7 +116,7 @@ describe('rabbitmq with the bus', () => {
     await raw.close();
   });
 
-  it('a raw message without an id gets one from messageId, else a stable one from its coordinates and body', async () => {
+  it('a raw message without an id gets one from messageId, else a new amqp-<uuidv7> that its retries keep', async () => {
     const topic = unique('ids');
     const b = bus();
     const seen: Message[] = [];
@@ -140,9 +142,58 @@ describe('rabbitmq with the bus', () => {
     await waitFor('three handler calls', () => seen.length === 3);
     expect(seen.find((m) => m.body === 'with-id')?.id).toBe('mid-7');
     const noId = seen.filter((m) => m.body === 'no-id');
-    expect(noId[0].id).toMatch(/^amqp-[0-9a-f]{32}$/);
+    expect(noId[0].id).toMatch(/^amqp-[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     expect(noId[1].id).toBe(noId[0].id); // the same after the retry round trip
     expect(noId[0].key).toBeUndefined();
+  });
+
+  it('exactly-once: four equal foreign events without message_id are four messages (each handled, none a duplicate), a retry keeps its id, and two with one message_id are one', async () => {
+    // Issue 20, item 4: the id was a hash of exchange, routing key, headers and body, so equal
+    // business events from a foreign producer were taken for duplicates of the first: ran once.
+    const topic = unique('foreign-eo');
+    const logger = recordingLogger();
+    const b = createBus({ transport: transport({ logger }), logger: silentLogger });
+    buses.push(b);
+    const store = memoryIdempotencyStore();
+    const seen: Message[] = [];
+    let failedOnce = false;
+    b.bind(
+      topic,
+      async (m) => {
+        seen.push(m);
+        if (m.body === 'deposit 10' && !failedOnce) {
+          failedOnce = true;
+          throw new Error('transient');
+        }
+      },
+      {
+        group: 'g',
+        guarantee: 'exactly-once',
+        idempotency: store,
+        retry: { maxAttempts: 3, initialDelayMs: 10, immediateAttempts: 1 },
+      },
+    );
+    await b.start();
+    const raw = await rawConnection();
+    const ch = await raw.createConfirmChannel();
+    for (let i = 0; i < 4; i++)
+      ch.publish(topic, 'acct.1', Buffer.from('"deposit 10"'), { contentType: 'application/json' });
+    for (let i = 0; i < 2; i++)
+      ch.publish(topic, 'acct.1', Buffer.from('"deposit 5"'), {
+        contentType: 'application/json',
+        messageId: 'dep-5',
+      });
+    await ch.waitForConfirms();
+    await raw.close();
+    const counters = () => b.stats()[0]!.counters;
+    await waitFor('every foreign event settled', () => seen.length >= 6 && counters().duplicates >= 1);
+    await new Promise((r) => setTimeout(r, 500)); // nothing more arrives
+    const tens = seen.filter((m) => m.body === 'deposit 10');
+    expect(tens).toHaveLength(5); // four events, one of them run twice (the retry)
+    expect(new Set(tens.map((m) => m.id)).size).toBe(4);
+    expect(seen.filter((m) => m.body === 'deposit 5').map((m) => m.id)).toEqual(['dep-5']);
+    expect(counters().duplicates).toBe(1);
+    expect(logger.warnings.filter((w) => w.message.includes('without message_id'))).toHaveLength(1);
   });
 
   it('messages written by Polybus are read by a plain amqplib consumer with properties and headers intact', async () => {
