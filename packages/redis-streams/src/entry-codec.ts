@@ -43,19 +43,18 @@ function headersJson(message: TransportMessage): string {
   return JSON.stringify(rest);
 }
 
-/** Headers from the `headers` field merged over `extra` (a foreign writer's other fields). */
-function parseHeaders(raw: string | undefined, extra: MessageHeaders | undefined): MessageHeaders {
-  if (raw === undefined) return extra ?? {};
+/**
+ * Headers from the `headers` field merged over `extra` (a foreign writer's other fields), or
+ * undefined when the field is not a JSON object: no Polybus writer made it.
+ */
+function parseHeaders(raw: string, extra: MessageHeaders | undefined): MessageHeaders | undefined {
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);
   } catch {
-    parsed = undefined;
+    return undefined;
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    // Keep what a foreign writer put there rather than dropping it: the dead letter shows it.
-    return { ...extra, [Fields.headers]: raw };
-  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
   const headers = parsed as Record<string, unknown>;
   for (const name in headers) {
     if (typeof headers[name] !== 'string') headers[name] = JSON.stringify(headers[name]);
@@ -91,8 +90,11 @@ function numberOf(value: Bulk): number {
 const bytes = (value: Bulk): Buffer => (typeof value === 'string' ? Buffer.from(value, 'utf8') : value);
 
 /**
- * Maps an entry, from Polybus or any other writer, to a TransportMessage. An entry without `id`
- * gets `redis:<stream>:<entry-id>`, stable across redeliveries. Fields we do not know become
+ * Maps an entry, from Polybus or any other writer, to a TransportMessage. Only an entry in
+ * Polybus's shape (an `id` and a `headers` field holding a JSON object) is trusted with its `id`;
+ * any other entry's id is `redis:<stream>:<entry-id>`, stable across redeliveries and unique, so
+ * two foreign events with the same `id` field stay two messages (that field, and any `headers`
+ * field that is not a JSON object, is kept as a header of that name). Fields we do not know become
  * headers, so nothing a foreign writer sent is lost; an entry without `body` has an empty payload,
  * which the core dead-letters as `decode-error` instead of blocking the stream.
  */
@@ -128,9 +130,17 @@ export function decodeEntry(stream: string, entryId: string, fields: readonly Bu
         (extra ??= {})[text(field)] = text(value);
     }
   }
-  const headers = parseHeaders(rawHeaders, extra);
-  // The encoder leaves `polybus-id` out of `headers` because `id` carries it: put it back.
-  if (id && headers[Headers.id] === undefined) headers[Headers.id] = id;
+  let headers = rawHeaders === undefined ? undefined : parseHeaders(rawHeaders, extra);
+  if (headers === undefined) {
+    // Not Polybus's shape: what a foreign writer put in `id` and `headers` stays visible.
+    headers = extra ?? {};
+    if (rawHeaders !== undefined) headers[Fields.headers] = rawHeaders;
+    if (id !== undefined) headers[Fields.id] = id;
+    id = undefined;
+  } else if (id && headers[Headers.id] === undefined) {
+    // The encoder leaves `polybus-id` out of `headers` because `id` carries it: put it back.
+    headers[Headers.id] = id;
+  }
   const message: { -readonly [K in keyof TransportMessage]: TransportMessage[K] } = {
     id: id || headers[Headers.id] || `redis:${stream}:${entryId}`,
     topic: stream,

@@ -30,4 +30,21 @@ describe('entry codec', () => {
     expect(timestampOf('soon')).toBe(42); // not a number: the entry id's milliseconds
     expect(timestampOf('12345678901234567890')).toBe(Number('12345678901234567890'));
   });
+
+  it("trusts an entry's id field only in Polybus's shape; a foreign entry's id is its stream position and its id field a header", () => {
+    // Issue 20, item 5: two foreign events with `id 42` were one message (the second a duplicate).
+    const foreign = (entryId: string, amount: string) =>
+      decodeEntry('s', entryId, asBuffers(['id', '42', 'amount', amount, 'body', '{}']));
+    const a = foreign('1-0', '10');
+    const b = foreign('2-0', '20');
+    expect([a.id, b.id]).toEqual(['redis:s:1-0', 'redis:s:2-0']);
+    expect(a.headers).toEqual({ id: '42', amount: '10' });
+    // a `headers` field that is not a JSON object is not Polybus's either
+    const odd = decodeEntry('s', '3-0', asBuffers(['id', '42', 'headers', 'plain text', 'body', '{}']));
+    expect(odd.id).toBe('redis:s:3-0');
+    expect(odd.headers).toEqual({ id: '42', headers: 'plain text' });
+    // a foreign writer that wants dedup sets polybus-idempotency-key (or polybus-id) as a field
+    const keyed = decodeEntry('s', '4-0', asBuffers(['polybus-id', 'evt-9', 'body', '{}']));
+    expect(keyed.id).toBe('evt-9');
+  });
 });

@@ -1,6 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { createBus, createSpy, silentLogger, type Bus, PermanentError } from '@polybus/core';
+import {
+  createBus,
+  createSpy,
+  memoryIdempotencyStore,
+  silentLogger,
+  type Bus,
+  PermanentError,
+} from '@polybus/core';
 import type Redis from 'ioredis';
 import { redisStreamsTransport } from '../src/transport';
 import { rawClient, readStream, REDIS_URL, unique, waitUntil } from './helpers';
@@ -123,6 +130,26 @@ describe('Redis Streams through the Bus', () => {
     });
     expect(spy.calls.map((c) => c.attempt)).toEqual([1, 2, 3]);
     expect(((await raw.xpending(name, 'poison')) as [number])[0]).toBe(0);
+  });
+
+  it('exactly-once: two different foreign events that both carry `id 42` are both handled, none a duplicate; a Polybus republish of one key is one', async () => {
+    const name = topic();
+    await raw.xadd(name, '*', 'id', '42', 'body', '{"amount":10}');
+    await raw.xadd(name, '*', 'id', '42', 'body', '{"amount":20}');
+    const bus = newBus();
+    const spy = createSpy<{ amount: number }>();
+    bus.bind(name, spy.handler, {
+      group: 'eo',
+      guarantee: 'exactly-once',
+      idempotency: memoryIdempotencyStore(),
+    });
+    await bus.start();
+    for (const amount of [30, 30]) await bus.publish(name, { amount }, { idempotencyKey: 'pay-30' });
+    await spy.waitFor((c) => c.body.amount === 30, { timeoutMs: 10_000 });
+    await waitUntil(() => (bus.stats()[0]!.counters.duplicates >= 1 ? true : undefined));
+    expect(spy.processed.map((m) => m.body.amount).sort()).toEqual([10, 20, 30]);
+    expect(spy.processed.filter((m) => m.body.amount !== 30).map((m) => m.headers.id)).toEqual(['42', '42']);
+    expect(bus.stats()[0]!.counters.duplicates).toBe(1);
   });
 
   it('entries written by a raw client that are not JSON go to the dead letter as decode-error; later ones still flow', async () => {

@@ -111,8 +111,12 @@ describe('redisStreamsTransport against Redis', () => {
     const c = collector();
     await t.subscribe(subscribeOptions(name, 'g'), c.handler);
     await waitUntil(() => c.deliveries.length === 2 || undefined);
-    const [first, second] = [...c.deliveries].sort((a, b) => a.message.id.localeCompare(b.message.id));
-    expect(first!.message.id).toBe('raw-1');
+    // A foreign entry's `id` field is a header, not its id (see decodeEntry).
+    const [first, second] = [...c.deliveries].sort((a, b) =>
+      a.message.headers.id!.localeCompare(b.message.headers.id!),
+    );
+    expect(first!.message.headers.id).toBe('raw-1');
+    expect(first!.message.id).toMatch(/^redis:/);
     expect(payloadBuffer(first!.message.payload).equals(body)).toBe(true);
     // Header names and values are text: bytes that are not UTF-8 read as U+FFFD there, never lost silently.
     expect(first!.message.headers[field.toString('utf8')]).toBe(value.toString('utf8'));
