@@ -12,6 +12,22 @@ import {
 } from '@polybus/core';
 import { AMQP_URL, getOne, rawConnection, transport, unique, waitFor } from './helpers';
 
+/** Records every call; the first call with `body` throws (a transient failure the retry absorbs). */
+function recordFailingOnce(body: string): { seen: Message[]; handler: (m: Message) => Promise<void> } {
+  const seen: Message[] = [];
+  let failedOnce = false;
+  return {
+    seen,
+    handler: async (m) => {
+      seen.push(m);
+      if (m.body === body && !failedOnce) {
+        failedOnce = true;
+        throw new Error('transient');
+      }
+    },
+  };
+}
+
 describe('rabbitmq with the bus', () => {
   const buses: Bus[] = [];
   const bus = (url?: string) => {
@@ -119,19 +135,11 @@ describe('rabbitmq with the bus', () => {
   it('a raw message without an id gets one from messageId, else a new amqp-<uuidv7> that its retries keep', async () => {
     const topic = unique('ids');
     const b = bus();
-    const seen: Message[] = [];
-    let failedOnce = false;
-    b.bind(
-      topic,
-      async (m) => {
-        seen.push(m);
-        if (m.body === 'no-id' && !failedOnce) {
-          failedOnce = true;
-          throw new Error('once');
-        }
-      },
-      { group: 'g', retry: { maxAttempts: 3, initialDelayMs: 10, immediateAttempts: 1 } },
-    );
+    const { seen, handler } = recordFailingOnce('no-id');
+    b.bind(topic, handler, {
+      group: 'g',
+      retry: { maxAttempts: 3, initialDelayMs: 10, immediateAttempts: 1 },
+    });
     await b.start();
     const raw = await rawConnection();
     const ch = await raw.createConfirmChannel();
@@ -155,24 +163,13 @@ describe('rabbitmq with the bus', () => {
     const b = createBus({ transport: transport({ logger }), logger: silentLogger });
     buses.push(b);
     const store = memoryIdempotencyStore();
-    const seen: Message[] = [];
-    let failedOnce = false;
-    b.bind(
-      topic,
-      async (m) => {
-        seen.push(m);
-        if (m.body === 'deposit 10' && !failedOnce) {
-          failedOnce = true;
-          throw new Error('transient');
-        }
-      },
-      {
-        group: 'g',
-        guarantee: 'exactly-once',
-        idempotency: store,
-        retry: { maxAttempts: 3, initialDelayMs: 10, immediateAttempts: 1 },
-      },
-    );
+    const { seen, handler } = recordFailingOnce('deposit 10');
+    b.bind(topic, handler, {
+      group: 'g',
+      guarantee: 'exactly-once',
+      idempotency: store,
+      retry: { maxAttempts: 3, initialDelayMs: 10, immediateAttempts: 1 },
+    });
     await b.start();
     const raw = await rawConnection();
     const ch = await raw.createConfirmChannel();
