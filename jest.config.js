@@ -9,7 +9,11 @@ module.exports = {
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.jest.json' }],
   },
-  moduleNameMapper: { '^@polybus/([a-z-]+)$': '<rootDir>/packages/$1/src/index.ts' },
+  moduleNameMapper: {
+    '^@polybus/core/transport$': '<rootDir>/packages/core/src/kit/index.ts',
+    '^@polybus/core/testing$': '<rootDir>/packages/core/src/testing/index.ts',
+    '^@polybus/([a-z-]+)$': '<rootDir>/packages/$1/src/index.ts',
+  },
   testTimeout: 60_000,
   // Integration tests share real brokers; two workers match the machines' two cores.
   maxWorkers: 2,

@@ -5,11 +5,11 @@ import {
   memoryIdempotencyStore,
   silentLogger,
   transportFromUrl,
-  waitFor,
   type Bridge,
   type Bus,
   type Message,
 } from '@polybus/core';
+import { waitFor } from '@polybus/core/testing';
 import { brokerCases, type BrokerCase } from './brokers';
 
 // ElasticMQ ignores credentials but the AWS SDK insists on finding some.

@@ -9,10 +9,10 @@ import {
   memoryIdempotencyStore,
   memoryTransport,
   silentLogger,
-  waitFor,
   type Guarantee,
   type Message,
 } from '@polybus/core';
+import { waitFor } from '@polybus/core/testing';
 import { printTable } from './table';
 
 const PAYMENTS = 2_000;

@@ -1,6 +1,7 @@
 import { createBus } from './bus';
 import { bytesCodec } from './codec';
 import { ConfigurationError } from './errors/configuration-error';
+import { integerOption } from './kit/options';
 import { PermanentError } from './errors/permanent-error';
 import { Headers } from './headers';
 import { consoleLogger, type Logger } from './logger';
@@ -192,31 +193,21 @@ function validate(o: BridgeOptions): BridgeConfig {
       'to',
       'is the same transport as `from` with the same topic: the bridge would forward to itself',
     );
-  const positiveInt = (
-    field: string,
-    value: number | undefined,
-    fallback: number,
-    unlimited = false,
-  ): number => {
-    if (value === undefined) return fallback;
-    if (!(Number.isInteger(value) || (unlimited && value === Infinity)) || value < 1)
-      throw new ConfigurationError(field, `must be a positive integer, got ${String(value)}`);
-    return value;
-  };
-  const initialDelayMs = positiveInt('initialDelayMs', o.initialDelayMs, 200);
-  const maxDelayMs = positiveInt('maxDelayMs', o.maxDelayMs, 30_000);
+  const initialDelayMs = integerOption('initialDelayMs', o.initialDelayMs, 200);
+  const maxDelayMs = integerOption('maxDelayMs', o.maxDelayMs, 30_000);
   if (maxDelayMs < initialDelayMs)
     throw new ConfigurationError('maxDelayMs', 'must be at least initialDelayMs');
   if (o.deadLetter !== undefined && typeof o.deadLetter !== 'function')
     throw new ConfigurationError('deadLetter', 'must be a function from topic to dead-letter topic');
-  const maxAttempts = positiveInt('maxAttempts', o.maxAttempts, Infinity, true);
+  const maxAttempts =
+    o.maxAttempts === Infinity ? Infinity : integerOption('maxAttempts', o.maxAttempts, Infinity);
   return {
     from: o.from,
     to: o.to,
     topics: [...o.topics],
     group: o.group,
     mapTopic,
-    concurrency: positiveInt('concurrency', o.concurrency, 16),
+    concurrency: integerOption('concurrency', o.concurrency, 16),
     // The retry policy counts in integers: "unlimited" is the largest safe one.
     maxAttempts: Number.isFinite(maxAttempts) ? maxAttempts : Number.MAX_SAFE_INTEGER,
     initialDelayMs,

@@ -10,6 +10,8 @@ export { HandlerTimeoutError } from './errors/handler-timeout-error';
 export { Headers, type DeadLetterReason } from './headers';
 export { uuidv7 } from './id';
 export { jsonCodec, bytesCodec, type Codec } from './codec';
+// For codec authors: a payload is text or bytes, whichever the broker delivered.
+export { payloadBuffer } from './message';
 export { consoleLogger, silentLogger, type Logger, type LogFields } from './logger';
 export type {
   Message,
@@ -21,19 +23,8 @@ export type {
   BatchEntry,
   PublishReceipt,
 } from './message';
-export { payloadBuffer, payloadBytesAtMost } from './message';
-export type {
-  Transport,
-  TransportCapabilities,
-  TransportHealth,
-  SubscribeOptions,
-  Subscription,
-  Delivery,
-  DeliveryHandler,
-  DeliveryTransaction,
-  Coordinates,
-  TransportFromUrl,
-} from './transport';
+// The adapter SPI is `@polybus/core/transport`; these are the transport types a user meets.
+export type { Transport, TransportCapabilities, TransportHealth } from './transport';
 export type { IdempotencyStore, IdempotencyScope, AcquireResult } from './idempotency-store';
 export { MessageLockedError } from './errors/message-locked-error';
 export { OutputsPendingError } from './errors/outputs-pending-error';
@@ -52,9 +43,6 @@ export {
   type BusState,
 } from './bus';
 export type { BindingCounters } from './engine/counters';
-export { backoffDelay } from './engine/backoff';
-export { deadLetterHeaders, type EnvelopeInput } from './engine/envelope';
-export { encodeMessage } from './encode';
 export { transportFromUrl } from './transport-loader';
 export {
   memoryTransport,
@@ -62,12 +50,9 @@ export {
   type MemoryTransportOptions,
 } from './memory/memory-transport';
 export { memoryBroker, MemoryBroker, type MemoryGroupStats } from './memory/memory-broker';
-export type { MemoryFaults } from './memory/memory-faults';
 export {
   memoryIdempotencyStore,
   type MemoryIdempotencyStoreOptions,
 } from './memory/memory-idempotency-store';
-export { createSpy, type HandlerSpy, type SpyCall, type SpyMatch } from './testing/handler-spy';
-export { waitFor, type WaitOptions } from './testing/wait-for';
-export { recordingLogger, type RecordedLog, type RecordingLogger } from './testing/recording-logger';
+// Test doubles are `@polybus/core/testing`.
 export { bridge, type Bridge, type BridgeOptions, type BridgeStats } from './bridge';

@@ -1,5 +1,6 @@
 import { DEFAULT_RETRY, type BindOptions, type ResolvedBinding, type ResolvedRetry } from './bind-options';
 import type { Codec } from './codec';
+import { integerOption } from './kit/options';
 import { ConfigurationError } from './errors/configuration-error';
 
 const BIND_KEYS = new Set([
@@ -18,13 +19,6 @@ const BIND_KEYS = new Set([
 const RETRY_KEYS = new Set(Object.keys(DEFAULT_RETRY));
 const GUARANTEES = ['at-most-once', 'at-least-once', 'exactly-once'];
 
-function positiveInt(field: string, value: unknown, fallback: number, min = 1): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min)
-    throw new ConfigurationError(field, `must be an integer ≥ ${min}, got ${JSON.stringify(value)}`);
-  return value;
-}
-
 function name(field: string, value: unknown): string {
   if (typeof value !== 'string' || value.length === 0 || value.length > 200)
     throw new ConfigurationError(field, `must be a non-empty string of at most 200 characters`);
@@ -39,14 +33,14 @@ function resolveRetry(retry: BindOptions['retry']): ResolvedRetry {
   for (const key of Object.keys(retry))
     if (!RETRY_KEYS.has(key)) throw new ConfigurationError(`retry.${key}`, 'unknown option');
   const resolved: ResolvedRetry = {
-    maxAttempts: positiveInt('retry.maxAttempts', retry.maxAttempts, DEFAULT_RETRY.maxAttempts),
-    initialDelayMs: positiveInt(
+    maxAttempts: integerOption('retry.maxAttempts', retry.maxAttempts, DEFAULT_RETRY.maxAttempts),
+    initialDelayMs: integerOption(
       'retry.initialDelayMs',
       retry.initialDelayMs,
       DEFAULT_RETRY.initialDelayMs,
-      0,
+      { min: 0 },
     ),
-    maxDelayMs: positiveInt('retry.maxDelayMs', retry.maxDelayMs, DEFAULT_RETRY.maxDelayMs, 0),
+    maxDelayMs: integerOption('retry.maxDelayMs', retry.maxDelayMs, DEFAULT_RETRY.maxDelayMs, { min: 0 }),
     multiplier:
       retry.multiplier === undefined
         ? DEFAULT_RETRY.multiplier
@@ -56,7 +50,7 @@ function resolveRetry(retry: BindOptions['retry']): ResolvedRetry {
               throw new ConfigurationError('retry.multiplier', 'must be a number ≥ 1');
             })(),
     jitter: retry.jitter ?? DEFAULT_RETRY.jitter,
-    immediateAttempts: positiveInt(
+    immediateAttempts: integerOption(
       'retry.immediateAttempts',
       retry.immediateAttempts,
       DEFAULT_RETRY.immediateAttempts,
@@ -111,13 +105,13 @@ export function resolveBinding<T>(
     group: name('group', options.group),
     guarantee,
     idempotency: store,
-    idempotencyLockTtlMs: positiveInt('idempotencyLockTtlMs', options.idempotencyLockTtlMs, 30_000),
+    idempotencyLockTtlMs: integerOption('idempotencyLockTtlMs', options.idempotencyLockTtlMs, 30_000),
     retry: guarantee === 'at-most-once' ? resolveRetry(false) : resolveRetry(options.retry),
     deadLetter,
-    concurrency: positiveInt('concurrency', options.concurrency, 8),
+    concurrency: integerOption('concurrency', options.concurrency, 8),
     ordering,
     schema,
-    timeoutMs: options.timeoutMs === undefined ? undefined : positiveInt('timeoutMs', options.timeoutMs, 0),
+    timeoutMs: options.timeoutMs === undefined ? undefined : integerOption('timeoutMs', options.timeoutMs, 0),
     codec: options.codec ?? defaultCodec,
   };
 }

@@ -1,13 +1,13 @@
 import {
   ConfigurationError,
   createBus,
-  createSpy,
   memoryTransport,
   PublishError,
   silentLogger,
   transportFromUrl,
   type Transport,
 } from '@polybus/core';
+import { createSpy } from '@polybus/core/testing';
 
 /** A memory transport whose publishes take `ms` to be answered and fail once it is closed. */
 function slowTransport(ms: number): Transport & { sent: number } {

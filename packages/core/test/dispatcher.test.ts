@@ -1,13 +1,5 @@
-import {
-  bytesCodec,
-  createBus,
-  createSpy,
-  Headers,
-  memoryTransport,
-  PermanentError,
-  silentLogger,
-  waitFor,
-} from '@polybus/core';
+import { bytesCodec, createBus, Headers, memoryTransport, PermanentError, silentLogger } from '@polybus/core';
+import { createSpy, waitFor } from '@polybus/core/testing';
 
 describe('a delivery the chain cannot settle', () => {
   it('is handed back when its dead letter cannot be written, and reaches the dead letter once the broker takes it', async () => {

@@ -11,12 +11,12 @@ import {
   memoryTransport,
   PublishError,
   silentLogger,
-  waitFor,
   type BindOptions,
   type Bus,
   type Guarantee,
   type MemoryTransport,
 } from '@polybus/core';
+import { waitFor } from '@polybus/core/testing';
 import { assertTally, Tally } from '@polybus/conformance';
 
 const TOTAL = 3_000;

@@ -7,9 +7,9 @@ import {
   memoryIdempotencyStore,
   memoryTransport,
   silentLogger,
-  waitFor,
   type IdempotencyStore,
 } from '@polybus/core';
+import { waitFor } from '@polybus/core/testing';
 
 const namespace = () => `idem-keys-${Math.random()}`;
 

@@ -1,11 +1,6 @@
-import {
-  memoryTransport,
-  uuidv7,
-  waitFor,
-  type Delivery,
-  type SubscribeOptions,
-  type TransportMessage,
-} from '@polybus/core';
+import { memoryTransport, uuidv7, type TransportMessage } from '@polybus/core';
+import { type Delivery, type SubscribeOptions } from '@polybus/core/transport';
+import { waitFor } from '@polybus/core/testing';
 
 let n = 0;
 const ns = () => `memory-transport-${++n}`;

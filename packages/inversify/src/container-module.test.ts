@@ -6,11 +6,11 @@ import {
   memoryIdempotencyStore,
   memoryTransport,
   silentLogger,
-  waitFor,
   type Bus,
   type HandlerContext,
   type Message,
 } from '@polybus/core';
+import { waitFor } from '@polybus/core/testing';
 import { Container, inject, injectable } from 'inversify';
 import { bindingsByBackend, type BackendInfo } from './bindings-policy';
 import { polybusHandlers, polybusModule } from './container-module';

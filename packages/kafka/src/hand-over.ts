@@ -1,6 +1,6 @@
-import type { DeliveryHandler, Logger, TransportMessage } from '@polybus/core';
+import type { Logger, TransportMessage } from '@polybus/core';
+import { backoffDelay, type BackoffPolicy, type DeliveryHandler, type Slots } from '@polybus/core/transport';
 import { KafkaDelivery, type Settler } from './kafka-delivery';
-import type { Slots } from './slots';
 import { attemptOf } from './wire';
 
 /** What a record's hand-over needs to know of where it came from (its partition's state). */
@@ -23,6 +23,14 @@ export interface HandOverDeps<S> {
 }
 
 const RESOLVED = Promise.resolve();
+
+/** A delivery the core returned unsettled: 0.5 s doubling to 30 s before it is handed over again. */
+const UNSETTLED_BACKOFF: BackoffPolicy = {
+  initialDelayMs: 500,
+  maxDelayMs: 30_000,
+  multiplier: 2,
+  jitter: false,
+};
 
 /**
  * Hands records to the core one delivery at a time until each is settled. Kafka has no per-message
@@ -125,7 +133,7 @@ export class HandOver<S extends HandOverSource> {
   }
 
   private backOff(delivery: KafkaDelivery<S>, times: number): Promise<void> {
-    const waitMs = Math.min(30_000, 500 * 2 ** Math.min(times, 6));
+    const waitMs = backoffDelay(times + 1, UNSETTLED_BACKOFF);
     this.deps.logger.warn('delivery returned unsettled; handing it over again', {
       topic: delivery.message.topic,
       id: delivery.message.id,

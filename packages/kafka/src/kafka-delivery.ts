@@ -1,11 +1,10 @@
+import { Headers, type MessageHeaders, type TransportMessage } from '@polybus/core';
 import {
-  Headers,
+  copyWithHeaders,
   type Coordinates,
   type Delivery,
   type DeliveryTransaction,
-  type MessageHeaders,
-  type TransportMessage,
-} from '@polybus/core';
+} from '@polybus/core/transport';
 import { RETRY_AT_HEADER } from './wire';
 
 const ignore = (): void => undefined;
@@ -76,15 +75,11 @@ export class KafkaDelivery<S = unknown> implements Delivery {
     const delayMs = options?.delayMs;
     const retryTopic = this.settler.retryTopic;
     if (retryTopic !== undefined && delayMs !== undefined && this.transaction === undefined) {
-      const copy: TransportMessage = {
-        ...this.message,
-        topic: retryTopic,
-        headers: {
-          ...this.message.headers,
-          [Headers.attempt]: String(attempt),
-          [RETRY_AT_HEADER]: String(Date.now() + delayMs),
-        },
-      };
+      const copy = copyWithHeaders(
+        this.message,
+        { [Headers.attempt]: String(attempt), [RETRY_AT_HEADER]: String(Date.now() + delayMs) },
+        retryTopic,
+      );
       try {
         return await this.settle('retry', [copy]);
       } catch {
@@ -97,12 +92,7 @@ export class KafkaDelivery<S = unknown> implements Delivery {
   }
 
   deadLetter(topic: string, headers: MessageHeaders): Promise<void> {
-    const copy: TransportMessage = {
-      ...this.message,
-      topic,
-      headers: { ...this.message.headers, ...headers },
-    };
-    return this.settle('dead-letter', [copy]);
+    return this.settle('dead-letter', [copyWithHeaders(this.message, headers, topic)]);
   }
 
   private settle(kind: SettleKind, outputs: readonly TransportMessage[]): Promise<void> {

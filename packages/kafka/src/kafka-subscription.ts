@@ -1,11 +1,13 @@
 import type { Admin, Consumer, ConsumerRunConfig, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
-import type {
-  DeliveryHandler,
-  Logger,
-  SubscribeOptions,
-  Subscription,
-  TransportMessage,
-} from '@polybus/core';
+import type { Logger, TransportMessage } from '@polybus/core';
+import {
+  backoffDelay,
+  Slots,
+  type BackoffPolicy,
+  type DeliveryHandler,
+  type SubscribeOptions,
+  type Subscription,
+} from '@polybus/core/transport';
 import { subscriptionAwareAssigner } from './assigner';
 import type { KafkaDelivery, SettleKind, Settler } from './kafka-delivery';
 import { HandOver } from './hand-over';
@@ -14,7 +16,6 @@ import { OffsetCommitter, type CommitTarget } from './offset-committer';
 import type { ResolvedKafkaOptions } from './options';
 import { PartitionTracker } from './partition-tracker';
 import type { ProducerPool } from './producer-pool';
-import { Slots } from './slots';
 import { TransactionalPartition } from './transactional-partition';
 import { fromKafkaMessage, RETRY_AT_HEADER } from './wire';
 
@@ -25,6 +26,14 @@ export interface SubscriptionDeps {
   readonly options: ResolvedKafkaOptions;
   readonly logger: Logger;
 }
+
+/** Restarts of a consumer that kafkajs stopped for good: 1 s doubling to 30 s. */
+const CRASH_RESTART_BACKOFF: BackoffPolicy = {
+  initialDelayMs: 1_000,
+  maxDelayMs: 30_000,
+  multiplier: 2,
+  jitter: false,
+};
 
 /**
  * Non-blocking retries of a binding: delayed nacks go to `retryTopic`. The binding's second
@@ -147,7 +156,7 @@ export class KafkaSubscription implements Subscription, Settler<PartitionState> 
     const cause = (error as { cause?: Error } | undefined)?.cause;
     this.onAssignment([]);
     if (this.closing) return;
-    const delayMs = restartsItself ? undefined : Math.min(30_000, 1_000 * 2 ** this.crashes++);
+    const delayMs = restartsItself ? undefined : backoffDelay(++this.crashes, CRASH_RESTART_BACKOFF);
     this.deps.logger.warn('kafka consumer crashed', {
       group: this.options.group,
       topic: this.options.topic,
@@ -242,7 +251,7 @@ export class KafkaSubscription implements Subscription, Settler<PartitionState> 
     const takeSlot = async (): Promise<boolean> => {
       while (!this.slots.take()) {
         if (this.closing || state.revoked || !isRunning() || isStale()) return false;
-        await within(this.slots.released(), this.deps.options.consumer.heartbeatInterval);
+        await within(this.slots.whenFree(), this.deps.options.consumer.heartbeatInterval);
         await heartbeat(); // throws when the group rebalances: kafkajs then rejoins
       }
       if (this.closing || state.revoked) {

@@ -1,15 +1,13 @@
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import {
   ConfigurationError,
-  type DeliveryHandler,
   type Guarantee,
-  type SubscribeOptions,
-  type Subscription,
   type Transport,
   type TransportCapabilities,
   type TransportHealth,
   type TransportMessage,
 } from '@polybus/core';
+import { type DeliveryHandler, type SubscribeOptions, type Subscription } from '@polybus/core/transport';
 import { kafkaLogCreator } from './kafka-logger';
 import { KafkaSubscription, type RetryRoute } from './kafka-subscription';
 import { retryTopicOf } from './wire';

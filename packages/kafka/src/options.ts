@@ -1,5 +1,6 @@
 import type { KafkaConfig, SASLOptions } from 'kafkajs';
 import { ConfigurationError, consoleLogger, type Logger } from '@polybus/core';
+import { integerOption } from '@polybus/core/transport';
 
 export type KafkaAcks = 0 | 1 | -1;
 export type KafkaCompression = 'none' | 'gzip';
@@ -100,14 +101,6 @@ export interface ResolvedKafkaOptions {
 
 const BROKER = /^[^\s:,]+:\d{1,5}$/;
 
-function int(field: string, value: number | undefined, fallback: number, min: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < min) {
-    throw new ConfigurationError(field, `must be an integer >= ${min}, got ${String(value)}`);
-  }
-  return value;
-}
-
 /** Validates options and fills defaults; every error names the offending field. */
 export function resolveOptions(options: KafkaTransportOptions): ResolvedKafkaOptions {
   if (typeof options !== 'object' || options === null) {
@@ -137,8 +130,10 @@ export function resolveOptions(options: KafkaTransportOptions): ResolvedKafkaOpt
     throw new ConfigurationError('compression', `must be 'none' or 'gzip', got ${String(compression)}`);
   }
   const c = options.consumer ?? {};
-  const sessionTimeout = int('consumer.sessionTimeout', c.sessionTimeout, 30_000, 1);
-  const heartbeatInterval = int('consumer.heartbeatInterval', c.heartbeatInterval, 3_000, 1);
+  const sessionTimeout = integerOption('consumer.sessionTimeout', c.sessionTimeout, 30_000, { min: 1 });
+  const heartbeatInterval = integerOption('consumer.heartbeatInterval', c.heartbeatInterval, 3_000, {
+    min: 1,
+  });
   if (heartbeatInterval >= sessionTimeout) {
     throw new ConfigurationError('consumer.heartbeatInterval', 'must be below consumer.sessionTimeout');
   }
@@ -153,38 +148,45 @@ export function resolveOptions(options: KafkaTransportOptions): ResolvedKafkaOpt
     clientId,
     ssl: options.ssl,
     sasl: options.sasl,
-    connectionTimeout: int('connectionTimeout', options.connectionTimeout, 3_000, 1),
-    requestTimeout: int('requestTimeout', options.requestTimeout, 30_000, 1),
+    connectionTimeout: integerOption('connectionTimeout', options.connectionTimeout, 3_000, { min: 1 }),
+    requestTimeout: integerOption('requestTimeout', options.requestTimeout, 30_000, { min: 1 }),
     acks: options.acks,
     compression,
-    retries: int('retries', options.retries, 5, 0),
+    retries: integerOption('retries', options.retries, 5, { min: 0 }),
     topics: {
-      partitions: int('topics.partitions', t.partitions, 3, 1),
+      partitions: integerOption('topics.partitions', t.partitions, 3, { min: 1 }),
       replicationFactor:
-        t.replicationFactor === undefined ? -1 : int('topics.replicationFactor', t.replicationFactor, -1, 1),
+        t.replicationFactor === undefined
+          ? -1
+          : integerOption('topics.replicationFactor', t.replicationFactor, -1, { min: 1 }),
       create: t.create ?? true,
     },
     consumer: {
       sessionTimeout,
       heartbeatInterval,
-      rebalanceTimeout: int('consumer.rebalanceTimeout', c.rebalanceTimeout, 60_000, 1),
-      maxWaitTimeInMs: int('consumer.maxWaitTimeInMs', c.maxWaitTimeInMs, 500, 0),
+      rebalanceTimeout: integerOption('consumer.rebalanceTimeout', c.rebalanceTimeout, 60_000, { min: 1 }),
+      maxWaitTimeInMs: integerOption('consumer.maxWaitTimeInMs', c.maxWaitTimeInMs, 500, { min: 0 }),
       fromBeginning: c.fromBeginning ?? true,
-      commitIntervalMs: int('consumer.commitIntervalMs', c.commitIntervalMs, 50, 0),
-      partitionsConsumedConcurrently: int(
+      commitIntervalMs: integerOption('consumer.commitIntervalMs', c.commitIntervalMs, 50, { min: 0 }),
+      partitionsConsumedConcurrently: integerOption(
         'consumer.partitionsConsumedConcurrently',
         c.partitionsConsumedConcurrently,
         4,
-        1,
+        { min: 1 },
       ),
-      maxBytesPerPartition: int('consumer.maxBytesPerPartition', c.maxBytesPerPartition, 1_048_576, 1),
+      maxBytesPerPartition: integerOption(
+        'consumer.maxBytesPerPartition',
+        c.maxBytesPerPartition,
+        1_048_576,
+        { min: 1 },
+      ),
     },
     transactions: {
       idPrefix,
-      timeoutMs: int('transactions.timeoutMs', x.timeoutMs, 30_000, 1),
-      maxBatchSize: int('transactions.maxBatchSize', x.maxBatchSize, 2_000, 1),
+      timeoutMs: integerOption('transactions.timeoutMs', x.timeoutMs, 30_000, { min: 1 }),
+      maxBatchSize: integerOption('transactions.maxBatchSize', x.maxBatchSize, 2_000, { min: 1 }),
     },
-    maxMessageBytes: int('maxMessageBytes', options.maxMessageBytes, 1_000_000, 1),
+    maxMessageBytes: integerOption('maxMessageBytes', options.maxMessageBytes, 1_000_000, { min: 1 }),
     retryTopics: options.retryTopics ?? false,
     logger: options.logger ?? consoleLogger,
   };

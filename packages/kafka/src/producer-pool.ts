@@ -1,5 +1,6 @@
 import { CompressionTypes, type Kafka, type Producer } from 'kafkajs';
-import { PublishError, payloadBytesAtMost, type Guarantee, type TransportMessage } from '@polybus/core';
+import { PublishError, type Guarantee, type TransportMessage } from '@polybus/core';
+import { payloadBytesAtMost } from '@polybus/core/transport';
 import type { ResolvedKafkaOptions } from './options';
 import { planPublish, type ProducerRole } from './publish-plan';
 import { byTopic } from './wire';

@@ -1,5 +1,5 @@
 import { KafkaJSConnectionError, KafkaJSNumberOfRetriesExceeded, type KafkaJSProtocolError } from 'kafkajs';
-import { backoffDelay } from '@polybus/core';
+import { backoffDelay } from '@polybus/core/transport';
 import { recoveryFor, TRANSACTION_ATTEMPTS, TRANSACTION_BACKOFF } from './transaction-recovery';
 
 const { createErrorFromCode } = require('kafkajs/src/protocol/error') as {

@@ -1,5 +1,6 @@
 import type { Admin, Kafka, Producer } from 'kafkajs';
-import { PublishError, backoffDelay, type Logger, type TransportMessage } from '@polybus/core';
+import { PublishError, type Logger, type TransportMessage } from '@polybus/core';
+import { backoffDelay } from '@polybus/core/transport';
 import type { ResolvedKafkaOptions } from './options';
 import type { PartitionTracker } from './partition-tracker';
 import { isFencedTransactionError } from './transaction-errors';

@@ -1,5 +1,6 @@
 import type { IHeaders, KafkaMessage, Message as KafkaOutgoing } from 'kafkajs';
 import { Headers, type MessageHeaders, type TransportMessage } from '@polybus/core';
+import { carriedAttempt } from '@polybus/core/transport';
 
 /** A Polybus message as a Kafka record: key → record key, headers as UTF-8, id in `polybus-id`. */
 export function toKafkaMessage(message: TransportMessage): KafkaOutgoing {
@@ -70,6 +71,5 @@ export function retryTopicOf(topic: string, group: string): string {
 
 /** The `polybus-attempt` header when a Polybus publisher set it, else 1. */
 export function attemptOf(headers: MessageHeaders): number {
-  const n = Number(headers[Headers.attempt]);
-  return Number.isInteger(n) && n >= 1 ? n : 1;
+  return carriedAttempt(headers[Headers.attempt]) ?? 1;
 }

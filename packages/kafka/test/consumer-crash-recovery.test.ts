@@ -1,4 +1,5 @@
-import { recordingLogger, type Delivery } from '@polybus/core';
+import { type Delivery } from '@polybus/core/transport';
+import { recordingLogger } from '@polybus/core/testing';
 import { Kafka, logLevel, type ConsumerConfig } from 'kafkajs';
 import { KafkaSubscription } from '../src/kafka-subscription';
 import { resolveOptions } from '../src/options';

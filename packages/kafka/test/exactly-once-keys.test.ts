@@ -1,4 +1,5 @@
-import { createBus, memoryIdempotencyStore, recordingLogger, type Message } from '@polybus/core';
+import { createBus, memoryIdempotencyStore, type Message } from '@polybus/core';
+import { recordingLogger } from '@polybus/core/testing';
 import { createTopic, testTransport, unique, waitFor } from './helpers';
 
 // Issue 20, item 1: exactly-once + a transient handler failure + a second publish under the same

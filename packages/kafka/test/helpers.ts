@@ -1,12 +1,9 @@
 import { testMessage } from '@polybus/conformance';
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
-import {
-  silentLogger,
-  waitFor as pollUntil,
-  type SubscribeOptions,
-  type TransportMessage,
-} from '@polybus/core';
+import { silentLogger, type TransportMessage } from '@polybus/core';
+import { type SubscribeOptions } from '@polybus/core/transport';
+import { waitFor as pollUntil } from '@polybus/core/testing';
 import { kafkaTransport, type KafkaTransport, type KafkaTransportOptions } from '../src';
 
 export const BROKERS = (process.env.POLYBUS_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');

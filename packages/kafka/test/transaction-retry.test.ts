@@ -1,5 +1,6 @@
 import { Kafka, type KafkaJSProtocolError, type ProducerConfig, type Transaction } from 'kafkajs';
-import { createBus, recordingLogger, silentLogger, type Bus, type Message } from '@polybus/core';
+import { createBus, silentLogger, type Bus, type Message } from '@polybus/core';
+import { recordingLogger } from '@polybus/core/testing';
 import { caughtUp, createTopic, readAll, testTransport, unique, waitFor } from './helpers';
 
 // Issue 20, item 2: a coordinator's CONCURRENT_TRANSACTIONS made the adapter rebuild its

@@ -1,4 +1,5 @@
-import { ConfigurationError, Headers, type Delivery } from '@polybus/core';
+import { ConfigurationError, Headers } from '@polybus/core';
+import { type Delivery } from '@polybus/core/transport';
 import type { KafkaTransport } from '../src';
 import { binding, createTopic, message, rawKafka, readAll, testTransport, unique, waitFor } from './helpers';
 

@@ -1,14 +1,12 @@
 import type { ConsumeMessage } from 'amqplib';
 import {
   Headers,
-  payloadBuffer,
-  type Coordinates,
-  type Delivery,
   type Guarantee,
   type Logger,
   type MessageHeaders,
   type TransportMessage,
 } from '@polybus/core';
+import { copyWithHeaders, payloadBuffer, type Coordinates, type Delivery } from '@polybus/core/transport';
 import type { Outgoing } from './confirm-channel';
 import type { ConsumerChannel } from './consumer-channel';
 import { attemptOf, toAmqp } from './mapping';
@@ -99,7 +97,7 @@ export class RabbitDelivery implements Delivery {
       if (channel.open) this.held = { delayMs, attempt: next ?? this.attempt + 1 };
       return;
     }
-    const copy = withHeaders(message, { [Headers.attempt]: String(next ?? this.attempt + 1) });
+    const copy = copyWithHeaders(message, { [Headers.attempt]: String(next ?? this.attempt + 1) });
     if (delayMs <= 0) return this.republish(outgoing(copy, '', scope.queue));
     const exchange = await scope.topology.retryBucket(retryBucket(delayMs, scope.retryDelaysMs));
     await this.republish(outgoing(copy, exchange, scope.queue));
@@ -108,7 +106,7 @@ export class RabbitDelivery implements Delivery {
   async deadLetter(topic: string, headers: MessageHeaders): Promise<void> {
     if (!this.claim()) return;
     await this.scope.topology.deadLetterTopic(topic);
-    await this.republish(outgoing(withHeaders(this.message, headers), topic));
+    await this.republish(outgoing(copyWithHeaders(this.message, headers, topic), topic));
   }
 
   private get preAcked(): boolean {
@@ -143,10 +141,6 @@ export class RabbitDelivery implements Delivery {
     }
     this.ackNow();
   }
-}
-
-function withHeaders(message: TransportMessage, headers: MessageHeaders): TransportMessage {
-  return { ...message, headers: { ...message.headers, ...headers } };
 }
 
 function outgoing(message: TransportMessage, exchange: string, routingKey?: string): Outgoing {

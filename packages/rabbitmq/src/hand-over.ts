@@ -1,5 +1,6 @@
 import type { ConsumeMessage } from 'amqplib';
-import type { DeliveryHandler, Guarantee, Logger, TransportMessage } from '@polybus/core';
+import type { Guarantee, Logger, TransportMessage } from '@polybus/core';
+import type { DeliveryHandler } from '@polybus/core/transport';
 import type { ConsumerChannel } from './consumer-channel';
 import { RabbitDelivery, type DeliveryScope, type HeldRetry } from './delivery';
 import type { Job } from './dispatcher';

@@ -1,5 +1,6 @@
 import type { ConsumeMessage, Options } from 'amqplib';
 import { Headers, uuidv7, type MessageHeaders, type TransportMessage } from '@polybus/core';
+import { carriedAttempt } from '@polybus/core/transport';
 
 /** Headers this adapter adds to carry what AMQP properties cannot hold exactly. */
 export const AmqpHeaders = {
@@ -110,8 +111,8 @@ export function carriesId(msg: ConsumeMessage): boolean {
 /** `polybus-attempt` when present, else the quorum queue's delivery count + 1, else 1. */
 export function attemptOf(msg: ConsumeMessage): number {
   const headers = msg.properties.headers ?? {};
-  const carried = Number(headerText(headers[Headers.attempt]));
-  if (Number.isInteger(carried) && carried >= 1) return carried;
+  const carried = carriedAttempt(headerText(headers[Headers.attempt]));
+  if (carried !== undefined) return carried;
   const count = Number(headers['x-delivery-count']);
   return Number.isInteger(count) && count >= 0 ? count + 1 : 1;
 }

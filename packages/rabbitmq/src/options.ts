@@ -1,4 +1,5 @@
 import { ConfigurationError, consoleLogger, type Logger } from '@polybus/core';
+import { integerOption } from '@polybus/core/transport';
 
 /** Options of `rabbitmqTransport`. Only `url` is required. */
 export interface RabbitmqTransportOptions {
@@ -55,21 +56,6 @@ export interface ResolvedOptions {
   readonly logger: Logger;
 }
 
-function positiveInt(
-  field: string,
-  value: number | undefined,
-  fallback: number | undefined,
-  allowZero = false,
-) {
-  if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < (allowZero ? 0 : 1))
-    throw new ConfigurationError(
-      field,
-      `must be ${allowZero ? 'a non-negative' : 'a positive'} integer, got ${value}`,
-    );
-  return value;
-}
-
 /** Validates at construction so a bad option fails where it was written, naming the field. */
 export function resolveOptions(options: RabbitmqTransportOptions): ResolvedOptions {
   if (typeof options !== 'object' || options === null)
@@ -79,7 +65,7 @@ export function resolveOptions(options: RabbitmqTransportOptions): ResolvedOptio
   const queueType = options.queueType ?? 'classic';
   if (queueType !== 'classic' && queueType !== 'quorum')
     throw new ConfigurationError('queueType', `must be 'classic' or 'quorum', got '${String(queueType)}'`);
-  const deliveryLimit = positiveInt('deliveryLimit', options.deliveryLimit, undefined);
+  const deliveryLimit = integerOption('deliveryLimit', options.deliveryLimit, undefined);
   if (deliveryLimit !== undefined && queueType !== 'quorum')
     throw new ConfigurationError(
       'deliveryLimit',
@@ -92,21 +78,21 @@ export function resolveOptions(options: RabbitmqTransportOptions): ResolvedOptio
     retryDelaysMs.some((d, i) => !Number.isInteger(d) || d < 1 || (i > 0 && d <= retryDelaysMs[i - 1]))
   )
     throw new ConfigurationError('retryDelaysMs', 'must be a non-empty ascending list of positive integers');
-  const initial = positiveInt('reconnect.initialDelayMs', options.reconnect?.initialDelayMs, 100)!;
-  const max = positiveInt('reconnect.maxDelayMs', options.reconnect?.maxDelayMs, 5_000)!;
+  const initial = integerOption('reconnect.initialDelayMs', options.reconnect?.initialDelayMs, 100);
+  const max = integerOption('reconnect.maxDelayMs', options.reconnect?.maxDelayMs, 5_000);
   if (max < initial)
     throw new ConfigurationError('reconnect.maxDelayMs', 'must be >= reconnect.initialDelayMs');
   return {
     url: options.url,
-    prefetch: positiveInt('prefetch', options.prefetch, undefined),
+    prefetch: integerOption('prefetch', options.prefetch, undefined),
     queueType,
     deliveryLimit,
     retryDelaysMs,
-    publishTimeoutMs: positiveInt('publishTimeoutMs', options.publishTimeoutMs, 10_000)!,
+    publishTimeoutMs: integerOption('publishTimeoutMs', options.publishTimeoutMs, 10_000),
     reconnectInitialDelayMs: initial,
     reconnectMaxDelayMs: max,
-    connectRetries: positiveInt('connectRetries', options.connectRetries, 3, true)!,
-    heartbeatSeconds: positiveInt('heartbeatSeconds', options.heartbeatSeconds, undefined, true),
+    connectRetries: integerOption('connectRetries', options.connectRetries, 3, { min: 0 }),
+    heartbeatSeconds: integerOption('heartbeatSeconds', options.heartbeatSeconds, undefined, { min: 0 }),
     connectionName: options.connectionName ?? 'polybus',
     logger: options.logger ?? consoleLogger,
   };

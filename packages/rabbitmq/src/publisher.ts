@@ -1,5 +1,6 @@
 import type { Channel } from 'amqplib';
-import { PublishError, payloadBuffer, type Guarantee, type TransportMessage } from '@polybus/core';
+import { PublishError, type Guarantee, type TransportMessage } from '@polybus/core';
+import { payloadBuffer } from '@polybus/core/transport';
 import { BrokerRefusal, ChannelLost, ConfirmedChannel, type Outgoing } from './confirm-channel';
 import type { ConnectionManager } from './connection';
 import { toAmqp } from './mapping';

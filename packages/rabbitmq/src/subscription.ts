@@ -1,5 +1,13 @@
 import type { ConsumeMessage } from 'amqplib';
-import type { DeliveryHandler, Guarantee, Logger, SubscribeOptions, Subscription } from '@polybus/core';
+import type { Guarantee, Logger } from '@polybus/core';
+import {
+  backoffDelay,
+  sleep,
+  type BackoffPolicy,
+  type DeliveryHandler,
+  type SubscribeOptions,
+  type Subscription,
+} from '@polybus/core/transport';
 import type { ConnectionManager } from './connection';
 import { ConsumerChannel } from './consumer-channel';
 import type { DeliveryScope } from './delivery';
@@ -15,7 +23,8 @@ export interface SubscriptionDeps {
   readonly publisher: Publisher;
   readonly retryDelaysMs: readonly number[];
   readonly prefetchCap: number | undefined;
-  readonly reconnectDelayMs: { initial: number; max: number };
+  /** Between attempts to reopen a consumer channel the broker closed. */
+  readonly reconnect: BackoffPolicy;
   readonly logger: Logger;
 }
 
@@ -146,10 +155,9 @@ export class RabbitSubscription implements Subscription, HandOverHost {
   private async reopen(): Promise<void> {
     if (this.reopening) return;
     this.reopening = true;
-    let delay = this.deps.reconnectDelayMs.initial;
     try {
-      while (!this.closed && !this.deps.connection.isClosed && !this.current) {
-        await new Promise((resolve) => setTimeout(resolve, delay));
+      for (let attempt = 1; !this.closed && !this.deps.connection.isClosed && !this.current; attempt++) {
+        await sleep(backoffDelay(attempt, this.deps.reconnect));
         try {
           await this.open();
           this.deps.logger.info('rabbitmq consumer resumed', {
@@ -161,7 +169,6 @@ export class RabbitSubscription implements Subscription, HandOverHost {
             topic: this.options.topic,
             error: (err as Error).message,
           });
-          delay = Math.min(delay * 2, this.deps.reconnectDelayMs.max);
         }
       }
     } finally {

@@ -1,15 +1,13 @@
 import {
   ConfigurationError,
   GuaranteeNotSupportedError,
-  type DeliveryHandler,
   type Guarantee,
-  type SubscribeOptions,
-  type Subscription,
   type Transport,
   type TransportCapabilities,
   type TransportHealth,
   type TransportMessage,
 } from '@polybus/core';
+import { type DeliveryHandler, type SubscribeOptions, type Subscription } from '@polybus/core/transport';
 import { ConnectionManager } from './connection';
 import { groupQueueName } from './naming';
 import { resolveOptions, type RabbitmqTransportOptions, type ResolvedOptions } from './options';
@@ -78,9 +76,11 @@ class RabbitmqTransport implements Transport {
         publisher: this.publisher,
         retryDelaysMs: this.options.retryDelaysMs,
         prefetchCap: this.options.prefetch,
-        reconnectDelayMs: {
-          initial: this.options.reconnectInitialDelayMs,
-          max: this.options.reconnectMaxDelayMs,
+        reconnect: {
+          initialDelayMs: this.options.reconnectInitialDelayMs,
+          maxDelayMs: this.options.reconnectMaxDelayMs,
+          multiplier: 2,
+          jitter: false,
         },
         logger: this.options.logger,
       },

@@ -1,5 +1,5 @@
 import type { ConsumeMessage } from 'amqplib';
-import type { Delivery } from '@polybus/core';
+import type { Delivery } from '@polybus/core/transport';
 import { ConsumerChannel } from '../src/consumer-channel';
 import {
   bodyOf,

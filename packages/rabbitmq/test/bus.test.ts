@@ -1,15 +1,14 @@
 import { retainedQueueName } from '../src';
 import {
   createBus,
-  createSpy,
   Headers,
   memoryIdempotencyStore,
   PermanentError,
-  recordingLogger,
   silentLogger,
   type Bus,
   type Message,
 } from '@polybus/core';
+import { createSpy, recordingLogger } from '@polybus/core/testing';
 import { AMQP_URL, getOne, rawConnection, transport, unique, waitFor } from './helpers';
 
 /** Records every call; the first call with `body` throws (a transient failure the retry absorbs). */

@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { createBus, createSpy, PublishError, silentLogger, type Bus, type Delivery } from '@polybus/core';
+import { createBus, PublishError, silentLogger, type Bus } from '@polybus/core';
+import { type Delivery } from '@polybus/core/transport';
+import { createSpy } from '@polybus/core/testing';
 import { AMQP_URL, message, rabbitmqctl, subscribeOptions, transport, unique, waitFor } from './helpers';
 
 const ROOT = path.resolve(__dirname, '../../..');

@@ -2,15 +2,9 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { connect, type Channel, type ChannelModel, type GetMessage } from 'amqplib';
-import {
-  Headers,
-  silentLogger,
-  uuidv7,
-  type Delivery,
-  type SubscribeOptions,
-  type TransportMessage,
-  waitFor as pollUntil,
-} from '@polybus/core';
+import { Headers, silentLogger, uuidv7, type TransportMessage } from '@polybus/core';
+import { type Delivery, type SubscribeOptions } from '@polybus/core/transport';
+import { waitFor as pollUntil } from '@polybus/core/testing';
 import { rabbitmqTransport, type RabbitmqTransportOptions } from '../src';
 
 export const AMQP_URL = process.env.POLYBUS_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';

@@ -1,5 +1,6 @@
 import { retainedQueueName } from '../src';
-import { Headers, PublishError, type Delivery } from '@polybus/core';
+import { Headers, PublishError } from '@polybus/core';
+import { type Delivery } from '@polybus/core/transport';
 import {
   AMQP_URL,
   bodyOf,

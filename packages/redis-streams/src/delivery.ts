@@ -1,4 +1,5 @@
-import type { Coordinates, Delivery, Logger, MessageHeaders, TransportMessage } from '@polybus/core';
+import type { Logger, MessageHeaders, TransportMessage } from '@polybus/core';
+import { copyWithHeaders, type Coordinates, type Delivery } from '@polybus/core/transport';
 import type { Redis } from 'ioredis';
 import type { HeldLink } from './held';
 import { xaddArgs } from './publisher';
@@ -62,11 +63,7 @@ export class StreamDelivery implements Delivery, HeldLink {
 
   async deadLetter(topic: string, headers: MessageHeaders): Promise<void> {
     if (!this.settle('dead-letter')) return;
-    const copy: TransportMessage = {
-      ...this.message,
-      topic,
-      headers: { ...this.message.headers, ...headers },
-    };
+    const copy = copyWithHeaders(this.message, headers, topic);
     // The dead-letter stream is never trimmed by us: it is where operators look for lost work.
     const multi = this.host.commands.multi().xadd(...(xaddArgs(copy, undefined) as [string, ...string[]]));
     if (!this.host.noAck) multi.xack(this.host.stream, this.host.group, this.entryId);

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { ConfigurationError, consoleLogger, type Logger } from '@polybus/core';
+import { integerOption } from '@polybus/core/transport';
 import type { Redis } from 'ioredis';
 
 /** Options of `redisStreamsTransport`. Exactly one of `url` and `redis` is required. */
@@ -57,14 +58,6 @@ export interface ResolvedOptions {
   readonly logger: Logger;
 }
 
-function positiveInt(field: string, value: number | undefined, fallback: number, min = 1): number {
-  if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < min) {
-    throw new ConfigurationError(field, `must be an integer >= ${min}, got ${String(value)}`);
-  }
-  return value;
-}
-
 /** Validates at construction so a bad option fails where it was written, not at first use. */
 export function resolveOptions(options: RedisStreamsOptions): ResolvedOptions {
   if (typeof options !== 'object' || options === null) {
@@ -76,8 +69,8 @@ export function resolveOptions(options: RedisStreamsOptions): ResolvedOptions {
   if (options.url !== undefined && !/^rediss?:\/\//.test(options.url)) {
     throw new ConfigurationError('url', `must start with redis:// or rediss://, got '${options.url}'`);
   }
-  if (options.maxLen !== undefined) positiveInt('maxLen', options.maxLen, 0);
-  const claimIdleMs = positiveInt('claimIdleMs', options.claimIdleMs, 30_000, 10);
+  if (options.maxLen !== undefined) integerOption('maxLen', options.maxLen, 0);
+  const claimIdleMs = integerOption('claimIdleMs', options.claimIdleMs, 30_000, { min: 10 });
   const consumerName =
     options.consumerName ?? `${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
   if (typeof consumerName !== 'string' || consumerName.length === 0) {
@@ -88,16 +81,16 @@ export function resolveOptions(options: RedisStreamsOptions): ResolvedOptions {
     redis: options.redis,
     maxLen: options.maxLen,
     claimIdleMs,
-    claimIntervalMs: positiveInt(
+    claimIntervalMs: integerOption(
       'claimIntervalMs',
       options.claimIntervalMs,
       Math.max(5, Math.floor(claimIdleMs / 2)),
     ),
-    blockMs: positiveInt('blockMs', options.blockMs, 2_000),
-    batchSize: positiveInt('batchSize', options.batchSize, 100),
+    blockMs: integerOption('blockMs', options.blockMs, 2_000),
+    batchSize: integerOption('batchSize', options.batchSize, 100),
     consumerName,
-    staleConsumerMs: positiveInt('staleConsumerMs', options.staleConsumerMs, 3_600_000),
-    publishAttempts: positiveInt('publishAttempts', options.publishAttempts, 3),
+    staleConsumerMs: integerOption('staleConsumerMs', options.staleConsumerMs, 3_600_000),
+    publishAttempts: integerOption('publishAttempts', options.publishAttempts, 3),
     logger: options.logger ?? consoleLogger,
   };
 }

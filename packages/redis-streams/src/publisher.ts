@@ -1,4 +1,5 @@
 import { PublishError, type Guarantee, type Logger, type TransportMessage } from '@polybus/core';
+import { backoffDelay, sleep, type BackoffPolicy } from '@polybus/core/transport';
 import type { Redis } from 'ioredis';
 import { appendEntry } from './entry-codec';
 
@@ -14,7 +15,13 @@ export function xaddArgs(
 /** A reply error (WRONGTYPE, OOM, ...) is the server's verdict; retrying will not change it. */
 const isServerVerdict = (error: unknown): boolean => error instanceof Error && error.name === 'ReplyError';
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** Between attempts of a publish the connection failed: 50 ms doubling, up to 2 s. */
+const PUBLISH_BACKOFF: BackoffPolicy = {
+  initialDelayMs: 50,
+  maxDelayMs: 2_000,
+  multiplier: 2,
+  jitter: false,
+};
 
 /**
  * Writes batches with one pipelined round trip. At-most-once hands the pipeline to the client and
@@ -55,7 +62,7 @@ export class Publisher {
         error: errorText(failure.error),
       });
       remaining = remaining.slice(failure.index);
-      await sleep(50 * 2 ** (attempt - 1));
+      await sleep(backoffDelay(attempt, PUBLISH_BACKOFF));
     }
   }
 

@@ -1,10 +1,13 @@
-import type {
-  DeliveryHandler,
-  Logger,
-  SubscribeOptions,
-  Subscription,
-  TransportMessage,
-} from '@polybus/core';
+import type { Logger, TransportMessage } from '@polybus/core';
+import {
+  backoffDelay,
+  sleep,
+  Slots,
+  type BackoffPolicy,
+  type DeliveryHandler,
+  type SubscribeOptions,
+  type Subscription,
+} from '@polybus/core/transport';
 import type { Redis } from 'ioredis';
 import { Acker } from './acker';
 import { StreamDelivery, type DeliveryHost } from './delivery';
@@ -13,9 +16,9 @@ import { HeldEntries } from './held';
 import type { ResolvedOptions } from './options';
 import { Recovery, type RecoveryHost } from './recovery';
 import { readGroupEntries, text, type RawEntry } from './replies';
-import { Slots } from './slots';
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** After a failed read: 200 ms doubling to 5 s, jittered, until a read succeeds. */
+const READ_BACKOFF: BackoffPolicy = { initialDelayMs: 200, maxDelayMs: 5_000, multiplier: 2, jitter: true };
 
 /**
  * One binding's consumer: a read loop on its own blocking connection (`XREADGROUP ... BLOCK`),
@@ -31,6 +34,8 @@ export class StreamSubscription implements Subscription, RecoveryHost, DeliveryH
   readonly noAck: boolean;
   readonly logger: Logger;
   private closed = false;
+  /** Aborted by `close`: ends every wait for a slot or a backoff at once. */
+  private readonly stop = new AbortController();
   private loop: Promise<void> = Promise.resolve();
 
   constructor(
@@ -77,7 +82,7 @@ export class StreamSubscription implements Subscription, RecoveryHost, DeliveryH
   dispatch(entryId: string, fields: RawEntry['fields'], attempt: number): void {
     if (fields === null) {
       // Trimmed while pending: nothing left to process, only the pending record to clear.
-      this.slots.release();
+      this.slots.give();
       if (!this.noAck) this.acker.ack(entryId);
       return;
     }
@@ -85,11 +90,16 @@ export class StreamSubscription implements Subscription, RecoveryHost, DeliveryH
   }
 
   takeSlot(): void {
-    this.slots.take();
+    this.slots.takeAnyway();
   }
 
   releaseSlot(): void {
-    this.slots.release();
+    this.slots.give();
+  }
+
+  /** Resolves once a slot is free, or at close. */
+  private async slotFree(): Promise<void> {
+    while (this.slots.free <= 0 && !this.closed) await this.slots.whenFree(this.stop.signal);
   }
 
   ackEntry(entryId: string): void {
@@ -111,7 +121,7 @@ export class StreamSubscription implements Subscription, RecoveryHost, DeliveryH
   private releaseFor(delivery: StreamDelivery): void {
     if (delivery.slotReleased) return;
     delivery.slotReleased = true;
-    this.slots.release();
+    this.slots.give();
   }
 
   private handOver(entryId: string, message: TransportMessage, attempt: number): void {
@@ -150,10 +160,10 @@ export class StreamSubscription implements Subscription, RecoveryHost, DeliveryH
   }
 
   private async reclaim(entryId: string, message: TransportMessage, attempt: number): Promise<void> {
-    await this.slots.waitForFree(() => this.closed);
+    await this.slotFree();
     // Closed: the entry stays pending under this consumer and another member claims it later.
     if (this.closed) return;
-    this.slots.take();
+    this.slots.takeAnyway();
     try {
       // RETRYCOUNT makes the group's delivery count say which attempt this is, for any member.
       const claimed = (await this.commands.xclaim(
@@ -178,7 +188,7 @@ export class StreamSubscription implements Subscription, RecoveryHost, DeliveryH
     }
     // Gone (acked or trimmed elsewhere), claim failed or closed meanwhile: let recovery decide.
     this.held.release(entryId);
-    this.slots.release();
+    this.slots.give();
   }
 
   private dispatchAll(reply: unknown): void {
@@ -188,15 +198,15 @@ export class StreamSubscription implements Subscription, RecoveryHost, DeliveryH
       // Cleared as we go: the entry's field buffers die once its message is decoded, instead of
       // living (and being copied by the young-generation collector) until the whole batch is out.
       entries[i] = undefined;
-      this.slots.take();
+      this.slots.takeAnyway();
       this.dispatch(text(entry[0]), entry[1] ?? null, 1);
     }
   }
 
   private async readLoop(): Promise<void> {
     const { topic, group } = this.options;
-    while (!this.closed) {
-      await this.slots.waitForFree(() => this.closed);
+    for (let failures = 0; !this.closed;) {
+      await this.slotFree();
       // One turn of the event loop lets every delivery that is finishing free its slot, so the next
       // read asks for a full batch instead of the one slot that woke us.
       await new Promise((resolve) => setImmediate(resolve));
@@ -223,9 +233,10 @@ export class StreamSubscription implements Subscription, RecoveryHost, DeliveryH
         const message = String((error as Error).message);
         this.logger.warn('redis-streams: read failed', { topic, group, error: message });
         if (message.startsWith('NOGROUP')) await this.ensureGroup().catch(() => undefined);
-        await sleep(200);
+        await sleep(backoffDelay(++failures, READ_BACKOFF), this.stop.signal);
         continue;
       }
+      failures = 0;
       this.dispatchAll(reply);
       // Not kept while the next read waits: the reply's buffers would outlive their deliveries and
       // be copied by every young-generation collection meanwhile.
@@ -236,7 +247,7 @@ export class StreamSubscription implements Subscription, RecoveryHost, DeliveryH
   async close(): Promise<void> {
     if (this.closed) return this.loop;
     this.closed = true;
-    this.slots.wakeAll();
+    this.stop.abort();
     this.recovery.stop();
     this.held.clearWaiting();
     // Interrupts the BLOCK at once instead of waiting up to blockMs for it to return.

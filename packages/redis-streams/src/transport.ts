@@ -1,15 +1,13 @@
 import {
   ConfigurationError,
   GuaranteeNotSupportedError,
-  type DeliveryHandler,
   type Guarantee,
-  type SubscribeOptions,
-  type Subscription,
   type Transport,
   type TransportCapabilities,
   type TransportHealth,
   type TransportMessage,
 } from '@polybus/core';
+import { type DeliveryHandler, type SubscribeOptions, type Subscription } from '@polybus/core/transport';
 import Redis from 'ioredis';
 import { resolveOptions, type RedisStreamsOptions, type ResolvedOptions } from './options';
 import { Publisher } from './publisher';

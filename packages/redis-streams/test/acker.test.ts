@@ -1,4 +1,4 @@
-import { recordingLogger } from '@polybus/core';
+import { recordingLogger } from '@polybus/core/testing';
 import { Acker } from '../src/acker';
 import { rawClient, unique } from './helpers';
 

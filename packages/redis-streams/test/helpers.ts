@@ -1,7 +1,8 @@
 import { testMessage } from '@polybus/conformance';
 import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
-import type { Delivery, SubscribeOptions, TransportMessage } from '@polybus/core';
+import type { TransportMessage } from '@polybus/core';
+import type { Delivery, SubscribeOptions } from '@polybus/core/transport';
 
 export const REDIS_URL = process.env.POLYBUS_REDIS_URL ?? 'redis://127.0.0.1:6379';
 

@@ -1,13 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import {
-  createBus,
-  createSpy,
-  memoryIdempotencyStore,
-  silentLogger,
-  type Bus,
-  PermanentError,
-} from '@polybus/core';
+import { createBus, memoryIdempotencyStore, silentLogger, type Bus, PermanentError } from '@polybus/core';
+import { createSpy } from '@polybus/core/testing';
 import type Redis from 'ioredis';
 import { redisStreamsTransport } from '../src/transport';
 import { rawClient, readStream, REDIS_URL, unique, waitUntil } from './helpers';

@@ -1,4 +1,5 @@
-import { ConfigurationError, createBus, createSpy, silentLogger, type TransportMessage } from '@polybus/core';
+import { ConfigurationError, createBus, silentLogger, type TransportMessage } from '@polybus/core';
+import { createSpy } from '@polybus/core/testing';
 import { createTransportFromUrl } from '../src/url';
 import { redisStreamsTransport } from '../src/transport';
 import { collector, REDIS_URL, subscribeOptions, unique, waitUntil, rawClient } from './helpers';

@@ -1,4 +1,5 @@
-import { payloadBuffer, silentLogger, type Delivery, type Transport } from '@polybus/core';
+import { silentLogger, type Transport } from '@polybus/core';
+import { payloadBuffer, type Delivery } from '@polybus/core/transport';
 import type Redis from 'ioredis';
 import { redisStreamsTransport } from '../src/transport';
 import {

@@ -13,7 +13,8 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import { Readable } from 'node:stream';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { createBus, silentLogger, type Delivery, type SubscribeOptions } from '@polybus/core';
+import { createBus, silentLogger } from '@polybus/core';
+import { type Delivery, type SubscribeOptions } from '@polybus/core/transport';
 import { sqsTransport } from '@polybus/sqs';
 import { isWorker, serve, startWorker } from '../../../scripts/bench/isolate';
 

@@ -1,4 +1,5 @@
-import type { Coordinates, Delivery, MessageHeaders, TransportMessage } from '@polybus/core';
+import type { MessageHeaders, TransportMessage } from '@polybus/core';
+import type { Coordinates, Delivery } from '@polybus/core/transport';
 
 /** What a delivery asks of its subscription; each delivery calls one of these at most once. */
 export interface DeliverySettler<H> {

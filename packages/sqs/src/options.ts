@@ -1,5 +1,6 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { ConfigurationError, consoleLogger, type Logger } from '@polybus/core';
+import { integerOption, rejectUnknownOptions } from '@polybus/core/transport';
 import type { FifoMode } from './queue-name';
 
 export interface SqsCredentials {
@@ -79,12 +80,6 @@ const KNOWN = new Set([
   'logger',
 ]);
 
-function integer(field: string, value: unknown, min: number, max: number): void {
-  if (value === undefined) return;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max)
-    throw new ConfigurationError(field, `must be an integer from ${min} to ${max}, got ${String(value)}`);
-}
-
 function text(field: string, value: unknown): void {
   if (value !== undefined && (typeof value !== 'string' || value.length === 0))
     throw new ConfigurationError(field, 'must be a non-empty string');
@@ -94,9 +89,7 @@ function text(field: string, value: unknown): void {
 export function resolveOptions(options: SqsTransportOptions): ResolvedSqsOptions {
   if (typeof options !== 'object' || options === null)
     throw new ConfigurationError('options', 'must be an object');
-  for (const name of Object.keys(options))
-    if (!KNOWN.has(name))
-      throw new ConfigurationError(name, `unknown option (known: ${[...KNOWN].join(', ')})`);
+  rejectUnknownOptions(options, KNOWN);
   text('region', options.region);
   text('endpoint', options.endpoint);
   if (options.endpoint !== undefined && !URL.canParse(options.endpoint))
@@ -108,15 +101,21 @@ export function resolveOptions(options: SqsTransportOptions): ResolvedSqsOptions
   if (options.fifo !== undefined && options.fifo !== 'by-name' && options.fifo !== 'always')
     throw new ConfigurationError('fifo', `must be 'by-name' or 'always', got ${String(options.fifo)}`);
   text('defaultMessageGroupId', options.defaultMessageGroupId);
-  integer('waitTimeSeconds', options.waitTimeSeconds, 0, 20);
-  integer('visibilityTimeoutSeconds', options.visibilityTimeoutSeconds, 1, 43_200);
+  integerOption('waitTimeSeconds', options.waitTimeSeconds, undefined, { min: 0, max: 20 });
+  integerOption('visibilityTimeoutSeconds', options.visibilityTimeoutSeconds, undefined, {
+    min: 1,
+    max: 43_200,
+  });
   const visibility = options.visibilityTimeoutSeconds ?? 30;
-  integer('heartbeatIntervalMs', options.heartbeatIntervalMs, 100, visibility * 1000 - 1);
-  integer('pollers', options.pollers, 1, 100);
-  integer('publishLingerMs', options.publishLingerMs, 0, 1000);
-  integer('ackLingerMs', options.ackLingerMs, 0, 1000);
-  integer('maxMessageBytes', options.maxMessageBytes, 1024, 1_048_576);
-  integer('redriveMaxReceiveCount', options.redriveMaxReceiveCount, 1, 1000);
+  integerOption('heartbeatIntervalMs', options.heartbeatIntervalMs, undefined, {
+    min: 100,
+    max: visibility * 1000 - 1,
+  });
+  integerOption('pollers', options.pollers, undefined, { min: 1, max: 100 });
+  integerOption('publishLingerMs', options.publishLingerMs, undefined, { min: 0, max: 1000 });
+  integerOption('ackLingerMs', options.ackLingerMs, undefined, { min: 0, max: 1000 });
+  integerOption('maxMessageBytes', options.maxMessageBytes, undefined, { min: 1024, max: 1_048_576 });
+  integerOption('redriveMaxReceiveCount', options.redriveMaxReceiveCount, undefined, { min: 1, max: 1000 });
   if (options.autoCreateQueues !== undefined && typeof options.autoCreateQueues !== 'boolean')
     throw new ConfigurationError('autoCreateQueues', 'must be a boolean');
   return {

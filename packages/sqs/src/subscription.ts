@@ -4,14 +4,17 @@ import {
   type Message as SqsMessage,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import type {
-  DeliveryHandler,
-  Logger,
-  MessageHeaders,
-  SubscribeOptions,
-  Subscription,
-  TransportMessage,
-} from '@polybus/core';
+import type { Logger, MessageHeaders, TransportMessage } from '@polybus/core';
+import {
+  backoffDelay,
+  copyWithHeaders,
+  sleep,
+  Slots,
+  type BackoffPolicy,
+  type DeliveryHandler,
+  type SubscribeOptions,
+  type Subscription,
+} from '@polybus/core/transport';
 import type { AttemptMemory } from './attempt-memory';
 import { SqsDelivery, type DeliverySettler } from './delivery';
 import type { Heartbeat, HeartbeatEntry } from './heartbeat';
@@ -36,6 +39,14 @@ export interface SubscriptionContext {
 
 const RESOLVED = Promise.resolve();
 
+/** After a failed receive: 200 ms doubling to 5 s, until one succeeds. */
+const RECEIVE_BACKOFF: BackoffPolicy = {
+  initialDelayMs: 200,
+  maxDelayMs: 5_000,
+  multiplier: 2,
+  jitter: false,
+};
+
 /** A received message this subscription holds until it is settled or released. */
 export class HeldMessage implements HeartbeatEntry {
   extendedAt = 0;
@@ -54,16 +65,15 @@ export class HeldMessage implements HeartbeatEntry {
 }
 
 /**
- * Several long-polling loops feed one handler. `held` counts received, unsettled messages, and a
+ * Several long-polling loops feed one handler. `slots` counts received, unsettled messages, and a
  * loop asks only for as many as `concurrency` leaves room for, so the handler never has more than
  * `concurrency` deliveries unsettled and no message waits invisible in memory beyond that.
  */
 export class SqsSubscription implements Subscription, DeliverySettler<HeldMessage> {
-  private held = 0;
+  private readonly slots: Slots;
   private closing: Promise<void> | undefined;
   private readonly abort = new AbortController();
   private readonly cancellable = { abortSignal: this.abort.signal };
-  private readonly waiters: Array<() => void> = [];
   private readonly loops: Promise<void>[] = [];
   private readonly serializer = new KeySerializer<HeldMessage>((m) => this.hand(m));
   private readonly atMostOnce: boolean;
@@ -75,6 +85,7 @@ export class SqsSubscription implements Subscription, DeliverySettler<HeldMessag
     private readonly handler: DeliveryHandler,
   ) {
     this.atMostOnce = options.guarantee === 'at-most-once';
+    this.slots = new Slots(options.concurrency);
   }
 
   start(): void {
@@ -84,8 +95,7 @@ export class SqsSubscription implements Subscription, DeliverySettler<HeldMessag
 
   close(): Promise<void> {
     this.closing ??= (async () => {
-      this.abort.abort();
-      this.wake();
+      this.abort.abort(); // also ends the loops' waits for a slot or a backoff
       await Promise.allSettled(this.loops);
       // Received but never handed over: give them back at once instead of after the visibility timeout.
       this.release(this.serializer.dropAllWaiting());
@@ -101,19 +111,18 @@ export class SqsSubscription implements Subscription, DeliverySettler<HeldMessag
     let failures = 0;
     let busy = false;
     while (!this.closed) {
-      const room = this.options.concurrency - this.held;
-      if (room <= 0) {
-        await new Promise<void>((resolve) => this.waiters.push(resolve));
+      if (this.slots.free <= 0) {
+        await this.slots.whenFree(this.abort.signal);
         continue;
       }
-      const max = Math.min(10, room);
-      this.held += max; // reserved, so parallel loops do not overshoot
+      const max = Math.min(10, this.slots.free);
+      this.slots.take(max); // reserved, so parallel loops do not overshoot
       let messages: SqsMessage[];
       try {
         messages = (await this.receive(max, busy)).Messages ?? [];
         failures = 0;
       } catch (error) {
-        this.held -= max;
+        this.slots.give(max);
         busy = false;
         if (this.closed) return;
         failures++;
@@ -121,7 +130,7 @@ export class SqsSubscription implements Subscription, DeliverySettler<HeldMessag
           queue: this.queue.name,
           error: reasonOf(error),
         });
-        await this.sleep(Math.min(5000, 100 * 2 ** failures));
+        await sleep(backoffDelay(failures, RECEIVE_BACKOFF), this.abort.signal);
         continue;
       }
       busy = messages.length === max;
@@ -162,7 +171,7 @@ export class SqsSubscription implements Subscription, DeliverySettler<HeldMessag
       this.ctx.heartbeat.track(m, now);
       held.push(m);
     }
-    this.held -= max - held.length;
+    this.slots.give(max - held.length);
     if (this.closed) return this.release(held);
     for (const m of held) {
       if (this.atMostOnce) m.deleted = this.deleteFirst(m);
@@ -262,8 +271,7 @@ export class SqsSubscription implements Subscription, DeliverySettler<HeldMessag
   ): Promise<void> {
     this.ctx.attempts.forget(messageId);
     try {
-      const copy = { ...message, topic, headers: { ...message.headers, ...headers } };
-      await this.ctx.publisher.publish([copy], 'at-least-once');
+      await this.ctx.publisher.publish([copyWithHeaders(message, headers, topic)], 'at-least-once');
       if (!this.atMostOnce)
         await this.ctx.settler
           .delete(this.queue.url, m.handle)
@@ -277,32 +285,18 @@ export class SqsSubscription implements Subscription, DeliverySettler<HeldMessag
 
   private settled(m: HeldMessage): void {
     this.ctx.heartbeat.untrack(m);
-    this.held--;
     if (m.serialKey !== undefined) this.serializer.done(m.serialKey);
-    this.wake();
+    this.slots.give();
   }
 
   private release(messages: HeldMessage[]): void {
     for (const m of messages) {
       this.ctx.heartbeat.untrack(m);
-      this.held--;
       if (m.deleted !== undefined) continue; // at-most-once: already gone from the queue
       this.ctx.settler
         .changeVisibility(this.queue.url, m.handle, 0)
         .catch((error: unknown) => this.ctx.logger.debug('sqs: release failed', { error: reasonOf(error) }));
     }
-    this.wake();
-  }
-
-  private wake(): void {
-    if (this.waiters.length === 0) return; // once per settle: no array made when no loop waits
-    for (const resume of this.waiters.splice(0)) resume();
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.abort.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
-    });
+    this.slots.give(messages.length);
   }
 }

@@ -1,15 +1,13 @@
 import { ListQueuesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import {
   PublishError,
-  type DeliveryHandler,
   type Guarantee,
-  type SubscribeOptions,
-  type Subscription,
   type Transport,
   type TransportCapabilities,
   type TransportHealth,
   type TransportMessage,
 } from '@polybus/core';
+import { type DeliveryHandler, type SubscribeOptions, type Subscription } from '@polybus/core/transport';
 import { AttemptMemory } from './attempt-memory';
 import { createSqsClient } from './client';
 import { Heartbeat } from './heartbeat';

@@ -1,4 +1,5 @@
-import { ConfigurationError, GuaranteeNotSupportedError, type SubscribeOptions } from '@polybus/core';
+import { ConfigurationError, GuaranteeNotSupportedError } from '@polybus/core';
+import { type SubscribeOptions } from '@polybus/core/transport';
 import { queueNameFor, type FifoMode } from './queue-name';
 
 /**

@@ -1,5 +1,6 @@
 import type { Message as SqsMessage } from '@aws-sdk/client-sqs';
-import { payloadBuffer, type TransportMessage } from '@polybus/core';
+import { type TransportMessage } from '@polybus/core';
+import { payloadBuffer } from '@polybus/core/transport';
 import { sqsId } from './sqs-ids';
 import { attemptOf, decodeMessage, encodeMessage } from './wire';
 

@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { Message as SqsMessage, MessageAttributeValue } from '@aws-sdk/client-sqs';
-import { Headers, payloadBuffer, type MessageHeaders, type TransportMessage } from '@polybus/core';
+import { Headers, type MessageHeaders, type TransportMessage } from '@polybus/core';
+import { carriedAttempt, payloadBuffer } from '@polybus/core/transport';
 
 /**
  * The one message attribute Polybus writes, `polybus`: a JSON object
@@ -130,6 +131,6 @@ function parseEnvelope(text: string): Envelope | undefined {
 /** 1-based attempt: the larger of SQS's receive count and the `polybus-attempt` header. */
 export function attemptOf(sqs: SqsMessage, headers: MessageHeaders): number {
   const received = Number(sqs.Attributes?.ApproximateReceiveCount ?? 1);
-  const carried = Number(headers[Headers.attempt] ?? 0);
-  return Math.max(1, Number.isFinite(received) ? received : 1, Number.isFinite(carried) ? carried : 0);
+  const carried = carriedAttempt(headers[Headers.attempt]) ?? 0;
+  return Math.max(1, Number.isFinite(received) ? received : 1, carried);
 }

@@ -1,18 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import {
-  createBus,
-  createSpy,
-  PublishError,
-  silentLogger,
-  waitFor,
-  type Bus,
-  type Delivery,
-  type Message,
-  type SubscribeOptions,
-  type Transport,
-} from '@polybus/core';
+import { createBus, PublishError, silentLogger, type Bus, type Message, type Transport } from '@polybus/core';
+import { type Delivery, type SubscribeOptions } from '@polybus/core/transport';
+import { createSpy, waitFor } from '@polybus/core/testing';
 import {
   message,
   queueUrl,

@@ -1,4 +1,6 @@
-import { waitFor, type Delivery, type SubscribeOptions, type Transport } from '@polybus/core';
+import { type Transport } from '@polybus/core';
+import { type Delivery, type SubscribeOptions } from '@polybus/core/transport';
+import { waitFor } from '@polybus/core/testing';
 import {
   bodyOf,
   message,

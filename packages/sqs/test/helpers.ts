@@ -6,13 +6,8 @@ import {
   SQSClient,
   type Message as SqsMessage,
 } from '@aws-sdk/client-sqs';
-import {
-  silentLogger,
-  type Delivery,
-  type SubscribeOptions,
-  type Transport,
-  type TransportMessage,
-} from '@polybus/core';
+import { silentLogger, type Transport, type TransportMessage } from '@polybus/core';
+import { type Delivery, type SubscribeOptions } from '@polybus/core/transport';
 import { sqsTransport, queueNameFor, type SqsTransportOptions } from '@polybus/sqs';
 
 export const ENDPOINT = process.env.POLYBUS_SQS_ENDPOINT ?? 'http://127.0.0.1:9324';

@@ -3,13 +3,11 @@ import {
   ConfigurationError,
   GuaranteeNotSupportedError,
   PublishError,
-  payloadBuffer,
   silentLogger,
-  waitFor,
-  type Delivery,
-  type SubscribeOptions,
   type Transport,
 } from '@polybus/core';
+import { payloadBuffer, type Delivery, type SubscribeOptions } from '@polybus/core/transport';
+import { waitFor } from '@polybus/core/testing';
 import { createSqsClient } from '@polybus/sqs';
 import {
   bodyOf,

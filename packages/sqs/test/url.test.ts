@@ -1,4 +1,5 @@
-import { createBus, createSpy, silentLogger } from '@polybus/core';
+import { createBus, silentLogger } from '@polybus/core';
+import { createSpy } from '@polybus/core/testing';
 
 const endpoint = new URL(process.env.POLYBUS_SQS_ENDPOINT ?? 'http://127.0.0.1:9324');
 

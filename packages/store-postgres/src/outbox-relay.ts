@@ -9,7 +9,8 @@ import {
 import { withClient } from './checkout';
 import { OutboxListener } from './listener';
 import { relayBatch, type BatchContext } from './relay-batch';
-import { positiveInt, type Tables } from './tables';
+import type { Tables } from './tables';
+import { integerOption } from '@polybus/core/transport';
 
 /** What the relay publishes through: a started `Bus` (its publishBatch keeps id, key and headers). */
 export interface RelayTarget {
@@ -57,16 +58,16 @@ export function startRelay(deps: RelayDeps): OutboxRelay {
   const { pool, logger, options } = deps;
   if (!deps.target || typeof deps.target.publishBatch !== 'function')
     throw new ConfigurationError('bus', 'must be a Bus (publishBatch)');
-  const pollMs = positiveInt('pollMs', options.pollMs, 1_000);
-  const cleanupIntervalMs = positiveInt('cleanupIntervalMs', options.cleanupIntervalMs, 60_000);
+  const pollMs = integerOption('pollMs', options.pollMs, 1_000);
+  const cleanupIntervalMs = integerOption('cleanupIntervalMs', options.cleanupIntervalMs, 60_000);
   const ctx: BatchContext = {
     table: deps.tables.outbox,
     codec: deps.codec,
     logger,
     target: deps.target,
-    batchSize: positiveInt('batchSize', options.batchSize, 100),
-    initialDelayMs: positiveInt('initialRetryDelayMs', options.initialRetryDelayMs, 500),
-    maxDelayMs: positiveInt('maxRetryDelayMs', options.maxRetryDelayMs, 60_000),
+    batchSize: integerOption('batchSize', options.batchSize, 100),
+    initialDelayMs: integerOption('initialRetryDelayMs', options.initialRetryDelayMs, 500),
+    maxDelayMs: integerOption('maxRetryDelayMs', options.maxRetryDelayMs, 60_000),
   };
   const stats: RelayStats = { published: 0, failedAttempts: 0, batches: 0 };
   let stopped = false;

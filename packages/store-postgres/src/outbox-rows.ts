@@ -1,5 +1,6 @@
 import type { ClientBase } from 'pg';
-import { payloadBuffer, type TransportMessage } from '@polybus/core';
+import { type TransportMessage } from '@polybus/core';
+import { payloadBuffer } from '@polybus/core/transport';
 
 /** Anything that runs a query: a pool client inside the caller's transaction, or a Client. */
 export type Queryable = Pick<ClientBase, 'query'>;

@@ -12,7 +12,8 @@ import { withClient } from './checkout';
 import { enterInbox, leaveInbox } from './inbox-client';
 import type { PostgresOutbox } from './postgres-outbox';
 import { inboxDdl, runMigration } from './schema';
-import { positiveInt, resolveTables, type TableOptions, type Tables } from './tables';
+import { resolveTables, type TableOptions, type Tables } from './tables';
+import { integerOption } from '@polybus/core/transport';
 
 export interface PostgresInboxOptions extends TableOptions {
   /** Needs one connection per message in flight (sum of the inbox bindings' concurrency). */
@@ -59,8 +60,8 @@ export function postgresInbox(options: PostgresInboxOptions): PostgresInbox {
   if (!pool || typeof pool.connect !== 'function') throw new ConfigurationError('pool', 'must be a pg Pool');
   const tables = resolveTables(options);
   const t = tables.inbox;
-  const retentionSeconds = positiveInt('retentionSeconds', options.retentionSeconds, 604_800);
-  const cleanupIntervalMs = positiveInt('cleanupIntervalMs', options.cleanupIntervalMs, 60_000);
+  const retentionSeconds = integerOption('retentionSeconds', options.retentionSeconds, 604_800);
+  const cleanupIntervalMs = integerOption('cleanupIntervalMs', options.cleanupIntervalMs, 60_000);
   const onUnavailable = options.onUnavailable ?? 'fail-closed';
   // Fail-open would run the handler without the transaction its SQL goes through (inboxClient).
   if (onUnavailable !== 'fail-closed')

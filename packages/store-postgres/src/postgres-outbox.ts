@@ -2,7 +2,6 @@ import type { Pool } from 'pg';
 import {
   ConfigurationError,
   consoleLogger,
-  encodeMessage,
   jsonCodec,
   type Codec,
   type Logger,
@@ -10,8 +9,10 @@ import {
   type PublishReceipt,
   type TransportMessage,
 } from '@polybus/core';
+import { encodeMessage } from '@polybus/core/transport';
 import { outboxDdl, runMigration } from './schema';
-import { positiveInt, resolveTables, type TableOptions, type Tables } from './tables';
+import { resolveTables, type TableOptions, type Tables } from './tables';
+import { integerOption } from '@polybus/core/transport';
 import { writeOutboxRows, type Queryable } from './outbox-rows';
 import { startRelay, type OutboxRelay, type RelayOptions, type RelayTarget } from './outbox-relay';
 
@@ -56,7 +57,7 @@ export function postgresOutbox(options: PostgresOutboxOptions): PostgresOutbox {
   const pool = options.pool;
   if (!pool || typeof pool.connect !== 'function') throw new ConfigurationError('pool', 'must be a pg Pool');
   const tables = resolveTables(options);
-  const retentionSeconds = positiveInt('retentionSeconds', options.retentionSeconds, 86_400);
+  const retentionSeconds = integerOption('retentionSeconds', options.retentionSeconds, 86_400);
   const codec = options.codec ?? jsonCodec;
   const logger = options.logger ?? consoleLogger;
 

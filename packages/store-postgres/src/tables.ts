@@ -44,10 +44,3 @@ export function resolveTables(options: TableOptions): Tables {
     schema,
   };
 }
-
-export function positiveInt(field: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0)
-    throw new ConfigurationError(field, `must be a positive integer, got ${String(value)}`);
-  return value;
-}

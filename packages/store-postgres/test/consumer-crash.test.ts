@@ -1,4 +1,5 @@
-import { createBus, createSpy, silentLogger, waitFor } from '@polybus/core';
+import { createBus, silentLogger } from '@polybus/core';
+import { createSpy, waitFor } from '@polybus/core/testing';
 import { inboxClient } from '@polybus/store-postgres';
 import { brokerCases, transportFor, workerSpec, type BrokerCase } from './brokers';
 import { inboxFixture } from './inbox-fixture';

@@ -2,11 +2,11 @@ import {
   createBus,
   memoryTransport,
   silentLogger,
-  waitFor,
   type Bus,
   type Handler,
   type MemoryTransport,
 } from '@polybus/core';
+import { waitFor } from '@polybus/core/testing';
 import { inboxClient } from '@polybus/store-postgres';
 import { brokerCases, transportFor, workerSpec, type BrokerCase } from './brokers';
 import { handlerFailure } from './e2e-handler';

@@ -1,11 +1,5 @@
-import {
-  ConfigurationError,
-  MessageLockedError,
-  createBus,
-  createSpy,
-  memoryTransport,
-  waitFor,
-} from '@polybus/core';
+import { ConfigurationError, MessageLockedError, createBus, memoryTransport } from '@polybus/core';
+import { createSpy, waitFor } from '@polybus/core/testing';
 import { inboxClient, postgresInbox, postgresOutbox } from '@polybus/store-postgres';
 import { createEffects, suffix, testDatabase } from './pg-helpers';
 

@@ -1,5 +1,6 @@
 import { Pool } from 'pg';
-import { createBus, memoryTransport, silentLogger, waitFor } from '@polybus/core';
+import { createBus, memoryTransport, silentLogger } from '@polybus/core';
+import { waitFor } from '@polybus/core/testing';
 import { inboxClient, postgresInbox } from '@polybus/store-postgres';
 import { tcpProxy } from '../../store-redis/test/tcp-proxy';
 import { createEffects, PG_URL, suffix, testDatabase } from './pg-helpers';

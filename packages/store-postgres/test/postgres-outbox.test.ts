@@ -1,4 +1,5 @@
-import { ConfigurationError, silentLogger, waitFor } from '@polybus/core';
+import { ConfigurationError, silentLogger } from '@polybus/core';
+import { waitFor } from '@polybus/core/testing';
 import { postgresOutbox, type OutboxRelay } from '@polybus/store-postgres';
 import { suffix, testDatabase } from './pg-helpers';
 import { recordingTarget } from './recording-target';

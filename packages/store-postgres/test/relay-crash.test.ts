@@ -1,5 +1,6 @@
 import Redis from 'ioredis';
-import { silentLogger, waitFor, type BatchEntry } from '@polybus/core';
+import { silentLogger, type BatchEntry } from '@polybus/core';
+import { waitFor } from '@polybus/core/testing';
 import { inboxClient, postgresInbox, postgresOutbox } from '@polybus/store-postgres';
 import { createEffects, effectCounts, REDIS_URL, suffix, testDatabase } from './pg-helpers';
 import { exited, spawnWorker } from './workers/spawn-worker';

@@ -1,5 +1,6 @@
 import Redis from 'ioredis';
 import { ConfigurationError, consoleLogger, type Logger } from '@polybus/core';
+import { integerOption } from '@polybus/core/transport';
 
 export interface RedisIdempotencyStoreOptions {
   /**
@@ -43,13 +44,6 @@ export interface ResolvedRedisOptions {
   readonly logger: Logger;
 }
 
-function positiveInt(field: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0)
-    throw new ConfigurationError(field, `must be a positive integer, got ${String(value)}`);
-  return value;
-}
-
 /** A client for a down Redis must error promptly instead of queueing commands until it returns. */
 export function failFastClient(url: string, commandTimeoutMs: number): Redis {
   return new Redis(url, {
@@ -66,7 +60,7 @@ export function failFastClient(url: string, commandTimeoutMs: number): Redis {
 export function resolveRedisOptions(options: RedisIdempotencyStoreOptions): ResolvedRedisOptions {
   if (typeof options !== 'object' || options === null)
     throw new ConfigurationError('options', 'redisIdempotencyStore needs an options object');
-  const operationTimeoutMs = positiveInt('operationTimeoutMs', options.operationTimeoutMs, 2_000);
+  const operationTimeoutMs = integerOption('operationTimeoutMs', options.operationTimeoutMs, 2_000);
   const onUnavailable = options.onUnavailable ?? 'fail-closed';
   if (onUnavailable !== 'fail-closed' && onUnavailable !== 'fail-open')
     throw new ConfigurationError(
@@ -75,14 +69,14 @@ export function resolveRedisOptions(options: RedisIdempotencyStoreOptions): Reso
     );
   const prefix = options.prefix ?? 'polybus:idem:';
   if (typeof prefix !== 'string') throw new ConfigurationError('prefix', 'must be a string');
-  const ttlSeconds = positiveInt('ttlSeconds', options.ttlSeconds, 86_400);
-  const lockTtlMs = options.lockTtlMs === undefined ? 0 : positiveInt('lockTtlMs', options.lockTtlMs, 0);
+  const ttlSeconds = integerOption('ttlSeconds', options.ttlSeconds, 86_400);
+  const lockTtlMs = options.lockTtlMs === undefined ? 0 : integerOption('lockTtlMs', options.lockTtlMs, 0);
   if ('maxResultBytes' in options)
     throw new ConfigurationError(
       'maxResultBytes',
       'was replaced by maxOutputBytes: the store keeps the outputs now',
     );
-  const maxOutputBytes = positiveInt('maxOutputBytes', options.maxOutputBytes, 1_048_576);
+  const maxOutputBytes = integerOption('maxOutputBytes', options.maxOutputBytes, 1_048_576);
   // Validate everything before connecting: a refused options object must not leave a client open.
   let redis: Redis;
   let ownsClient = false;

@@ -1,5 +1,6 @@
 import Redis from 'ioredis';
-import { ConfigurationError, silentLogger, waitFor, type TransportMessage } from '@polybus/core';
+import { ConfigurationError, silentLogger, type TransportMessage } from '@polybus/core';
+import { waitFor } from '@polybus/core/testing';
 import { OutputsTooLargeError, redisIdempotencyStore } from '@polybus/store-redis';
 
 const REDIS_URL = process.env.POLYBUS_REDIS_URL ?? 'redis://127.0.0.1:6379';

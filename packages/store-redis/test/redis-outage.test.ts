@@ -1,4 +1,5 @@
-import { createBus, memoryTransport, silentLogger, waitFor, type Bus } from '@polybus/core';
+import { createBus, memoryTransport, silentLogger, type Bus } from '@polybus/core';
+import { waitFor } from '@polybus/core/testing';
 import { redisIdempotencyStore, type RedisIdempotencyStore } from '@polybus/store-redis';
 import { tcpProxy } from './tcp-proxy';
 

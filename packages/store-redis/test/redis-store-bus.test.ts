@@ -1,5 +1,6 @@
 import Redis from 'ioredis';
-import { createBus, memoryTransport, silentLogger, waitFor, type Bus } from '@polybus/core';
+import { createBus, memoryTransport, silentLogger, type Bus } from '@polybus/core';
+import { waitFor } from '@polybus/core/testing';
 import { redisIdempotencyStore } from '@polybus/store-redis';
 
 const REDIS_URL = process.env.POLYBUS_REDIS_URL ?? 'redis://127.0.0.1:6379';

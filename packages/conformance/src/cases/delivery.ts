@@ -1,4 +1,4 @@
-import { createSpy, waitFor } from '@polybus/core';
+import { createSpy, waitFor } from '@polybus/core/testing';
 import type { ConformanceCase } from '../case';
 import { waitMs } from '../case';
 import { assertTally, Tally } from '../tally';

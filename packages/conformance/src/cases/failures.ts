@@ -1,4 +1,5 @@
-import { bytesCodec, createSpy, Headers, PermanentError, uuidv7 } from '@polybus/core';
+import { bytesCodec, Headers, PermanentError, uuidv7 } from '@polybus/core';
+import { createSpy } from '@polybus/core/testing';
 import type { ConformanceCase } from '../case';
 import { waitMs } from '../case';
 import type { Harness } from '../harness';

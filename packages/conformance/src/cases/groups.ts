@@ -1,4 +1,5 @@
-import { createSpy, waitFor, type Message } from '@polybus/core';
+import { type Message } from '@polybus/core';
+import { createSpy, waitFor } from '@polybus/core/testing';
 import type { ConformanceCase } from '../case';
 import { waitMs } from '../case';
 import { DEFAULT_RETRY_FOR_TESTS } from '../options';

@@ -1,4 +1,5 @@
-import { memoryIdempotencyStore, waitFor, type Message } from '@polybus/core';
+import { memoryIdempotencyStore, type Message } from '@polybus/core';
+import { waitFor } from '@polybus/core/testing';
 import type { ConformanceCase } from '../case';
 import { waitMs } from '../case';
 import { assertTally, Tally } from '../tally';

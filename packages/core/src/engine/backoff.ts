@@ -1,5 +1,8 @@
 import type { ResolvedRetry } from '../bind-options';
 
+/** What a backoff needs: a binding's retry settings, or a transport's for reconnects and polls. */
+export type BackoffPolicy = Pick<ResolvedRetry, 'initialDelayMs' | 'maxDelayMs' | 'multiplier' | 'jitter'>;
+
 /**
  * Delay before attempt `attempt + 1`: exponential from `initialDelayMs`, capped at `maxDelayMs`,
  * with "equal jitter" when enabled: a random delay between half and all of it, which spreads
@@ -7,7 +10,7 @@ import type { ResolvedRetry } from '../bind-options';
  */
 export function backoffDelay(
   attempt: number,
-  retry: ResolvedRetry,
+  retry: BackoffPolicy,
   random: () => number = Math.random,
 ): number {
   const exponential = retry.initialDelayMs * Math.pow(retry.multiplier, Math.max(0, attempt - 1));

@@ -1,4 +1,5 @@
 import { Headers } from '../headers';
+import { copyWithHeaders } from '../kit/message-copy';
 import { classify } from './classify';
 import { deadLetterHeaders } from './envelope';
 import type { Middleware, Processing } from './processing';
@@ -60,8 +61,7 @@ async function moveToDeadLetter(
     p.settled = true;
     return;
   }
-  const copy = { ...original, topic, headers: { ...original.headers, ...headers } };
-  copy.headers[Headers.id] = original.id;
+  const copy = copyWithHeaders(original, { ...headers, [Headers.id]: original.id }, topic);
   await rt.transport.publish([copy], { guarantee: 'at-least-once' });
   if (!p.settled) {
     await p.delivery.ack();

@@ -2,13 +2,8 @@
 // the inbox transaction committed, before the engine acks the delivery: the exact window in which
 // at-least-once delivery turns into a redelivery. mode 'consume': runs until killed.
 import { Pool } from 'pg';
-import {
-  createBus,
-  silentLogger,
-  type IdempotencyStore,
-  type Transport,
-  type TransportFromUrl,
-} from '@polybus/core';
+import { createBus, silentLogger, type IdempotencyStore, type Transport } from '@polybus/core';
+import { type TransportFromUrl } from '@polybus/core/transport';
 import { inboxClient, postgresInbox } from '../../src/index';
 import { handlerFailure } from '../e2e-handler';
 

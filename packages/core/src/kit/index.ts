@@ -1,0 +1,20 @@
+// `@polybus/core/transport`: what an adapter is written against — the transport SPI (the contract
+// in `../transport.ts`) and the small kit every adapter builds on. Users need none of it.
+export type {
+  SubscribeOptions,
+  Subscription,
+  Delivery,
+  DeliveryHandler,
+  DeliveryTransaction,
+  Coordinates,
+  TransportFromUrl,
+} from '../transport';
+export { payloadBuffer, payloadBytesAtMost } from '../message';
+export { encodeMessage } from '../encode';
+export { deadLetterHeaders, type EnvelopeInput } from '../engine/envelope';
+export { backoffDelay, type BackoffPolicy } from '../engine/backoff';
+export { sleep } from '../engine/sleep';
+export { Slots } from './slots';
+export { integerOption, rejectUnknownOptions, type IntegerRange } from './options';
+export { copyWithHeaders } from './message-copy';
+export { carriedAttempt } from './attempt';
