@@ -1,6 +1,7 @@
 // Polybus on Kafka next to raw kafkajs, same broker, same run.
 //   npx tsx --conditions=polybus-source packages/kafka/bench/bench.ts
-// Env: POLYBUS_KAFKA_BROKERS (127.0.0.1:9092), BENCH_MESSAGES (20000), BENCH_ROUNDS (3; medians are printed).
+// Env: POLYBUS_KAFKA_BROKERS (127.0.0.1:9092), BENCH_MESSAGES (20000), BENCH_ROUNDS (3; medians are printed),
+// BENCH_ONLY (run only the scenarios whose label contains it, e.g. 'exactly-once').
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { createBus, silentLogger } from '@polybus/core';
@@ -286,7 +287,7 @@ async function main(): Promise<void> {
   await fill(producer, input);
   await producer.disconnect();
 
-  const scenarios: Array<[string, () => Promise<Measured>, () => Promise<Measured>]> = [
+  const all: Array<[string, () => Promise<Measured>, () => Promise<Measured>]> = [
     ['publish at-least-once (acks -1, batches of 500)', rawPublish, polybusPublish],
     [
       'publish at-least-once, raw writes the same record (id header, timestamp)',
@@ -305,6 +306,7 @@ async function main(): Promise<void> {
     ],
     ['consume-transform-produce exactly-once', () => rawTransform(input), () => polybusTransform(input)],
   ];
+  const scenarios = all.filter(([label]) => label.includes(process.env.BENCH_ONLY ?? ''));
   // Rounds alternate who goes first, so drift in a shared machine's load falls on both sides.
   const results = scenarios.map(() => ({ raw: [] as Measured[], pb: [] as Measured[] }));
   for (let round = 0; round < ROUNDS; round++) {
