@@ -1,5 +1,5 @@
 import { ConfigurationError, consoleLogger, type Logger } from '@polybus/core';
-import { integerOption } from '@polybus/core/transport';
+import { integerOption, rejectUnknownOptions } from '@polybus/core/transport';
 
 /** Options of `rabbitmqTransport`. Only `url` is required. */
 export interface RabbitmqTransportOptions {
@@ -56,10 +56,30 @@ export interface ResolvedOptions {
   readonly logger: Logger;
 }
 
+/** Every option name, checked by the compiler against the interface: a misspelt one is refused. */
+const KNOWN = new Set(
+  Object.keys({
+    url: true,
+    prefetch: true,
+    queueType: true,
+    deliveryLimit: true,
+    retryDelaysMs: true,
+    publishTimeoutMs: true,
+    reconnect: true,
+    connectRetries: true,
+    heartbeatSeconds: true,
+    connectionName: true,
+    logger: true,
+  } satisfies Record<keyof RabbitmqTransportOptions, true>),
+);
+const KNOWN_RECONNECT = new Set(['initialDelayMs', 'maxDelayMs']);
+
 /** Validates at construction so a bad option fails where it was written, naming the field. */
 export function resolveOptions(options: RabbitmqTransportOptions): ResolvedOptions {
   if (typeof options !== 'object' || options === null)
     throw new ConfigurationError('options', 'must be an object');
+  rejectUnknownOptions(options, KNOWN);
+  if (options.reconnect !== undefined) rejectUnknownOptions(options.reconnect, KNOWN_RECONNECT, 'reconnect.');
   if (typeof options.url !== 'string' || !/^amqps?:\/\//.test(options.url))
     throw new ConfigurationError('url', `must be an amqp:// or amqps:// URL, got '${String(options.url)}'`);
   const queueType = options.queueType ?? 'classic';

@@ -22,6 +22,9 @@ describe('rabbitmq options', () => {
     refused({ retryDelaysMs: [100, 50] }, 'retryDelaysMs');
     refused({ publishTimeoutMs: -1 }, 'publishTimeoutMs');
     refused({ reconnect: { initialDelayMs: 500, maxDelayMs: 100 } }, 'reconnect.maxDelayMs');
+    // a misspelt option used to be ignored in silence
+    refused({ prefech: 8 }, 'prefech');
+    refused({ reconnect: { initialDelay: 100 } }, 'reconnect.initialDelay');
     expect(rabbitmqTransport({ url: 'amqps://h', queueType: 'quorum', deliveryLimit: 5 }).name).toBe(
       'rabbitmq',
     );

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { ConfigurationError, consoleLogger, type Logger } from '@polybus/core';
-import { integerOption } from '@polybus/core/transport';
+import { integerOption, rejectUnknownOptions } from '@polybus/core/transport';
 import type { Redis } from 'ioredis';
 
 /** Options of `redisStreamsTransport`. Exactly one of `url` and `redis` is required. */
@@ -58,11 +58,29 @@ export interface ResolvedOptions {
   readonly logger: Logger;
 }
 
+/** Every option name, checked by the compiler against the interface: a misspelt one is refused. */
+const KNOWN = new Set(
+  Object.keys({
+    url: true,
+    redis: true,
+    maxLen: true,
+    claimIdleMs: true,
+    claimIntervalMs: true,
+    blockMs: true,
+    batchSize: true,
+    consumerName: true,
+    staleConsumerMs: true,
+    publishAttempts: true,
+    logger: true,
+  } satisfies Record<keyof RedisStreamsOptions, true>),
+);
+
 /** Validates at construction so a bad option fails where it was written, not at first use. */
 export function resolveOptions(options: RedisStreamsOptions): ResolvedOptions {
   if (typeof options !== 'object' || options === null) {
     throw new ConfigurationError('options', 'an options object is required');
   }
+  rejectUnknownOptions(options, KNOWN);
   if ((options.url === undefined) === (options.redis === undefined)) {
     throw new ConfigurationError('url', 'give exactly one of `url` and `redis`');
   }

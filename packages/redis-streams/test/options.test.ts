@@ -22,6 +22,8 @@ describe('options and URLs', () => {
     expect(fieldOf(() => redisStreamsTransport({ url: REDIS_URL, maxLen: 1.5 }))).toBe('maxLen');
     expect(fieldOf(() => redisStreamsTransport({ url: REDIS_URL, blockMs: 0 }))).toBe('blockMs');
     expect(fieldOf(() => redisStreamsTransport({ url: REDIS_URL, consumerName: '' }))).toBe('consumerName');
+    // a misspelt option used to be ignored in silence
+    expect(fieldOf(() => redisStreamsTransport({ url: REDIS_URL, blockMS: 10 } as never))).toBe('blockMS');
     expect(fieldOf(() => createTransportFromUrl(new URL('redis://127.0.0.1:6379?claimIdleMs=soon')))).toBe(
       'claimIdleMs',
     );
