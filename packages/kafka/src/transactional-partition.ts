@@ -1,6 +1,6 @@
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import { PublishError, type Logger, type TransportMessage } from '@polybus/core';
-import { backoffDelay } from '@polybus/core/transport';
+import { backoffDelay, sleep } from '@polybus/core/transport';
 import type { ResolvedKafkaOptions } from './options';
 import type { PartitionTracker } from './partition-tracker';
 import { isFencedTransactionError } from './transaction-errors';
@@ -45,8 +45,8 @@ export class TransactionalPartition {
   private running = false;
   private idle: Promise<void> = Promise.resolve();
   private dead?: Error;
-  /** Ends a backoff pause early (the partition was abandoned). */
-  private wake?: () => void;
+  /** Aborted when the partition is abandoned: ends a backoff pause early. */
+  private readonly abandoned = new AbortController();
 
   constructor(private readonly deps: TransactionalPartitionDeps) {}
 
@@ -77,7 +77,7 @@ export class TransactionalPartition {
     if (!this.dead) this.dead = new PublishError(this.deps.topic, reason);
     for (const entry of this.ready.values()) entry.reject(this.dead);
     this.ready.clear();
-    this.wake?.();
+    this.abandoned.abort();
   }
 
   async close(): Promise<void> {
@@ -160,7 +160,7 @@ export class TransactionalPartition {
       if (recovery === 'retry') {
         if (last) return this.gaveUp(failure, attempt);
         this.deps.logger.debug('kafka transaction refused for now; retrying on the same producer', fields);
-        await this.pause(backoffDelay(attempt, TRANSACTION_BACKOFF));
+        await sleep(backoffDelay(attempt, TRANSACTION_BACKOFF), this.abandoned.signal);
         continue;
       }
       // Also after the last attempt: the next batch then starts on a producer that works.
@@ -176,7 +176,7 @@ export class TransactionalPartition {
           transactionalId: this.transactionalId,
           error: errorText(rebuildError),
         });
-        if (!last) await this.pause(backoffDelay(attempt, TRANSACTION_BACKOFF));
+        if (!last) await sleep(backoffDelay(attempt, TRANSACTION_BACKOFF), this.abandoned.signal);
       }
       if (last) return this.gaveUp(failure, attempt);
     }
@@ -200,19 +200,6 @@ export class TransactionalPartition {
     this.producer = undefined;
     await old?.disconnect().catch(() => undefined);
     this.producer = await this.build();
-  }
-
-  /** Waits `ms`, cut short when the partition is abandoned. */
-  private pause(ms: number): Promise<void> {
-    if (this.dead) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done(): void {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = done;
-    }).finally(() => (this.wake = undefined));
   }
 
   private async committedOffset(): Promise<number> {

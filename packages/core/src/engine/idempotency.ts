@@ -193,7 +193,9 @@ export function idempotency(rt: BindingRuntime, store: IdempotencyStore): Middle
         throw unavailable(error, key);
       }
       if (transactional && kept.length > 0) {
-        if (kept[0]!.headers[ORIGIN] !== originOf(p)) return await send(p, NONE);
+        // Outputs kept without an origin (recorded by an earlier version) are re-sent, as they were.
+        const origin = kept[0]!.headers[ORIGIN];
+        if (origin !== undefined && origin !== originOf(p)) return await send(p, NONE);
         kept = withoutOrigin(kept);
       }
       if (kept.length > 0) counters.resent++;
