@@ -1,5 +1,11 @@
 import type { Logger, TransportMessage } from '@polybus/core';
-import { backoffDelay, type BackoffPolicy, type DeliveryHandler, type Slots } from '@polybus/core/transport';
+import {
+  backoffDelay,
+  sleep,
+  type BackoffPolicy,
+  type DeliveryHandler,
+  type Slots,
+} from '@polybus/core/transport';
 import { KafkaDelivery, type Settler } from './kafka-delivery';
 import { attemptOf } from './wire';
 
@@ -10,6 +16,8 @@ export interface HandOverSource {
   readonly revoked: boolean;
   /** Present on exactly-once partitions: deliveries then offer `transaction()`. */
   readonly txn?: unknown;
+  /** Aborted when the partition leaves this member or the subscription closes: waits end early. */
+  readonly left: AbortController;
 }
 
 export interface HandOverDeps<S> {
@@ -79,8 +87,9 @@ export class HandOver<S extends HandOverSource> {
         if (delivery.state === 'settled') return;
         // The handler broke its contract (returned without settling). Hand the record over again
         // rather than leave the partition's commit point stuck, but not in a hot loop.
-        if (delivery.state === 'open') await this.backOff(delivery, ++unsettled);
-        else if (delivery.nextDelayMs) await this.waitOut(source, delivery.nextDelayMs);
+        // A delayed nack's wait, or the backoff, ends early when the partition leaves or we close.
+        if (delivery.state === 'open') await this.backOff(source, delivery, ++unsettled);
+        else if (delivery.nextDelayMs) await sleep(delivery.nextDelayMs, source.left.signal);
         const attempt = delivery.nextAttempt ?? delivery.attempt + 1;
         if (this.deps.closing() || source.revoked) return;
         delivery = this.newDelivery(source, delivery.message, attempt, delivery.offset, delivery.tracked);
@@ -124,15 +133,7 @@ export class HandOver<S extends HandOverSource> {
     });
   }
 
-  /** A delayed nack's wait before the in-place redelivery; cut short by a close or a revocation. */
-  private async waitOut(source: S, delayMs: number): Promise<void> {
-    const until = Date.now() + delayMs;
-    while (!this.deps.closing() && !source.revoked && Date.now() < until) {
-      await new Promise((resolve) => setTimeout(resolve, Math.min(250, until - Date.now())));
-    }
-  }
-
-  private backOff(delivery: KafkaDelivery<S>, times: number): Promise<void> {
+  private backOff(source: S, delivery: KafkaDelivery<S>, times: number): Promise<void> {
     const waitMs = backoffDelay(times + 1, UNSETTLED_BACKOFF);
     this.deps.logger.warn('delivery returned unsettled; handing it over again', {
       topic: delivery.message.topic,
@@ -140,6 +141,6 @@ export class HandOver<S extends HandOverSource> {
       offset: delivery.offset,
       waitMs,
     });
-    return new Promise((resolve) => setTimeout(resolve, waitMs));
+    return sleep(waitMs, source.left.signal);
   }
 }

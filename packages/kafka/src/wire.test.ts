@@ -1,3 +1,4 @@
+import type { KafkaMessage } from 'kafkajs';
 import { Headers, type TransportMessage } from '@polybus/core';
 import { fromKafkaMessage, toKafkaMessage } from './wire';
 
@@ -10,14 +11,13 @@ const message = (headers: Record<string, string>): TransportMessage => ({
   timestamp: 1_700_000_000_000,
 });
 
-const record = (headers: Record<string, string>) => ({
+const record = (headers: Record<string, string>): KafkaMessage => ({
   key: Buffer.from('k'),
   value: Buffer.from('{"n":1}'),
   headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, Buffer.from(v)])),
   timestamp: '1700000000000',
   offset: '7',
   attributes: 0,
-  size: 0,
 });
 
 describe('Kafka wire', () => {

@@ -15,6 +15,7 @@ export { deadLetterHeaders, type EnvelopeInput } from '../engine/envelope';
 export { backoffDelay, type BackoffPolicy } from '../engine/backoff';
 export { sleep } from '../engine/sleep';
 export { Slots } from './slots';
+export { KeySerializer } from './key-serializer';
 export { integerOption, rejectUnknownOptions, type IntegerRange } from './options';
 export { copyWithHeaders } from './message-copy';
 export { carriedAttempt } from './attempt';
