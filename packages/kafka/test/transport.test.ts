@@ -154,6 +154,32 @@ describe('kafka transport: consuming', () => {
     expect(log).toEqual(['0@1', '1@1', '1@2', '1@3', '2@1']);
   });
 
+  it('close ends a delayed in-place redelivery at once: the member leaves, the record stays for the next owner', async () => {
+    const topic = unique('nack-close');
+    await createTopic(topic, 1);
+    const group = unique('g');
+    const first = transport();
+    await first.publish([message(topic, { n: 1 })], { guarantee: 'at-least-once' });
+    const nacked: number[] = [];
+    const sub = await first.subscribe(binding(topic, { group }), async (d) => {
+      nacked.push(d.attempt);
+      await d.nack({ delayMs: 600_000 }); // waits in place: far longer than this test may take
+    });
+    await waitFor(() => nacked.length === 1);
+    await sub.close();
+    // The member leaves once the waiting delivery gave its slot back: not after the delay.
+    await waitFor(async () => (await members(group)).length === 0, { timeoutMs: 15_000 });
+    expect(nacked).toEqual([1]);
+    const again: number[] = [];
+    const second = transport();
+    await second.subscribe(binding(topic, { group }), async (d) => {
+      again.push(d.attempt);
+      await d.ack();
+    });
+    await waitFor(() => again.length === 1);
+    expect(again).toEqual([1]);
+  });
+
   it('commits only below the lowest unfinished offset: a restart redelivers the unfinished record and what follows it, nothing before', async () => {
     const topic = unique('commit');
     await createTopic(topic, 1);
