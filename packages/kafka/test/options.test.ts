@@ -1,6 +1,5 @@
 import { ConfigurationError } from '@polybus/core';
 import { kafkaOptionsFromUrl, kafkaTransport } from '../src';
-import { PartitionTracker } from '../src/partition-tracker';
 import { planPublish } from '../src/publish-plan';
 
 describe('kafka options', () => {
@@ -17,6 +16,11 @@ describe('kafka options', () => {
     ],
     [{ brokers: ['a:1'], transactions: { idPrefix: '' } }, 'transactions.idPrefix'],
     [{ brokers: ['a:1'], retryTopics: 'yes' }, 'retryTopics'],
+    [{ brokers: ['a:1'], clientID: 'x' }, 'clientID'],
+    [{ brokers: ['a:1'], consumer: { sessionTimeoutMs: 10_000 } }, 'consumer.sessionTimeoutMs'],
+    [{ brokers: ['a:1'], topics: { partition: 3 } }, 'topics.partition'],
+    [{ brokers: ['a:1'], transactions: { maxBatch: 10 } }, 'transactions.maxBatch'],
+    [{ brokers: ['a:1'], consumer: 'fast' }, 'consumer'],
   ])('refuses %j with ConfigurationError naming %s', (options, field) => {
     expect(() => kafkaTransport(options as never)).toThrow(ConfigurationError);
     expect(() => kafkaTransport(options as never)).toThrow(expect.objectContaining({ field }));
@@ -72,34 +76,6 @@ describe('kafka URL', () => {
       'a:9092',
       'c:9094',
     ]);
-  });
-});
-
-describe('PartitionTracker', () => {
-  it('commits up to the lowest unfinished offset only', () => {
-    const t = new PartitionTracker();
-    [5, 6, 7, 8].forEach((o) => t.take(o));
-    t.finish(6);
-    t.finish(8);
-    expect(t.commitPoint()).toBe(5);
-    t.finish(5);
-    expect(t.commitPoint()).toBe(7);
-    t.finish(7);
-    t.passed(10); // transaction markers after the last record
-    expect(t.commitPoint()).toBe(11);
-    expect(t.isNew(9)).toBe(false);
-  });
-
-  it('finds the run of ready offsets a transaction may commit', () => {
-    const t = new PartitionTracker();
-    [0, 1, 2, 3].forEach((o) => t.take(o));
-    const ready = new Map([
-      [0, 1],
-      [1, 1],
-      [3, 1],
-    ]);
-    expect(t.readyPrefix(ready, 10)).toEqual({ offsets: [0, 1], point: 2 });
-    expect(t.readyPrefix(ready, 1)).toEqual({ offsets: [0], point: 1 });
   });
 });
 

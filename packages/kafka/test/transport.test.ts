@@ -168,7 +168,7 @@ describe('kafka transport: consuming', () => {
     await waitFor(() => nacked.length === 1);
     await sub.close();
     // The member leaves once the waiting delivery gave its slot back: not after the delay.
-    await waitFor(async () => (await members(group)).length === 0, { timeoutMs: 15_000 });
+    await waitFor(async () => (await members(group)).length === 0, 15_000);
     expect(nacked).toEqual([1]);
     const again: number[] = [];
     const second = transport();

@@ -1,5 +1,5 @@
 import { ConfigurationError, consoleLogger, type Logger } from '@polybus/core';
-import { integerOption, rejectUnknownOptions } from '@polybus/core/transport';
+import { integerOption, optionNames, rejectUnknownOptions } from '@polybus/core/transport';
 
 /** Options of `rabbitmqTransport`. Only `url` is required. */
 export interface RabbitmqTransportOptions {
@@ -57,21 +57,19 @@ export interface ResolvedOptions {
 }
 
 /** Every option name, checked by the compiler against the interface: a misspelt one is refused. */
-const KNOWN = new Set(
-  Object.keys({
-    url: true,
-    prefetch: true,
-    queueType: true,
-    deliveryLimit: true,
-    retryDelaysMs: true,
-    publishTimeoutMs: true,
-    reconnect: true,
-    connectRetries: true,
-    heartbeatSeconds: true,
-    connectionName: true,
-    logger: true,
-  } satisfies Record<keyof RabbitmqTransportOptions, true>),
-);
+const KNOWN = optionNames<RabbitmqTransportOptions>({
+  url: true,
+  prefetch: true,
+  queueType: true,
+  deliveryLimit: true,
+  retryDelaysMs: true,
+  publishTimeoutMs: true,
+  reconnect: true,
+  connectRetries: true,
+  heartbeatSeconds: true,
+  connectionName: true,
+  logger: true,
+});
 const KNOWN_RECONNECT = new Set(['initialDelayMs', 'maxDelayMs']);
 
 /** Validates at construction so a bad option fails where it was written, naming the field. */

@@ -16,6 +16,6 @@ export { backoffDelay, type BackoffPolicy } from '../engine/backoff';
 export { sleep } from '../engine/sleep';
 export { Slots } from './slots';
 export { KeySerializer } from './key-serializer';
-export { integerOption, rejectUnknownOptions, type IntegerRange } from './options';
+export { integerOption, optionNames, rejectUnknownOptions, type IntegerRange } from './options';
 export { copyWithHeaders } from './message-copy';
 export { carriedAttempt } from './attempt';

@@ -48,3 +48,12 @@ export function rejectUnknownOptions(options: object, known: ReadonlySet<string>
     if (!known.has(name))
       throw new ConfigurationError(`${prefix}${name}`, `unknown option (known: ${[...known].join(', ')})`);
 }
+
+/**
+ * The option names of an options interface, as the set `rejectUnknownOptions` takes. The compiler
+ * checks the list against the interface (`optionNames<MyOptions>({ a: true, b: true })`): a name
+ * missing from it or not in the interface is a type error, so the list cannot drift.
+ */
+export function optionNames<T extends object>(names: Record<keyof T, true>): ReadonlySet<string> {
+  return new Set(Object.keys(names));
+}
