@@ -1,9 +1,8 @@
 import type { ConsumeMessage } from 'amqplib';
 import type { Guarantee, Logger, TransportMessage } from '@polybus/core';
-import type { DeliveryHandler } from '@polybus/core/transport';
+import type { DeliveryHandler, GateJob } from '@polybus/core/transport';
 import type { ConsumerChannel } from './consumer-channel';
 import { RabbitDelivery, type DeliveryScope, type HeldRetry } from './delivery';
-import type { Job } from './dispatcher';
 
 /** What a hand-over needs from its subscription. */
 export interface HandOverHost {
@@ -18,10 +17,10 @@ export interface HandOverHost {
 }
 
 /**
- * One message waiting for, then holding, a dispatcher slot. The success path is one `then` per
+ * One message waiting for, then holding, a gate slot. The success path is one `then` per
  * message (no async frame, no named closure); held retries (per-key bindings) loop off it.
  */
-export class HandOver implements Job {
+export class HandOver implements GateJob {
   readonly key: string | undefined;
 
   constructor(

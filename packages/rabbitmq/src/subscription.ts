@@ -2,6 +2,7 @@ import type { ConsumeMessage } from 'amqplib';
 import type { Guarantee, Logger } from '@polybus/core';
 import {
   backoffDelay,
+  KeyedGate,
   sleep,
   type BackoffPolicy,
   type DeliveryHandler,
@@ -11,7 +12,6 @@ import {
 import type { ConnectionManager } from './connection';
 import { ConsumerChannel } from './consumer-channel';
 import type { DeliveryScope } from './delivery';
-import { Dispatcher } from './dispatcher';
 import { HandOver, type HandOverHost } from './hand-over';
 import { carriesId, fromAmqp } from './mapping';
 import type { Publisher } from './publisher';
@@ -35,7 +35,7 @@ export interface SubscriptionDeps {
  * still waiting for a slot on the dead channel are dropped (the broker redelivers them).
  */
 export class RabbitSubscription implements Subscription, HandOverHost {
-  private readonly dispatcher: Dispatcher<HandOver>;
+  private readonly gate: KeyedGate<HandOver>;
   readonly scope: DeliveryScope;
   readonly guarantee: Guarantee;
   readonly logger: Logger;
@@ -54,7 +54,7 @@ export class RabbitSubscription implements Subscription, HandOverHost {
   ) {
     this.guarantee = options.guarantee;
     this.logger = deps.logger;
-    this.dispatcher = new Dispatcher<HandOver>(options.concurrency, options.ordering === 'per-key');
+    this.gate = new KeyedGate<HandOver>(options.concurrency, options.ordering === 'per-key');
     this.scope = {
       topic: options.topic,
       queue: '',
@@ -79,7 +79,7 @@ export class RabbitSubscription implements Subscription, HandOverHost {
     const current = this.current;
     if (!current) return;
     await current.channel.channel.cancel(current.tag).catch(() => undefined);
-    for (const job of this.dispatcher.discard(() => true)) job.channel.requeue(job.msg);
+    for (const job of this.gate.discard(() => true)) job.channel.requeue(job.msg);
   }
 
   /** Transport close: after `close`, release the channel (unsettled deliveries go back). */
@@ -121,7 +121,7 @@ export class RabbitSubscription implements Subscription, HandOverHost {
     }
     channel.received(msg);
     if (this.options.idempotent && !this.warnedNoId && !carriesId(msg)) this.warnNoId();
-    this.dispatcher.push(new HandOver(this, channel, msg, fromAmqp(msg, this.options.topic)));
+    this.gate.push(new HandOver(this, channel, msg, fromAmqp(msg, this.options.topic)));
   }
 
   /** Once per subscription: an exactly-once binding reads messages it cannot recognise again. */
@@ -146,7 +146,7 @@ export class RabbitSubscription implements Subscription, HandOverHost {
   }
 
   private onChannelClosed(channel: ConsumerChannel): void {
-    this.dispatcher.discard((job) => job.channel === channel);
+    this.gate.discard((job) => job.channel === channel);
     if (this.current?.channel === channel) this.current = undefined;
     if (this.closed || this.disposed || this.deps.connection.isClosed) return;
     void this.reopen();

@@ -16,6 +16,7 @@ export { backoffDelay, type BackoffPolicy } from '../engine/backoff';
 export { sleep } from '../engine/sleep';
 export { Slots } from './slots';
 export { KeySerializer } from './key-serializer';
+export { KeyedGate, type GateJob } from './keyed-gate';
 export { integerOption, optionNames, rejectUnknownOptions, type IntegerRange } from './options';
 export { copyWithHeaders } from './message-copy';
 export { carriedAttempt } from './attempt';

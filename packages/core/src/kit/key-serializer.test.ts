@@ -26,3 +26,16 @@ describe('KeySerializer', () => {
     expect(started).toEqual(['a1', 'b1', 'a4']);
   });
 });
+
+describe('KeySerializer.dropWaitingWhere', () => {
+  it('drops the matching items not started, of every key, and keeps the rest in order', () => {
+    const started: string[] = [];
+    const s = new KeySerializer<string>((item) => started.push(item));
+    ['a1', 'a2x', 'a3', 'a4x'].forEach((i) => s.push('a', i));
+    ['b1x', 'b2x'].forEach((i) => s.push('b', i));
+    expect(s.dropWaitingWhere((i) => i.endsWith('x'))).toEqual(['a2x', 'a4x', 'b2x']);
+    s.done('a');
+    s.done('b');
+    expect(started).toEqual(['a1', 'b1x', 'a3']);
+  });
+});

@@ -33,6 +33,18 @@ export class KeySerializer<T> {
     return this.queues.get(key)?.splice(1) ?? [];
   }
 
+  /** Removes and returns the items not started that `match`, in order per key. */
+  dropWaitingWhere(match: (item: T) => boolean): T[] {
+    const dropped: T[] = [];
+    for (const queue of this.queues.values()) {
+      for (let i = 1; i < queue.length;) {
+        if (match(queue[i])) dropped.push(...queue.splice(i, 1));
+        else i++;
+      }
+    }
+    return dropped;
+  }
+
   /** Removes and returns every item that has not started. */
   dropAllWaiting(): T[] {
     return [...this.queues.keys()].flatMap((key) => this.dropWaiting(key));
