@@ -1,0 +1,55 @@
+import type { BindOptions } from './bind-options';
+import type { Codec } from './codec';
+import type { BindingCounters } from './engine/counters';
+import type { Handler } from './handler';
+import type { Logger } from './logger';
+import type { BatchEntry, Guarantee, PublishOptions, PublishReceipt } from './message';
+import type { Transport, TransportHealth } from './transport';
+
+export interface BusOptions {
+  /** `memory://`, `kafka://…`, `amqp://…`, `sqs://…`, `redis://…`. Exactly one of url / transport. */
+  url?: string;
+  transport?: Transport;
+  /** Default JSON (bytes pass through). */
+  codec?: Codec;
+  /** Default: warnings and errors to the console. */
+  logger?: Logger;
+}
+
+export type BusState = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
+
+export interface BindingHealth {
+  topic: string;
+  group: string;
+  guarantee: Guarantee;
+  inFlight: number;
+  counters: Readonly<BindingCounters>;
+}
+
+export interface BusHealth {
+  ok: boolean;
+  state: BusState;
+  transport: TransportHealth | undefined;
+  bindings: BindingHealth[];
+}
+
+/** One broker connection, its bindings, and the publish side. */
+export interface Bus {
+  /** Adds a handler for `topic` in `options.group`. Bind before `start`; options are checked now. */
+  bind<T>(topic: string, handler: Handler<T>, options: BindOptions<T>): this;
+  publish<T>(topic: string, body: T, options?: PublishOptions): Promise<PublishReceipt>;
+  /** One broker round trip where the transport batches; order per key is kept. */
+  publishBatch(
+    entries: readonly BatchEntry[],
+    options?: { guarantee?: Guarantee },
+  ): Promise<PublishReceipt[]>;
+  /** Connects, sets up topics, checks every binding against the transport, starts consuming. */
+  start(): Promise<void>;
+  /** Stops fetching, drains in-flight work (up to `timeoutMs`, default 10 s), acks what finished, closes. Idempotent. */
+  stop(options?: { timeoutMs?: number }): Promise<void>;
+  health(): Promise<BusHealth>;
+  /** Each binding's counters and in-flight count, read synchronously (for metrics scrapers). */
+  stats(): BindingHealth[];
+  /** The transport, once resolved (at start or first publish). */
+  readonly transport: Transport | undefined;
+}
