@@ -6,35 +6,12 @@ import type { IdempotencyStore } from '../idempotency-store';
 import type { TransportMessage } from '../message';
 import { KeyCount, KeyGate } from './key-gate';
 import { Outbox } from './outbox';
+import { originOf, originRecorded, withOrigin, withoutOrigin } from './output-origin';
 import type { Middleware, Processing, Step } from './processing';
 import type { BindingRuntime } from './runtime';
 
 let ownerSequence = 0;
 const NONE: readonly TransportMessage[] = [];
-
-/**
- * On a transactional transport, the delivery whose transaction owes the kept outputs: written on
- * each kept copy (never on what is sent) and read back by `redeliver`.
- */
-const ORIGIN = 'polybus-outputs-of';
-
-/** A delivery's place in the broker, the same for each redelivery of it and no other delivery. */
-function originOf(p: Processing): string {
-  const parts = [p.delivery.message.topic];
-  for (const [name, value] of Object.entries(p.delivery.coordinates)) parts.push(`${name}=${value}`);
-  return parts.join(' ');
-}
-
-function withOrigin(outputs: readonly TransportMessage[], origin: string): readonly TransportMessage[] {
-  return outputs.map((m) => ({ ...m, headers: { ...m.headers, [ORIGIN]: origin } }));
-}
-
-function withoutOrigin(outputs: readonly TransportMessage[]): readonly TransportMessage[] {
-  return outputs.map((m) => {
-    const { [ORIGIN]: _origin, ...headers } = m.headers;
-    return { ...m, headers };
-  });
-}
 
 /**
  * The store key of a message: group, topic and the message's idempotency key (or id). The topic is
@@ -194,7 +171,7 @@ export function idempotency(rt: BindingRuntime, store: IdempotencyStore): Middle
       }
       if (transactional && kept.length > 0) {
         // Outputs kept without an origin (recorded by an earlier version) are re-sent, as they were.
-        const origin = kept[0]!.headers[ORIGIN];
+        const origin = originRecorded(kept);
         if (origin !== undefined && origin !== originOf(p)) return await send(p, NONE);
         kept = withoutOrigin(kept);
       }
