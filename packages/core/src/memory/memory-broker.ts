@@ -1,5 +1,6 @@
 import type { TransportMessage } from '../message';
-import { MemoryGroup, type Entry } from './memory-group';
+import { MemoryGroup } from './memory-group';
+import type { Entry } from './memory-lease';
 
 interface Topic {
   readonly groups: Map<string, MemoryGroup>;
