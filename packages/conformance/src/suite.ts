@@ -5,6 +5,7 @@ import { failureCases } from './cases/failures';
 import { groupCases } from './cases/groups';
 import { guaranteeCases } from './cases/guarantees';
 import { lifecycleCases } from './cases/lifecycle';
+import { transportContractCases } from './cases/transport-contract';
 import { Harness } from './harness';
 import type { ConformanceOptions } from './options';
 
@@ -15,6 +16,7 @@ export const conformanceCases: readonly ConformanceCase[] = [
   ...lifecycleCases,
   ...guaranteeCases,
   ...combinedFaultCases,
+  ...transportContractCases,
 ];
 
 /**

@@ -1,0 +1,146 @@
+import type { Transport } from '@polybus/core';
+import type { Delivery, DeliveryHandler, SubscribeOptions, Subscription } from '@polybus/core/transport';
+import { waitFor } from '@polybus/core/testing';
+import { waitMs, type ConformanceCase } from '../case';
+import type { Harness } from '../harness';
+import { testMessage } from '../test-message';
+
+/**
+ * The transport layer of the suite: these cases drive `Transport` and `Delivery` directly, without a
+ * bus, so a transport that breaks the SPI contract (`core/src/transport.ts`) fails here even where
+ * the core would hide it.
+ */
+
+const bodyOf = (d: Delivery): { name: string } =>
+  JSON.parse(Buffer.from(d.message.payload).toString()) as { name: string };
+
+async function subscribed(
+  h: Harness,
+  label: string,
+  handler: DeliveryHandler,
+  options: Partial<SubscribeOptions> = {},
+): Promise<{ transport: Transport; topic: string; subscription: Subscription; options: SubscribeOptions }> {
+  const transport = await h.transport();
+  const topic = options.topic ?? h.topic(label);
+  await transport.ensureTopics?.([topic]);
+  const full: SubscribeOptions = {
+    topic,
+    group: h.group(label),
+    guarantee: 'at-least-once',
+    concurrency: 10,
+    ordering: 'none',
+    deadLetterTopic: false,
+    maxAttempts: 5,
+    idempotent: false,
+    ...options,
+  };
+  const subscription = await transport.subscribe(full, handler);
+  return { transport, topic, subscription, options: full };
+}
+
+const publish = (t: Transport, topic: string, ...names: string[]): Promise<void> =>
+  t.publish(
+    names.map((name) => testMessage(topic, { name })),
+    { guarantee: 'at-least-once' },
+  );
+
+/** A grace period after a marker arrived, for a wrong redelivery to show up if there is one. */
+const GRACE_MS = 1_500;
+const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+export const transportContractCases: ConformanceCase[] = [
+  {
+    name: 'transport: a delivery settles once; ack, nack and ack again after the first ack change nothing',
+    async run(h) {
+      const seen: string[] = [];
+      const { transport, topic } = await subscribed(h, 'settle-once', async (d) => {
+        seen.push(bodyOf(d).name);
+        await d.ack();
+        await d.ack();
+        await d.nack({ attempt: d.attempt + 1 });
+      });
+      await publish(transport, topic, 'first');
+      await waitFor(() => seen.includes('first'), { timeoutMs: waitMs(h) });
+      await publish(transport, topic, 'marker');
+      await waitFor(() => seen.includes('marker'), { timeoutMs: waitMs(h) });
+      await pause(GRACE_MS);
+      expect(seen.sort()).toEqual(['first', 'marker']);
+    },
+  },
+  {
+    name: 'transport: a nack is delivered again with the attempt it carries',
+    async run(h) {
+      const attempts: number[] = [];
+      const { transport, topic } = await subscribed(h, 'nack-attempt', async (d) => {
+        attempts.push(d.attempt);
+        if (d.attempt < 3) await d.nack({ attempt: d.attempt + 1 });
+        else await d.ack();
+      });
+      await publish(transport, topic, 'retried');
+      await waitFor(() => attempts.length >= 3, {
+        timeoutMs: 2 * (h.options.redeliveryMs ?? 30_000) + waitMs(h),
+      });
+      expect(attempts.slice(0, 3)).toEqual([1, 2, 3]);
+    },
+  },
+  {
+    name: 'transport: never more than `concurrency` unsettled deliveries at once, and none lost',
+    async run(h) {
+      let open = 0;
+      let most = 0;
+      const done = new Set<string>();
+      const { transport, topic } = await subscribed(
+        h,
+        'bound',
+        async (d) => {
+          open += 1;
+          most = Math.max(most, open);
+          await pause(20);
+          open -= 1;
+          await d.ack();
+          done.add(bodyOf(d).name);
+        },
+        { concurrency: 3 },
+      );
+      const names = Array.from({ length: 30 }, (_, n) => `m${n}`);
+      await publish(transport, topic, ...names);
+      await waitFor(() => done.size === names.length, { timeoutMs: waitMs(h) });
+      expect(most).toBeLessThanOrEqual(3);
+      expect(most).toBeGreaterThan(0);
+    },
+  },
+  {
+    name: 'transport: a delivery settled after its subscription closed stays settled for the next subscriber',
+    async run(h) {
+      let held: Delivery | undefined;
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      // The handler is still running when its subscription closes; it settles afterwards.
+      const first = await subscribed(h, 'after-close', async (d) => {
+        held = d;
+        await released;
+      });
+      await publish(first.transport, first.topic, 'held');
+      await waitFor(() => held !== undefined, { timeoutMs: waitMs(h) });
+      await first.subscription.close();
+      await held!.ack();
+      release();
+      const seen: string[] = [];
+      const second = await subscribed(
+        h,
+        'after-close',
+        async (d) => {
+          seen.push(bodyOf(d).name);
+          await d.ack();
+        },
+        { topic: first.topic, group: first.options.group },
+      );
+      await publish(second.transport, first.topic, 'marker');
+      await waitFor(() => seen.includes('marker'), {
+        timeoutMs: (h.options.redeliveryMs ?? 30_000) + waitMs(h),
+      });
+      await pause(GRACE_MS);
+      expect(seen).toEqual(['marker']);
+    },
+  },
+];
