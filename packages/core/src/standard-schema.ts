@@ -13,7 +13,7 @@ export interface StandardSchemaV1<Input = unknown, Output = Input> {
   };
 }
 
-// eslint-disable-next-line @typescript-eslint/no-namespace
+// A namespace, as the Standard Schema spec declares it, so its type names match the spec's.
 export declare namespace StandardSchemaV1 {
   type Result<Output> = SuccessResult<Output> | FailureResult;
   interface SuccessResult<Output> {

@@ -22,7 +22,7 @@ const SUBSCRIPTIONS_KEY = Symbol.for('polybus.inversify.subscriptions');
 // with our message instead of a resolution error deep inside the container.
 const INVERSIFY_INJECTABLE_KEY = '@inversifyjs/core/classIsInjectableFlagReflectKey';
 
-// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+// Any class: decorators receive the constructor, whatever its parameters.
 type Constructor = Function;
 
 export function markHandlerClass(target: Constructor): void {
