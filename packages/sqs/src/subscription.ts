@@ -1,24 +1,18 @@
-import {
-  ReceiveMessageCommand,
-  type ReceiveMessageCommandOutput,
-  type Message as SqsMessage,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
+import type { Message as SqsMessage, SQSClient } from '@aws-sdk/client-sqs';
 import type { Logger, MessageHeaders, TransportMessage } from '@polybus/core';
 import {
-  backoffDelay,
   copyWithHeaders,
-  sleep,
+  KeySerializer,
   Slots,
-  type BackoffPolicy,
   type DeliveryHandler,
   type SubscribeOptions,
   type Subscription,
 } from '@polybus/core/transport';
 import type { AttemptMemory } from './attempt-memory';
 import { SqsDelivery, type DeliverySettler } from './delivery';
-import type { Heartbeat, HeartbeatEntry } from './heartbeat';
-import { KeySerializer } from './key-serializer';
+import type { Heartbeat } from './heartbeat';
+import { HeldMessage } from './held-message';
+import { ReceiveLoop } from './receive-loop';
 import type { Publisher } from './publisher';
 import { reasonOf } from './publisher';
 import type { Queue } from './queues';
@@ -39,41 +33,16 @@ export interface SubscriptionContext {
 
 const RESOLVED = Promise.resolve();
 
-/** After a failed receive: 200 ms doubling to 5 s, until one succeeds. */
-const RECEIVE_BACKOFF: BackoffPolicy = {
-  initialDelayMs: 200,
-  maxDelayMs: 5_000,
-  multiplier: 2,
-  jitter: false,
-};
-
-/** A received message this subscription holds until it is settled or released. */
-export class HeldMessage implements HeartbeatEntry {
-  extendedAt = 0;
-  prevBeat: HeartbeatEntry | undefined = undefined;
-  nextBeat: HeartbeatEntry | undefined = undefined;
-  /** At-most-once: resolves true once deleted; a message whose delete failed is not handed over. */
-  deleted: Promise<boolean> | undefined = undefined;
-
-  constructor(
-    readonly sqs: SqsMessage,
-    readonly queueUrl: string,
-    readonly handle: string,
-    /** FIFO group (or key with per-key ordering): never two of one at once. */
-    readonly serialKey: string | undefined,
-  ) {}
-}
-
 /**
  * Several long-polling loops feed one handler. `slots` counts received, unsettled messages, and a
  * loop asks only for as many as `concurrency` leaves room for, so the handler never has more than
  * `concurrency` deliveries unsettled and no message waits invisible in memory beyond that.
  */
+
 export class SqsSubscription implements Subscription, DeliverySettler<HeldMessage> {
   private readonly slots: Slots;
   private closing: Promise<void> | undefined;
   private readonly abort = new AbortController();
-  private readonly cancellable = { abortSignal: this.abort.signal };
   private readonly loops: Promise<void>[] = [];
   private readonly serializer = new KeySerializer<HeldMessage>((m) => this.hand(m));
   private readonly atMostOnce: boolean;
@@ -90,7 +59,17 @@ export class SqsSubscription implements Subscription, DeliverySettler<HeldMessag
 
   start(): void {
     const count = this.ctx.pollers ?? Math.min(10, Math.max(1, Math.ceil(this.options.concurrency / 10)));
-    for (let i = 0; i < count; i++) this.loops.push(this.poll());
+    const loop = new ReceiveLoop({
+      client: this.ctx.client,
+      queue: this.queue,
+      slots: this.slots,
+      signal: this.abort.signal,
+      logger: this.ctx.logger,
+      waitTimeSeconds: this.ctx.waitTimeSeconds,
+      visibilityTimeoutSeconds: this.ctx.visibilityTimeoutSeconds,
+      accept: (messages, max) => this.accept(messages, max),
+    });
+    for (let i = 0; i < count; i++) this.loops.push(loop.run());
   }
 
   close(): Promise<void> {
@@ -105,60 +84,6 @@ export class SqsSubscription implements Subscription, DeliverySettler<HeldMessag
 
   private get closed(): boolean {
     return this.abort.signal.aborted;
-  }
-
-  private async poll(): Promise<void> {
-    let failures = 0;
-    let busy = false;
-    while (!this.closed) {
-      if (this.slots.free <= 0) {
-        await this.slots.whenFree(this.abort.signal);
-        continue;
-      }
-      const max = Math.min(10, this.slots.free);
-      this.slots.take(max); // reserved, so parallel loops do not overshoot
-      let messages: SqsMessage[];
-      try {
-        messages = (await this.receive(max, busy)).Messages ?? [];
-        failures = 0;
-      } catch (error) {
-        this.slots.give(max);
-        busy = false;
-        if (this.closed) return;
-        failures++;
-        this.ctx.logger.warn('sqs: receive failed, retrying', {
-          queue: this.queue.name,
-          error: reasonOf(error),
-        });
-        await sleep(backoffDelay(failures, RECEIVE_BACKOFF), this.abort.signal);
-        continue;
-      }
-      busy = messages.length === max;
-      this.accept(messages, max);
-    }
-  }
-
-  /**
-   * One ReceiveMessage. `close` must not wait out a 20 s long poll, so a receive that may wait
-   * carries the abort signal. A receive that follows a full one (`busy`) almost always finds
-   * messages at once: it goes without the signal and waits at most a second, so `close` waits
-   * for it at most that long. The signal is dear: the SDK races every call that has one against
-   * it, ~34,000 instructions per message at 10 messages a receive (valgrind; docs/benchmarks.md),
-   * more than all of Polybus's own work per message. Still a long poll: a 1 s wait asks every
-   * SQS server, as 20 s does, and returns as soon as there are messages.
-   */
-  private receive(max: number, busy: boolean): Promise<ReceiveMessageCommandOutput> {
-    return this.ctx.client.send(
-      new ReceiveMessageCommand({
-        QueueUrl: this.queue.url,
-        MaxNumberOfMessages: max,
-        WaitTimeSeconds: busy ? Math.min(1, this.ctx.waitTimeSeconds) : this.ctx.waitTimeSeconds,
-        VisibilityTimeout: this.ctx.visibilityTimeoutSeconds,
-        MessageAttributeNames: ['All'],
-        MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp', 'MessageGroupId'],
-      }),
-      busy ? undefined : this.cancellable,
-    );
   }
 
   /** Counts, tracks and hands over one receive's messages; `max` slots were reserved for it. */
