@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { ConfigurationError, consoleLogger, type Logger } from '@polybus/core';
-import { integerOption, rejectUnknownOptions } from '@polybus/core/transport';
+import { integerOption, optionNames, rejectUnknownOptions } from '@polybus/core/transport';
 import type { Redis } from 'ioredis';
 
 /** Options of `redisStreamsTransport`. Exactly one of `url` and `redis` is required. */
@@ -59,21 +59,19 @@ export interface ResolvedOptions {
 }
 
 /** Every option name, checked by the compiler against the interface: a misspelt one is refused. */
-const KNOWN = new Set(
-  Object.keys({
-    url: true,
-    redis: true,
-    maxLen: true,
-    claimIdleMs: true,
-    claimIntervalMs: true,
-    blockMs: true,
-    batchSize: true,
-    consumerName: true,
-    staleConsumerMs: true,
-    publishAttempts: true,
-    logger: true,
-  } satisfies Record<keyof RedisStreamsOptions, true>),
-);
+const KNOWN = optionNames<RedisStreamsOptions>({
+  url: true,
+  redis: true,
+  maxLen: true,
+  claimIdleMs: true,
+  claimIntervalMs: true,
+  blockMs: true,
+  batchSize: true,
+  consumerName: true,
+  staleConsumerMs: true,
+  publishAttempts: true,
+  logger: true,
+});
 
 /** Validates at construction so a bad option fails where it was written, not at first use. */
 export function resolveOptions(options: RedisStreamsOptions): ResolvedOptions {

@@ -1,9 +1,6 @@
 import type { Logger, TransportMessage } from '@polybus/core';
 import {
-  backoffDelay,
-  sleep,
   Slots,
-  type BackoffPolicy,
   type DeliveryHandler,
   type SubscribeOptions,
   type Subscription,
@@ -15,10 +12,8 @@ import { decodeEntry } from './entry-codec';
 import { HeldEntries } from './held';
 import type { ResolvedOptions } from './options';
 import { Recovery, type RecoveryHost } from './recovery';
-import { readGroupEntries, text, type RawEntry } from './replies';
-
-/** After a failed read: 200 ms doubling to 5 s, jittered, until a read succeeds. */
-const READ_BACKOFF: BackoffPolicy = { initialDelayMs: 200, maxDelayMs: 5_000, multiplier: 2, jitter: true };
+import { ReadLoop } from './read-loop';
+import type { RawEntry } from './replies';
 
 /**
  * One binding's consumer: a read loop on its own blocking connection (`XREADGROUP ... BLOCK`),
@@ -64,7 +59,19 @@ export class StreamSubscription implements Subscription, RecoveryHost, DeliveryH
 
   async start(): Promise<void> {
     await this.ensureGroup();
-    this.loop = this.readLoop();
+    this.loop = new ReadLoop({
+      blocker: this.blocker,
+      topic: this.options.topic,
+      group: this.options.group,
+      config: this.config,
+      noAck: this.noAck,
+      logger: this.logger,
+      signal: this.stop.signal,
+      slots: this.slots,
+      slotFree: () => this.slotFree(),
+      ensureGroup: () => this.ensureGroup(),
+      dispatch: (entryId, fields, attempt) => this.dispatch(entryId, fields, attempt),
+    }).run();
     this.recovery.start();
   }
 
@@ -189,59 +196,6 @@ export class StreamSubscription implements Subscription, RecoveryHost, DeliveryH
     // Gone (acked or trimmed elsewhere), claim failed or closed meanwhile: let recovery decide.
     this.held.release(entryId);
     this.slots.give();
-  }
-
-  private dispatchAll(reply: unknown): void {
-    const entries = readGroupEntries(reply);
-    for (let i = 0; i < entries.length; i++) {
-      const entry = entries[i]!;
-      // Cleared as we go: the entry's field buffers die once its message is decoded, instead of
-      // living (and being copied by the young-generation collector) until the whole batch is out.
-      entries[i] = undefined;
-      this.slots.takeAnyway();
-      this.dispatch(text(entry[0]), entry[1] ?? null, 1);
-    }
-  }
-
-  private async readLoop(): Promise<void> {
-    const { topic, group } = this.options;
-    for (let failures = 0; !this.closed;) {
-      await this.slotFree();
-      // One turn of the event loop lets every delivery that is finishing free its slot, so the next
-      // read asks for a full batch instead of the one slot that woke us.
-      await new Promise((resolve) => setImmediate(resolve));
-      if (this.closed) return;
-      const count = Math.min(this.slots.free, this.config.batchSize);
-      const noAck = this.noAck ? ['NOACK'] : [];
-      let reply: unknown;
-      try {
-        reply = await this.blocker.xreadgroupBuffer(
-          'GROUP',
-          group,
-          this.config.consumerName,
-          'COUNT',
-          count,
-          'BLOCK',
-          this.config.blockMs,
-          ...(noAck as ['NOACK']),
-          'STREAMS',
-          topic,
-          '>',
-        );
-      } catch (error) {
-        if (this.closed) return;
-        const message = String((error as Error).message);
-        this.logger.warn('redis-streams: read failed', { topic, group, error: message });
-        if (message.startsWith('NOGROUP')) await this.ensureGroup().catch(() => undefined);
-        await sleep(backoffDelay(++failures, READ_BACKOFF), this.stop.signal);
-        continue;
-      }
-      failures = 0;
-      this.dispatchAll(reply);
-      // Not kept while the next read waits: the reply's buffers would outlive their deliveries and
-      // be copied by every young-generation collection meanwhile.
-      reply = undefined;
-    }
   }
 
   async close(): Promise<void> {
