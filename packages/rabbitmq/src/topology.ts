@@ -1,4 +1,5 @@
 import type { Channel } from 'amqplib';
+import { ConfigurationError } from '@polybus/core';
 import type { ConnectionManager } from './connection';
 import { groupQueueName, retainedQueueName, retryQueueName } from './naming';
 
@@ -14,7 +15,8 @@ export interface GroupQueueSpec {
  * reconnect everything is declared again (the broker may have lost non-durable state, and a
  * deleted queue should come back). A failed declaration (e.g. 406 PRECONDITION_FAILED because a
  * queue exists with other arguments) closes only this helper's channel, never a publish or
- * consume channel; the next call opens a new one.
+ * consume channel; the next call opens a new one. A 406 rejects with a `ConfigurationError` that
+ * names what exists and what to do.
  */
 export class Topology {
   private channel: Promise<Channel> | undefined;
@@ -91,7 +93,10 @@ export class Topology {
     if (!pending) {
       pending = this.open()
         .then(declare)
-        .then(() => undefined);
+        .then(
+          () => undefined,
+          (error: unknown) => Promise.reject(refusal(key, error)),
+        );
       pending.catch(() => this.done.delete(key));
       this.done.set(key, pending);
     }
@@ -109,4 +114,29 @@ export class Topology {
     }
     return this.channel;
   }
+}
+
+const KINDS: Record<string, string> = {
+  x: 'exchange',
+  q: 'queue',
+  d: 'dead-letter exchange and queue',
+  r: 'retry exchange and queue',
+};
+
+/**
+ * A declaration the broker refused because the exchange or queue exists with other settings
+ * (406 PRECONDITION_FAILED: another exchange type, other queue arguments): a `ConfigurationError`
+ * that says which object and what to do, with the broker's own words. Other errors pass unchanged.
+ */
+function refusal(key: string, error: unknown): unknown {
+  const e = error as { code?: unknown; message?: unknown };
+  if (e?.code !== 406) return error;
+  const name = key.slice(2);
+  const kind = KINDS[key[0]!] ?? 'object';
+  const broker = String(e.message).replace(/^.*?PRECONDITION_FAILED - /, '');
+  return new ConfigurationError(
+    `${kind} '${name}'`,
+    `exists on the broker with other settings (${broker}); delete it (rabbitmqctl delete_exchange / delete_queue) or bind under another topic name`,
+    { cause: error },
+  );
 }

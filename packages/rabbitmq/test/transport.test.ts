@@ -1,5 +1,5 @@
 import { retainedQueueName } from '../src';
-import { Headers, PublishError } from '@polybus/core';
+import { ConfigurationError, createBus, Headers, PublishError, silentLogger } from '@polybus/core';
 import { type Delivery } from '@polybus/core/transport';
 import {
   AMQP_URL,
@@ -238,5 +238,41 @@ describe('rabbitmq transport', () => {
     await other.connect();
     await Promise.all([other.close(), other.close()]);
     await other.close();
+  });
+});
+
+describe('rabbitmq topology that exists with other settings', () => {
+  it('an exchange of another type is a ConfigurationError naming it and what to do; other topics still work', async () => {
+    const topic = unique('fanout-taken');
+    const raw = await rawConnection();
+    const ch = await raw.createChannel();
+    await ch.assertExchange(topic, 'fanout', { durable: false, autoDelete: false });
+    const t = transport();
+    await t.connect();
+    try {
+      const refused = t.ensureTopics!([topic]);
+      await expect(refused).rejects.toBeInstanceOf(ConfigurationError);
+      await expect(refused).rejects.toMatchObject({
+        field: `exchange '${topic}'`,
+        message: expect.stringMatching(/inequivalent arg 'type'.*delete it/),
+      });
+      // Only the declaring channel closed: publishing to and declaring another topic still work.
+      const other = unique('after-406');
+      await t.ensureTopics!([other]);
+      const got: Delivery[] = [];
+      await t.subscribe(subscribeOptions(other), async (d) => {
+        got.push(d);
+        await d.ack();
+      });
+      await t.publish([message(other, { n: 1 })], { guarantee: 'at-least-once' });
+      await waitFor('delivery after the refusal', () => got.length === 1);
+      const bus = createBus({ transport: t, logger: silentLogger });
+      bus.bind(topic, async () => undefined, { group: unique('g') });
+      await expect(bus.start()).rejects.toBeInstanceOf(ConfigurationError);
+    } finally {
+      await ch.deleteExchange(topic).catch(() => undefined);
+      await raw.close();
+      await t.close();
+    }
   });
 });
