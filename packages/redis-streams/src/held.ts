@@ -6,8 +6,9 @@ export interface HeldLink {
 }
 
 /**
- * The entries this consumer holds in the group's pending list: deliveries whose handler runs, and
- * entries waiting out a nack delay before this consumer claims them again. The heartbeat refreshes
+ * The entries this consumer holds in the group's pending list: deliveries whose handler runs,
+ * entries waiting out a nack delay before this consumer claims them again, and entries read while
+ * every slot was taken, waiting for one. The heartbeat refreshes
  * exactly these, and a claim never takes one of them back from ourselves.
  *
  * Running deliveries form an intrusive list: adding and removing one allocates nothing and hashes
@@ -17,7 +18,7 @@ export interface HeldLink {
 export class HeldEntries {
   private head: HeldLink | undefined = undefined;
   private running = 0;
-  private readonly waiting = new Map<string, NodeJS.Timeout>();
+  private readonly waiting = new Map<string, NodeJS.Timeout | undefined>();
 
   get size(): number {
     return this.running + this.waiting.size;
@@ -41,8 +42,11 @@ export class HeldEntries {
     this.running--;
   }
 
-  /** Holds `entryId` until `timer` fires (a nack delay); `release` or `clearWaiting` ends it. */
-  wait(entryId: string, timer: NodeJS.Timeout): void {
+  /**
+   * Holds `entryId` until `timer` fires (a nack delay), or without a timer while it waits for a
+   * slot; `release` or `clearWaiting` ends it.
+   */
+  wait(entryId: string, timer?: NodeJS.Timeout): void {
     this.waiting.set(entryId, timer);
   }
 
@@ -52,7 +56,7 @@ export class HeldEntries {
 
   /** Cancels every nack delay (the subscription closes; the entries stay pending for a claim). */
   clearWaiting(): void {
-    for (const timer of this.waiting.values()) clearTimeout(timer);
+    for (const timer of this.waiting.values()) if (timer !== undefined) clearTimeout(timer);
     this.waiting.clear();
   }
 

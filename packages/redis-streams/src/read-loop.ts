@@ -20,8 +20,13 @@ export interface ReadLoopDeps {
   readonly slots: Slots;
   /** Resolves once a slot is free, or at close. */
   slotFree(): Promise<void>;
+  /**
+   * Takes a slot for an entry already read, waiting (the entry held, so heartbeated) while every
+   * slot is taken; false when the subscription closed first.
+   */
+  slotFor(entryId: string): Promise<boolean>;
   ensureGroup(): Promise<void>;
-  /** Hands one entry over; its slot is taken by the loop. */
+  /** Hands one entry over; the loop has taken its slot. */
   dispatch(entryId: string, fields: RawEntry['fields'], attempt: number): void;
 }
 
@@ -29,19 +34,25 @@ export interface ReadLoopDeps {
  * The read side of a subscription: `XREADGROUP ... COUNT <free slots> BLOCK` for new entries
  * (`>`), each handed over with a slot taken; a failed read is logged and retried after 200 ms
  * doubling to 5 s, jittered, and a missing group is created again.
+ *
+ * The read reserves nothing while it blocks (a due redelivery or a claim must not wait out the
+ * BLOCK), so a slot it counted may be gone when the reply comes: such an entry waits for the next
+ * free slot. `concurrency` is never exceeded.
  */
 export class ReadLoop {
   constructor(private readonly deps: ReadLoopDeps) {}
 
-  private dispatchAll(reply: unknown): void {
+  private async dispatchAll(reply: unknown): Promise<void> {
     const entries = readGroupEntries(reply);
     for (let i = 0; i < entries.length; i++) {
       const entry = entries[i]!;
       // Cleared as we go: the entry's field buffers die once its message is decoded, instead of
       // living (and being copied by the young-generation collector) until the whole batch is out.
       entries[i] = undefined;
-      this.deps.slots.takeAnyway();
-      this.deps.dispatch(text(entry[0]), entry[1] ?? null, 1);
+      const entryId = text(entry[0]);
+      // Closed while it waited: it stays pending under this consumer for a claim (NOACK: not read).
+      if (!this.deps.slots.take() && !(await this.deps.slotFor(entryId))) return;
+      this.deps.dispatch(entryId, entry[1] ?? null, 1);
     }
   }
 
@@ -55,6 +66,8 @@ export class ReadLoop {
       await new Promise((resolve) => setImmediate(resolve));
       if (this.deps.signal.aborted) return;
       const count = Math.min(this.deps.slots.free, config.batchSize);
+      // A redelivery took the slot that woke us: COUNT 0 or less would mean "no limit".
+      if (count <= 0) continue;
       const noAck = this.deps.noAck ? ['NOACK'] : [];
       let reply: unknown;
       try {
@@ -80,7 +93,7 @@ export class ReadLoop {
         continue;
       }
       failures = 0;
-      this.dispatchAll(reply);
+      await this.dispatchAll(reply);
       // Not kept while the next read waits: the reply's buffers would outlive their deliveries and
       // be copied by every young-generation collection meanwhile.
       reply = undefined;

@@ -69,6 +69,7 @@ export class StreamSubscription implements Subscription, RecoveryHost, DeliveryH
       signal: this.stop.signal,
       slots: this.slots,
       slotFree: () => this.slotFree(),
+      slotFor: (entryId) => this.slotFor(entryId),
       ensureGroup: () => this.ensureGroup(),
       dispatch: (entryId, fields, attempt) => this.dispatch(entryId, fields, attempt),
     }).run();
@@ -107,6 +108,23 @@ export class StreamSubscription implements Subscription, RecoveryHost, DeliveryH
   /** Resolves once a slot is free, or at close. */
   private async slotFree(): Promise<void> {
     while (this.slots.free <= 0 && !this.closed) await this.slots.whenFree(this.stop.signal);
+  }
+
+  /** Takes a slot, waiting for one; false (nothing taken) once closed. */
+  private async takeSlotWhenFree(): Promise<boolean> {
+    while (!this.closed) {
+      if (this.slots.take()) return true;
+      await this.slots.whenFree(this.stop.signal);
+    }
+    return false;
+  }
+
+  /** A read entry waits for a slot held (heartbeated) like a delivery, so no claim takes it meanwhile. */
+  private async slotFor(entryId: string): Promise<boolean> {
+    if (!this.noAck) this.held.wait(entryId);
+    const taken = await this.takeSlotWhenFree();
+    if (!this.noAck) this.held.release(entryId);
+    return taken;
   }
 
   ackEntry(entryId: string): void {
@@ -167,10 +185,8 @@ export class StreamSubscription implements Subscription, RecoveryHost, DeliveryH
   }
 
   private async reclaim(entryId: string, message: TransportMessage, attempt: number): Promise<void> {
-    await this.slotFree();
     // Closed: the entry stays pending under this consumer and another member claims it later.
-    if (this.closed) return;
-    this.slots.takeAnyway();
+    if (!(await this.takeSlotWhenFree())) return;
     try {
       // RETRYCOUNT makes the group's delivery count say which attempt this is, for any member.
       const claimed = (await this.commands.xclaim(

@@ -44,4 +44,15 @@ describe('HeldEntries', () => {
     expect(fired).toBe(false);
     expect(held.ids()).toEqual(['2-0']);
   });
+
+  it('holds an entry waiting for a slot (no timer) until it is released; clearWaiting drops it too', () => {
+    const held = new HeldEntries();
+    held.wait('1-0');
+    held.wait('2-0');
+    expect(held.ids().sort()).toEqual(['1-0', '2-0']);
+    held.release('1-0');
+    expect(held.ids()).toEqual(['2-0']);
+    held.clearWaiting();
+    expect(held.size).toBe(0);
+  });
 });

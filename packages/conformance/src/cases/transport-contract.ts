@@ -110,6 +110,38 @@ export const transportContractCases: ConformanceCase[] = [
     },
   },
   {
+    name: 'transport: the bound holds while nacked deliveries come back after their delay, and none is lost',
+    async run(h) {
+      // A delayed redelivery must wait for a free slot like a new message: with concurrency 1 the
+      // handler never runs twice at once, however redeliveries, reads and a late publish interleave.
+      let open = 0;
+      let most = 0;
+      const done = new Set<string>();
+      const { transport, topic } = await subscribed(
+        h,
+        'bound-nack',
+        async (d) => {
+          open += 1;
+          most = Math.max(most, open);
+          await pause(5);
+          open -= 1;
+          if (d.attempt === 1) return d.nack({ delayMs: 10, attempt: 2 });
+          await d.ack();
+          done.add(bodyOf(d).name);
+        },
+        { concurrency: 1 },
+      );
+      const names = Array.from({ length: 12 }, (_, n) => `m${n}`);
+      await publish(transport, topic, ...names.slice(0, 8));
+      await pause(30);
+      await publish(transport, topic, ...names.slice(8));
+      await waitFor(() => done.size === names.length, {
+        timeoutMs: 2 * (h.options.redeliveryMs ?? 30_000) + waitMs(h),
+      });
+      expect(most).toBe(1);
+    },
+  },
+  {
     name: 'transport: a delivery settled after its subscription closed stays settled for the next subscriber',
     async run(h) {
       let held: Delivery | undefined;
