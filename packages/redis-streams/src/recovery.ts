@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { claimOwn } from './claim-own';
 import type { HeldEntries } from './held';
 import type { ResolvedOptions } from './options';
 import { parseAutoClaimReply, parseConsumersReply, parsePendingCounts, type RawEntry } from './replies';
@@ -25,8 +26,9 @@ return -1`;
 
 /**
  * The three background duties of a consumer in a group:
- * - heartbeat: `XCLAIM ... JUSTID` on the entries this consumer holds resets their idle time, so a
- *   slow handler or a long nack delay is not mistaken for a crash (the delivery count is untouched);
+ * - heartbeat: `XCLAIM ... JUSTID` on the entries this consumer holds (and still owns) resets their
+ *   idle time, so a slow handler or a long nack delay is not mistaken for a crash (the delivery
+ *   count is untouched);
  * - claim: `XAUTOCLAIM` takes entries idle longer than claimIdleMs from dead members; their delivery
  *   count (XPENDING) is the attempt, so a message that kills its consumer still reaches the dead letter;
  * - sweep: consumers idle for staleConsumerMs that own nothing are removed from the group.
@@ -77,14 +79,7 @@ export class Recovery {
   private async heartbeat(): Promise<void> {
     const ids = this.host.held.ids();
     for (let i = 0; i < ids.length && !this.stopped; i += 500) {
-      await this.redis.xclaim(
-        this.stream,
-        this.group,
-        this.config.consumerName,
-        0,
-        ...ids.slice(i, i + 500),
-        'JUSTID',
-      );
+      await claimOwn(this.redis, this.stream, this.group, this.config.consumerName, ids.slice(i, i + 500));
     }
   }
 

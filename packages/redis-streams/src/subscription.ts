@@ -7,6 +7,7 @@ import {
 } from '@polybus/core/transport';
 import type { Redis } from 'ioredis';
 import { Acker } from './acker';
+import { claimOwn } from './claim-own';
 import { StreamDelivery, type DeliveryHost } from './delivery';
 import { decodeEntry } from './entry-codec';
 import { HeldEntries } from './held';
@@ -189,16 +190,14 @@ export class StreamSubscription implements Subscription, RecoveryHost, DeliveryH
     if (!(await this.takeSlotWhenFree())) return;
     try {
       // RETRYCOUNT makes the group's delivery count say which attempt this is, for any member.
-      const claimed = (await this.commands.xclaim(
+      const claimed = await claimOwn(
+        this.commands,
         this.options.topic,
         this.options.group,
         this.config.consumerName,
-        0,
-        entryId,
-        'RETRYCOUNT',
+        [entryId],
         attempt,
-        'JUSTID',
-      )) as unknown[];
+      );
       if (claimed.length === 1 && !this.closed) {
         this.held.release(entryId);
         return this.handOver(entryId, message, attempt);

@@ -261,6 +261,33 @@ describe('redisStreamsTransport against Redis', () => {
     expect(all).toHaveLength(1);
   });
 
+  it('neither the heartbeat nor a delayed redelivery takes back an entry another member claimed meanwhile', async () => {
+    // As after a stall past claimIdleMs: another member claimed our entries. A plain XCLAIM in the
+    // heartbeat or the redelivery would take them back while that member processes them.
+    const t = await open({ claimIdleMs: 300, claimIntervalMs: 60_000 });
+    const name = topic();
+    await t.publish([message(name, { n: 'slow' }), message(name, { n: 'nacked' })], {
+      guarantee: 'at-least-once',
+    });
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const c = collector(async (d) => {
+      const { n } = JSON.parse(Buffer.from(d.message.payload).toString()) as { n: string };
+      if (n === 'nacked') return d.nack({ delayMs: 400, attempt: d.attempt + 1 });
+      await released;
+      await d.ack();
+    });
+    await t.subscribe(subscribeOptions(name, 'g'), c.handler);
+    await waitUntil(() => c.deliveries.length === 2);
+    const ids = c.deliveries.map((d) => d.coordinates['stream-entry-id'] as string);
+    await raw.xclaim(name, 'g', 'other-member', 0, ...ids, 'JUSTID');
+    await new Promise((resolve) => setTimeout(resolve, 900)); // several heartbeats, the nack delay
+    const owners = (await raw.xpending(name, 'g', '-', '+', 10)) as Array<[string, string, number, number]>;
+    expect(owners.map(([, owner]) => owner)).toEqual(['other-member', 'other-member']);
+    expect(c.deliveries).toHaveLength(2); // the nacked entry was not redelivered here
+    release();
+  });
+
   it('at-most-once reads with NOACK: nothing stays pending', async () => {
     const t = await open();
     const name = topic();
