@@ -217,7 +217,9 @@ class PolybusBus implements Bus {
 
   private connect(): Promise<Transport> {
     return (this.connected ??= (async () => {
-      const transport = (this.resolved ??= transportFromUrl(this.options.url!));
+      const transport = (this.resolved ??= transportFromUrl(this.options.url!, undefined, {
+        logger: this.logger,
+      }));
       try {
         await transport.connect();
       } catch (error) {

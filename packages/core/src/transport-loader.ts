@@ -1,6 +1,6 @@
 import { ConfigurationError } from './errors/configuration-error';
 import { memoryTransport } from './memory/memory-transport';
-import type { Transport, TransportFromUrl } from './transport';
+import type { Transport, TransportContext, TransportFromUrl } from './transport';
 
 /** URL scheme → the adapter package that serves it. */
 const ADAPTERS: Readonly<Record<string, { pkg: string; client: string; hostList?: true }>> = {
@@ -21,9 +21,14 @@ export interface ModuleLoader {
 
 /**
  * Makes the transport a URL names. Adapters are loaded on demand (core imports none of them), first
- * from core's own resolution, then from the application's working directory.
+ * from core's own resolution, then from the application's working directory. `context` (the bus's
+ * logger) reaches the adapter.
  */
-export function transportFromUrl(url: string, loader: ModuleLoader = require): Transport {
+export function transportFromUrl(
+  url: string,
+  loader: ModuleLoader = require,
+  context: TransportContext = {},
+): Transport {
   const scheme = /^([a-z][a-z0-9+.-]*:)\/\//i.exec(String(url))?.[1].toLowerCase();
   let parsed: URL | undefined;
   try {
@@ -43,7 +48,7 @@ export function transportFromUrl(url: string, loader: ModuleLoader = require): T
     TransportFromUrl | undefined;
   if (typeof factory !== 'function')
     throw new ConfigurationError('url', `${adapter.pkg} does not export createTransportFromUrl; upgrade it`);
-  return factory(parsed ?? url);
+  return factory(parsed ?? url, context);
 }
 
 function load(loader: ModuleLoader, pkg: string, client: string): Record<string, unknown> {

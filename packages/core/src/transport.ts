@@ -1,3 +1,4 @@
+import type { Logger } from './logger';
 import type { Guarantee, MessageHeaders, TransportMessage } from './message';
 
 /**
@@ -138,6 +139,12 @@ export interface Transport {
 /**
  * What `createBus({ url })` calls in an adapter package: `export function createTransportFromUrl(url)`.
  * It gets a `URL`, or the original string for schemes whose addresses the WHATWG parser refuses
- * (Kafka's `kafka://a:9092,b:9092`).
+ * (Kafka's `kafka://a:9092,b:9092`), and the bus's context: the adapter logs through `logger` (the
+ * one given to `createBus`) unless the URL says otherwise.
  */
-export type TransportFromUrl = (url: URL | string) => Transport;
+export type TransportFromUrl = (url: URL | string, context?: TransportContext) => Transport;
+
+/** What the bus hands an adapter it makes from a URL. */
+export interface TransportContext {
+  readonly logger?: Logger;
+}

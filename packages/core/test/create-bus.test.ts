@@ -5,9 +5,10 @@ import {
   PublishError,
   silentLogger,
   transportFromUrl,
+  type Logger,
   type Transport,
 } from '@polybus/core';
-import { createSpy } from '@polybus/core/testing';
+import { createSpy, recordingLogger } from '@polybus/core/testing';
 
 /** A memory transport whose publishes take `ms` to be answered and fail once it is closed. */
 function slowTransport(ms: number): Transport & { sent: number } {
@@ -50,6 +51,22 @@ describe('createBus', () => {
     expect(ConfigurationError.is(error)).toBe(true);
     expect((error as ConfigurationError).field).toBe('url');
     expect((error as Error).message).toContain('npm install @polybus/kafka kafkajs');
+  });
+
+  it("hands the bus's logger to the adapter it makes from the URL", async () => {
+    const seen: unknown[] = [];
+    const adapter = {
+      createTransportFromUrl: (_url: URL | string, context?: { logger?: Logger }) => {
+        seen.push(context?.logger);
+        return memoryTransport();
+      },
+    };
+    const loader = Object.assign((id: string) => (id === '@polybus/kafka' ? adapter : undefined), {
+      resolve: (id: string) => id,
+    });
+    const logger = recordingLogger();
+    transportFromUrl('kafka://127.0.0.1:9092', loader, { logger });
+    expect(seen).toEqual([logger]);
   });
 
   it('loads the adapter package for the scheme when it is installed', () => {

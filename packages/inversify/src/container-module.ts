@@ -42,7 +42,8 @@ export function polybusModule(options: PolybusModuleOptions): ContainerModule {
     bind(PolybusTypes.Runtime).toConstantValue(runtime);
     bind<Transport>(PolybusTypes.Transport)
       .toDynamicValue(() => {
-        if (settings.url !== undefined) return transportFromUrl(settings.url);
+        if (settings.url !== undefined)
+          return transportFromUrl(settings.url, undefined, { logger: settings.bus?.logger });
         const t = settings.transport!;
         return typeof t === 'function' ? t() : t;
       })

@@ -3,7 +3,9 @@ import type { Logger } from '@polybus/core';
 
 /**
  * Routes kafkajs logs to the Polybus logger. kafkajs reports routine rebalances and reconnects at
- * ERROR level; those go to debug so that a normal group join does not read like an incident.
+ * ERROR level; those go to debug so that a normal group join does not read like an incident. So does
+ * the "Topic creation errors" of a CreateTopics for topics that exist: `ensureKafkaTopics` throws a
+ * ConfigurationError for any other creation error.
  */
 export function kafkaLogCreator(logger: Logger): logCreator {
   return () =>
@@ -11,7 +13,7 @@ export function kafkaLogCreator(logger: Logger): logCreator {
       const { message, ...fields } = log;
       const text = `kafkajs ${namespace}: ${message}`;
       const routine =
-        /rebalanc|not aware of this member|coordinator|disconnected|ECONNRESET|Crash: KafkaJSNonRetriableError: Closed/i.test(
+        /rebalanc|Topic creation errors|not aware of this member|coordinator|disconnected|ECONNRESET|Crash: KafkaJSNonRetriableError: Closed/i.test(
           `${message} ${String(fields.error ?? '')}`,
         );
       if (level === logLevel.ERROR && !routine) logger.warn(text, fields);

@@ -1,4 +1,5 @@
 import { ConfigurationError, type Transport } from '@polybus/core';
+import type { TransportContext } from '@polybus/core/transport';
 import { kafkaTransport } from './kafka-transport';
 import type { KafkaTransportOptions } from './options';
 
@@ -36,6 +37,6 @@ export function kafkaOptionsFromUrl(input: URL | string): KafkaTransportOptions 
 }
 
 /** What `createBus({ url: 'kafka://...' })` calls. Accepts the string form for several brokers. */
-export function createTransportFromUrl(url: URL | string): Transport {
-  return kafkaTransport(kafkaOptionsFromUrl(url));
+export function createTransportFromUrl(url: URL | string, context: TransportContext = {}): Transport {
+  return kafkaTransport({ logger: context.logger, ...kafkaOptionsFromUrl(url) });
 }

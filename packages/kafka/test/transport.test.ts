@@ -1,7 +1,18 @@
 import { ConfigurationError, Headers } from '@polybus/core';
 import { type Delivery } from '@polybus/core/transport';
-import type { KafkaTransport } from '../src';
-import { binding, createTopic, message, rawKafka, readAll, testTransport, unique, waitFor } from './helpers';
+import { createTransportFromUrl, type KafkaTransport } from '../src';
+import { recordingLogger } from '@polybus/core/testing';
+import {
+  BROKERS,
+  binding,
+  createTopic,
+  message,
+  rawKafka,
+  readAll,
+  testTransport,
+  unique,
+  waitFor,
+} from './helpers';
 
 const transports: KafkaTransport[] = [];
 function transport(...args: Parameters<typeof testTransport>): KafkaTransport {
@@ -103,6 +114,22 @@ describe('kafka transport: publishing', () => {
       missing,
     );
     await expect(transport().ensureTopics(['bad topic!'])).rejects.toMatchObject({ field: 'topics' });
+  });
+});
+
+describe('kafka transport: made from a URL', () => {
+  it("logs through the bus's logger, and ensuring topics that exist logs no warning", async () => {
+    const logger = recordingLogger();
+    const made = createTransportFromUrl(`kafka://${BROKERS.join(',')}`, { logger });
+    const topic = unique('exists');
+    try {
+      await made.connect();
+      await made.ensureTopics!([topic]);
+      await made.ensureTopics!([topic]); // CreateTopics answers TOPIC_ALREADY_EXISTS: routine
+    } finally {
+      await made.close();
+    }
+    expect(logger.warnings).toEqual([]);
   });
 });
 

@@ -1,4 +1,5 @@
 import { ConfigurationError, type Transport } from '@polybus/core';
+import type { TransportContext } from '@polybus/core/transport';
 import type { RabbitmqTransportOptions } from './options';
 import { rabbitmqTransport } from './transport';
 
@@ -35,6 +36,6 @@ export function optionsFromUrl(url: URL): RabbitmqTransportOptions {
 }
 
 /** What `createBus({ url: 'amqp://...' })` calls. */
-export function createTransportFromUrl(url: URL): Transport {
-  return rabbitmqTransport(optionsFromUrl(url));
+export function createTransportFromUrl(url: URL, context: TransportContext = {}): Transport {
+  return rabbitmqTransport({ logger: context.logger, ...optionsFromUrl(url) });
 }

@@ -1,4 +1,5 @@
 import { ConfigurationError, type Transport } from '@polybus/core';
+import type { TransportContext } from '@polybus/core/transport';
 import type { RedisStreamsOptions } from './options';
 import { redisStreamsTransport } from './transport';
 
@@ -17,7 +18,7 @@ const NUMERIC = [
  * for TLS. Transport options travel as query parameters and are removed before the URL reaches
  * ioredis; any other parameter is left for ioredis.
  */
-export function createTransportFromUrl(url: URL): Transport {
+export function createTransportFromUrl(url: URL, context: TransportContext = {}): Transport {
   if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
     throw new ConfigurationError('url', `expected redis:// or rediss://, got '${url.protocol}//'`);
   }
@@ -38,5 +39,5 @@ export function createTransportFromUrl(url: URL): Transport {
     options.consumerName = consumerName;
     connection.searchParams.delete('consumerName');
   }
-  return redisStreamsTransport({ ...options, url: connection.href });
+  return redisStreamsTransport({ logger: context.logger, ...options, url: connection.href });
 }

@@ -1,4 +1,5 @@
 import { ConfigurationError, type Transport } from '@polybus/core';
+import type { TransportContext } from '@polybus/core/transport';
 import type { SqsTransportOptions } from './options';
 import { sqsTransport } from './transport';
 
@@ -26,10 +27,10 @@ const STRINGS = ['region', 'fifo', 'defaultMessageGroupId'] as const;
  * placeholder ones are used rather than failing on a missing profile. Numeric and string
  * options of `sqsTransport` may be given as query parameters, plus `autoCreateQueues=false`.
  */
-export function createTransportFromUrl(url: URL): Transport {
+export function createTransportFromUrl(url: URL, context: TransportContext = {}): Transport {
   if (url.protocol !== 'sqs:')
     throw new ConfigurationError('url', `expected an sqs:// URL, got '${url.protocol}//'`);
-  const options: Record<string, unknown> = {};
+  const options: Record<string, unknown> = { logger: context.logger };
   const tls = url.searchParams.get('tls');
   if (tls !== null && tls !== 'true' && tls !== 'false')
     throw new ConfigurationError('url.tls', `must be true or false, got '${tls}'`);

@@ -8,6 +8,7 @@ export type {
   DeliveryTransaction,
   Coordinates,
   TransportFromUrl,
+  TransportContext,
 } from '../transport';
 export { payloadBuffer, payloadBytesAtMost } from '../message';
 export { encodeMessage } from '../encode';
