@@ -34,6 +34,8 @@ export interface SubscriptionDeps {
 export interface RetryRoute {
   readonly retryTopic: string;
   readonly origin?: string;
+  /** Shared by both subscriptions: `concurrency` bounds the binding, not each of its topics. */
+  readonly slots: Slots;
 }
 
 /**
@@ -59,7 +61,7 @@ export class KafkaSubscription implements Subscription {
   ) {
     const c = deps.options.consumer;
     const closing = (): boolean => this.closing;
-    this.slots = new Slots(Math.max(1, options.concurrency));
+    this.slots = route?.slots ?? new Slots(Math.max(1, options.concurrency));
     this.consumer = deps.kafka.consumer({
       groupId: options.group,
       sessionTimeout: c.sessionTimeout,
@@ -82,6 +84,7 @@ export class KafkaSubscription implements Subscription {
       committer: this.committer,
       logger: deps.logger,
       retryTopic: route?.retryTopic,
+      maxMessageBytes: deps.options.maxMessageBytes,
     });
     const handOver = new HandOver<PartitionState>({
       handler,

@@ -7,7 +7,12 @@ import {
   type TransportHealth,
   type TransportMessage,
 } from '@polybus/core';
-import { type DeliveryHandler, type SubscribeOptions, type Subscription } from '@polybus/core/transport';
+import {
+  Slots,
+  type DeliveryHandler,
+  type SubscribeOptions,
+  type Subscription,
+} from '@polybus/core/transport';
 import { kafkaLogCreator } from './kafka-logger';
 import { KafkaSubscription, type RetryRoute } from './kafka-subscription';
 import { retryTopicOf } from './wire';
@@ -87,11 +92,13 @@ export class KafkaTransport implements Transport {
     const retryTopic = this.retryTopicFor(options);
     if (retryTopic === undefined) return this.open(options, handler);
     await this.ensureTopics([retryTopic]);
-    const main = await this.open(options, handler, { retryTopic });
+    const slots = new Slots(Math.max(1, options.concurrency));
+    const main = await this.open(options, handler, { retryTopic, slots });
     try {
       const retries = await this.open({ ...options, topic: retryTopic }, handler, {
         retryTopic,
         origin: options.topic,
+        slots,
       });
       return new SubscriptionPair(main, retries);
     } catch (error) {
