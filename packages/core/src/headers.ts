@@ -11,6 +11,11 @@ export const Headers = {
   dlqGroup: 'polybus-dlq-group',
   dlqAttempts: 'polybus-dlq-attempts',
   dlqFailedAt: 'polybus-dlq-failed-at',
+  /**
+   * On a dead letter whose copy would not fit the broker's limit: the original payload's size in
+   * bytes. The letter then carries the longest prefix of the payload that fits.
+   */
+  dlqTruncated: 'polybus-dlq-truncated',
   /** Prefix for the broker's original coordinates, e.g. `polybus-dlq-kafka-offset`. */
   dlqCoordinatePrefix: 'polybus-dlq-',
 } as const;

@@ -1,4 +1,5 @@
 import type { Logger, TransportMessage } from '@polybus/core';
+import { fitWithin, messageBytes } from '@polybus/core/transport';
 import type { KafkaDelivery, SettleKind, Settler } from './kafka-delivery';
 import type { OffsetCommitter } from './offset-committer';
 import type { PartitionState } from './partition-state';
@@ -9,6 +10,8 @@ export interface PartitionSettlerDeps {
   readonly committer: OffsetCommitter;
   readonly logger: Logger;
   readonly retryTopic?: string;
+  /** The producer's limit (`maxMessageBytes`): a dead letter above it is cut to fit. */
+  readonly maxMessageBytes: number;
 }
 
 /**
@@ -37,6 +40,9 @@ export class PartitionSettler implements Settler<PartitionState> {
     outputs: readonly TransportMessage[],
   ): Promise<void> {
     const { source: state, offset } = delivery;
+    // A dead letter must fit, or it would fail on every attempt and its partition never move on.
+    if (kind === 'dead-letter')
+      outputs = outputs.map((m) => fitWithin(m, this.deps.maxMessageBytes, messageBytes));
     if (state.txn) return state.txn.settle(offset, outputs);
     if (kind === 'dead-letter') await this.deps.producers.send(outputs, 'at-least-once');
     if (kind === 'retry') {

@@ -50,6 +50,35 @@ describe('kafka bus', () => {
     expect(header(`${Headers.dlqCoordinatePrefix}kafka-offset`)).toBe('0');
   });
 
+  it.each(['at-least-once', 'exactly-once'] as const)(
+    'a record too large for its dead letter is dead-lettered cut to fit, with its size, and the partition moves on (%s)',
+    async (guarantee) => {
+      // 1,040,000 B fits the broker (message.max.bytes 1,048,588) but its copy plus the envelope
+      // does not fit the producer's maxMessageBytes (1,000,000): it used to be handed back forever.
+      const topic = unique('oversize');
+      await createTopic(topic, 1);
+      const big = Buffer.alloc(1_040_000, 'x'); // not JSON: decode-error
+      const producer = rawKafka().producer();
+      await producer.connect();
+      await producer.send({ topic, messages: [{ value: big }, { value: '{"ok":true}' }] });
+      await producer.disconnect();
+      const b = bus();
+      const got: unknown[] = [];
+      b.bind(topic, async (m) => void got.push(m.body), { group: unique('g'), guarantee });
+      await b.start();
+      await waitFor(() => got.length === 1, 30_000);
+      expect(got).toEqual([{ ok: true }]);
+      const [dead] = await readAll(`${topic}.dlq`, (r) => r.length >= 1);
+      const header = (name: string) => dead.headers![name]?.toString();
+      expect(header(Headers.dlqReason)).toBe('decode-error');
+      expect(header(Headers.dlqTruncated)).toBe('1040000');
+      expect(dead.value!.length).toBeLessThan(1_000_000);
+      expect(dead.value!.length).toBeGreaterThan(990_000);
+      expect(dead.value!.equals(big.subarray(0, dead.value!.length))).toBe(true);
+    },
+    60_000,
+  );
+
   it('a rebalance with two consumers (one joins, then the first leaves) loses nothing', async () => {
     const topic = unique('rebalance');
     const group = unique('g');

@@ -6,10 +6,17 @@ import {
   type MessageHeaders,
   type TransportMessage,
 } from '@polybus/core';
-import { copyWithHeaders, payloadBuffer, type Coordinates, type Delivery } from '@polybus/core/transport';
+import {
+  copyWithHeaders,
+  fitWithin,
+  messageBytes,
+  payloadBuffer,
+  type Coordinates,
+  type Delivery,
+} from '@polybus/core/transport';
 import type { Outgoing } from './confirm-channel';
 import type { ConsumerChannel } from './consumer-channel';
-import { attemptOf, toAmqp } from './mapping';
+import { attemptOf, MAX_MESSAGE_BYTES, toAmqp } from './mapping';
 import { retryBucket } from './naming';
 import type { Publisher } from './publisher';
 import type { Topology } from './topology';
@@ -106,7 +113,8 @@ export class RabbitDelivery implements Delivery {
   async deadLetter(topic: string, headers: MessageHeaders): Promise<void> {
     if (!this.claim()) return;
     await this.scope.topology.deadLetterTopic(topic);
-    await this.republish(outgoing(copyWithHeaders(this.message, headers, topic), topic));
+    const copy = fitWithin(copyWithHeaders(this.message, headers, topic), MAX_MESSAGE_BYTES, messageBytes);
+    await this.republish(outgoing(copy, topic));
   }
 
   private get preAcked(): boolean {

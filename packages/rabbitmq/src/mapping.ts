@@ -10,6 +10,9 @@ export const AmqpHeaders = {
   timestamp: 'polybus-timestamp',
 } as const;
 
+/** RabbitMQ's default `max_message_size` (128 MiB). AMQP headers are further limited to 64 KiB. */
+export const MAX_MESSAGE_BYTES = 134_217_728;
+
 const MAX_ROUTING_KEY_BYTES = 255;
 /** Added by the broker when the retry queues dead-letter a message back; not the user's headers. */
 const BROKER_HEADER = /^x-(death|first-death-|last-death-|delivery-count$)/;

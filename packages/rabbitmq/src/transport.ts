@@ -14,9 +14,7 @@ import { resolveOptions, type RabbitmqTransportOptions, type ResolvedOptions } f
 import { Publisher } from './publisher';
 import { RabbitSubscription } from './subscription';
 import { Topology } from './topology';
-
-/** RabbitMQ's default `max_message_size` (128 MiB). AMQP headers are further limited to 64 KiB. */
-const MAX_MESSAGE_BYTES = 134_217_728;
+import { MAX_MESSAGE_BYTES } from './mapping';
 
 /**
  * RabbitMQ through amqplib. Two connections (publishing and consuming: the broker throttles

@@ -36,6 +36,11 @@ export class Publisher {
     private readonly options: PublisherOptions,
   ) {}
 
+  /** The largest message SQS takes from this publisher (its `maxMessageBytes`). */
+  get maxMessageBytes(): number {
+    return this.options.maxMessageBytes;
+  }
+
   publish(messages: readonly TransportMessage[], guarantee: Guarantee): Promise<void> {
     // Encode and size-check everything first, so an oversize message refuses the call before any send.
     try {

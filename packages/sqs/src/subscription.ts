@@ -2,6 +2,7 @@ import type { Message as SqsMessage, SQSClient } from '@aws-sdk/client-sqs';
 import type { Logger, MessageHeaders, TransportMessage } from '@polybus/core';
 import {
   copyWithHeaders,
+  fitWithin,
   KeySerializer,
   Slots,
   type DeliveryHandler,
@@ -17,7 +18,7 @@ import type { Publisher } from './publisher';
 import { reasonOf } from './publisher';
 import type { Queue } from './queues';
 import type { Settler } from './settler';
-import { attemptOf, decodeMessage } from './wire';
+import { attemptOf, decodeMessage, wireBytes } from './wire';
 
 export interface SubscriptionContext {
   readonly client: SQSClient;
@@ -196,7 +197,10 @@ export class SqsSubscription implements Subscription, DeliverySettler<HeldMessag
   ): Promise<void> {
     this.ctx.attempts.forget(messageId);
     try {
-      await this.ctx.publisher.publish([copyWithHeaders(message, headers, topic)], 'at-least-once');
+      const copy = copyWithHeaders(message, headers, topic);
+      // A dead letter must fit, or it would fail on every receive and never leave the queue.
+      const fitted = fitWithin(copy, this.ctx.publisher.maxMessageBytes, wireBytes);
+      await this.ctx.publisher.publish([fitted], 'at-least-once');
       if (!this.atMostOnce)
         await this.ctx.settler
           .delete(this.queue.url, m.handle)

@@ -52,6 +52,9 @@ export function encodeMessage(message: TransportMessage): EncodedMessage {
   };
 }
 
+/** The bytes SQS counts against its size limit for `message` as `encodeMessage` writes it. */
+export const wireBytes = (message: TransportMessage): number => encodeMessage(message).bytes;
+
 /** What the one attribute's name and data type count against the size limit (ASCII). */
 const ATTRIBUTE_OVERHEAD = POLYBUS_ATTRIBUTE.length + 'String'.length;
 

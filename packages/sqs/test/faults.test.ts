@@ -154,6 +154,34 @@ describe('sqs under faults (ElasticMQ)', () => {
     await ok.waitFor((msg: Message<{ n: number }>) => msg.body.n === 2, { timeoutMs: 30_000 });
   });
 
+  it('a body too large for its dead letter is dead-lettered cut to fit, with its size, and the consumer goes on', async () => {
+    // 262,000 B is under SQS's 262,144, but the copy with its envelope is not: it used to be
+    // received, failed and handed back forever.
+    const topic = uniqueTopic('too-large');
+    const ok = createSpy<{ n: number }>();
+    const b = bus();
+    b.bind(topic, ok.handler, { group: 'g' });
+    await b.start();
+    const big = `{not json ${'y'.repeat(262_000 - 10)}`;
+    await raw.send(new SendMessageCommand({ QueueUrl: await queueUrl(raw, topic), MessageBody: big }));
+    await raw.send(new SendMessageCommand({ QueueUrl: await queueUrl(raw, topic), MessageBody: '{"n":2}' }));
+    await ok.waitFor((msg: Message<{ n: number }>) => msg.body.n === 2, { timeoutMs: 30_000 });
+    const [dead] = await waitFor(
+      async () => {
+        const found = await rawReceive(raw, `${topic}.dlq`).catch(() => []);
+        return found.length > 0 ? found : undefined;
+      },
+      { timeoutMs: 30_000 },
+    );
+    const { headers } = JSON.parse(dead.MessageAttributes?.polybus?.StringValue ?? '{}') as {
+      headers: Record<string, string>;
+    };
+    expect(headers['polybus-dlq-reason']).toBe('decode-error');
+    expect(headers['polybus-dlq-truncated']).toBe('262000');
+    expect(dead.Body!.length).toBeGreaterThan(250_000);
+    expect(big.startsWith(dead.Body!)).toBe(true);
+  }, 60_000);
+
   it('an oversize message is refused by bus.publish with a PublishError', async () => {
     const topic = uniqueTopic('oversize');
     const b = bus();

@@ -3,6 +3,7 @@ import { MaxAttemptsError } from '../errors/max-attempts-error';
 import { PermanentError } from '../errors/permanent-error';
 import { Headers } from '../headers';
 import { payloadBuffer } from '../message';
+import { messageBytes } from '../kit/fit-within';
 import { deadLetter } from './dead-letter';
 import { fakeDelivery, fakeTransport, processing, runtime } from './test-support';
 
@@ -45,6 +46,21 @@ describe('deadLetter', () => {
       throw error;
     })(processing());
     expect(transport.published[0].headers[Headers.dlqReason]).toBe(reason);
+  });
+
+  it("cuts a copy over the transport's maxMessageBytes to fit, saying how large the payload was", async () => {
+    const transport = fakeTransport({ maxMessageBytes: 600 });
+    const d = fakeDelivery({ blob: 'z'.repeat(2_000) });
+    await deadLetter(runtime({}, undefined, transport))(async () => {
+      throw new PermanentError('x');
+    })(processing(d));
+    const [dead] = transport.published;
+    expect(dead.headers[Headers.dlqTruncated]).toBe(String(payloadBuffer(d.message.payload).length));
+    expect(messageBytes(dead)).toBeLessThanOrEqual(600);
+    const prefix = payloadBuffer(dead.payload);
+    expect(prefix.length).toBeGreaterThan(0);
+    expect(payloadBuffer(d.message.payload).subarray(0, prefix.length).equals(prefix)).toBe(true);
+    expect(d.settlements).toEqual([{ kind: 'ack' }]);
   });
 
   it('uses the delivery’s own deadLetter when the transport offers one', async () => {

@@ -1,4 +1,5 @@
 import { Headers } from '../headers';
+import { fitWithin, messageBytes } from '../kit/fit-within';
 import { copyWithHeaders } from '../kit/message-copy';
 import { classify } from './classify';
 import { deadLetterHeaders } from './envelope';
@@ -62,7 +63,9 @@ async function moveToDeadLetter(
     return;
   }
   const copy = copyWithHeaders(original, { ...headers, [Headers.id]: original.id }, topic);
-  await rt.transport.publish([copy], { guarantee: 'at-least-once' });
+  const limit = rt.transport.capabilities.maxMessageBytes;
+  const fitted = limit === undefined ? copy : fitWithin(copy, limit, messageBytes);
+  await rt.transport.publish([fitted], { guarantee: 'at-least-once' });
   if (!p.settled) {
     await p.delivery.ack();
     p.settled = true;
