@@ -13,6 +13,7 @@ import {
   type SubscribeOptions,
   type Subscription,
 } from '@polybus/core/transport';
+import { registerCodecs } from './codecs';
 import { kafkaLogCreator } from './kafka-logger';
 import { KafkaSubscription, type RetryRoute } from './kafka-subscription';
 import { retryTopicOf } from './wire';
@@ -39,6 +40,7 @@ export class KafkaTransport implements Transport {
 
   constructor(options: KafkaTransportOptions) {
     this.options = resolveOptions(options);
+    registerCodecs();
     const o = this.options;
     this.capabilities = {
       consumerGroups: true,

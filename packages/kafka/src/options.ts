@@ -23,7 +23,10 @@ export interface KafkaTransportOptions {
    * Refused where it would weaken the guarantee: 0 for at-least-once, anything but -1 for exactly-once.
    */
   acks?: KafkaAcks;
-  /** Record batch compression. kafkajs ships gzip; other codecs need a kafkajs codec plugin. */
+  /**
+   * Compression of the batches Polybus writes. Batches of any compression are read: gzip always,
+   * snappy, lz4 and zstd with their packages installed (kafkajs-snappy, lz4js, fzstd).
+   */
   compression?: KafkaCompression;
   /** Producer retries for at-least-once publishes. Default 5 (at-most-once never retries). */
   retries?: number;
