@@ -10,6 +10,11 @@ const CRASH_RESTART_BACKOFF: BackoffPolicy = {
   jitter: false,
 };
 
+/** A consumer that stays up this long after joining is healthy again: its backoff starts over. */
+export const STABLE_MS = 60_000;
+/** Crashes in a row, each within STABLE_MS of its join, that make a crash loop (health says so). */
+const LOOP_CRASHES = 3;
+
 export interface CrashSupervisorDeps {
   readonly consumer: Consumer;
   readonly runConfig: ConsumerRunConfig;
@@ -26,11 +31,14 @@ export interface CrashSupervisorDeps {
  * reports a crash, so every partition is given up: their in-flight deliveries are never committed
  * and come back to whoever owns the partition next. After a retriable error kafkajs starts the
  * consumer again itself; after any other (a TypeError inside kafkajs, say) it stops for good, and so
- * would the binding, in silence. This starts it again, with a backoff from 1 s doubling to 30 s,
- * until it joins (`joined` resets the backoff).
+ * would the binding, in silence. This starts it again, with a backoff from 1 s doubling to 30 s.
+ * Joining is not recovery: a batch that crashes the consumer each time does so right after the
+ * join, so the backoff starts over only once the consumer stayed up STABLE_MS after joining.
  */
 export class CrashSupervisor {
   private crashes = 0;
+  private joinedAt: number | undefined;
+  private lastCrash: { at: number; error: string } | undefined;
   private timer?: NodeJS.Timeout;
 
   constructor(private readonly deps: CrashSupervisorDeps) {}
@@ -40,7 +48,15 @@ export class CrashSupervisor {
   }
 
   joined(): void {
-    this.crashes = 0;
+    this.joinedAt = Date.now();
+  }
+
+  /** Crashing again and again (LOOP_CRASHES in a row, the last within STABLE_MS): for health. */
+  get looping(): { crashes: number; error: string } | undefined {
+    const last = this.lastCrash;
+    if (this.crashes < LOOP_CRASHES || last === undefined || Date.now() - last.at > STABLE_MS)
+      return undefined;
+    return { crashes: this.crashes, error: last.error };
   }
 
   crashed(error: Error, restartsItself: boolean): void {
@@ -48,7 +64,12 @@ export class CrashSupervisor {
     const cause = (error as { cause?: Error } | undefined)?.cause;
     this.deps.lostPartitions();
     if (this.deps.closing()) return;
-    const delayMs = restartsItself ? undefined : backoffDelay(++this.crashes, CRASH_RESTART_BACKOFF);
+    const now = Date.now();
+    if (this.joinedAt !== undefined && now - this.joinedAt >= STABLE_MS) this.crashes = 0;
+    this.joinedAt = undefined;
+    this.crashes++;
+    this.lastCrash = { at: now, error: error?.message ?? String(error) };
+    const delayMs = restartsItself ? undefined : backoffDelay(this.crashes, CRASH_RESTART_BACKOFF);
     logger.warn('kafka consumer crashed', {
       group,
       topic,

@@ -165,6 +165,11 @@ export class KafkaSubscription implements Subscription {
     void this.slots.idle().then(() => this.shutdown());
   }
 
+  /** Set while kafkajs crashes this consumer again and again (see CrashSupervisor). */
+  get crashLoop(): { crashes: number; error: string } | undefined {
+    return this.supervisor.looping;
+  }
+
   /** Final commit of finished work, then leave the group. Unfinished deliveries stay uncommitted. */
   shutdown(): Promise<void> {
     this.closing = true;

@@ -161,13 +161,26 @@ export class KafkaTransport implements Transport {
     }
   }
 
+  /**
+   * Not ok while the cluster does not answer, or while a binding's consumer is in a crash loop
+   * (it then consumes nothing, though the cluster is fine): `crashLoops` names them.
+   */
   async health(): Promise<TransportHealth> {
+    const crashLoops = [...this.subscriptions].flatMap((s) => {
+      const loop = s.crashLoop;
+      return loop === undefined ? [] : [{ topic: s.options.topic, group: s.options.group, ...loop }];
+    });
     try {
       await this.connect();
       const cluster = await this.admin.describeCluster();
-      return { ok: true, details: { brokers: cluster.brokers.length, controller: cluster.controller } };
+      const details = { brokers: cluster.brokers.length, controller: cluster.controller };
+      if (crashLoops.length > 0) return { ok: false, details: { ...details, crashLoops } };
+      return { ok: true, details };
     } catch (error) {
-      return { ok: false, details: { error: (error as Error).message } };
+      return {
+        ok: false,
+        details: { error: (error as Error).message, ...(crashLoops.length ? { crashLoops } : {}) },
+      };
     }
   }
 
