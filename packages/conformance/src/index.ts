@@ -5,3 +5,4 @@ export { DEFAULT_RETRY_FOR_TESTS } from './options';
 export { Tally, assertTally } from './tally';
 export { Harness } from './harness';
 export { testMessage } from './test-message';
+export { expectBrokerDownContract } from './broker-down';

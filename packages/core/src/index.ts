@@ -4,6 +4,7 @@ export { GuaranteeNotSupportedError } from './errors/guarantee-not-supported-err
 export { PermanentError } from './errors/permanent-error';
 export { DecodeError } from './errors/decode-error';
 export { PublishError } from './errors/publish-error';
+export { ConnectionError } from './errors/connection-error';
 export { ValidationError, type ValidationIssue } from './errors/validation-error';
 export { IdempotencyStoreUnavailableError } from './errors/idempotency-store-unavailable-error';
 export { HandlerTimeoutError } from './errors/handler-timeout-error';

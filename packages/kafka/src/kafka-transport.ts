@@ -1,6 +1,7 @@
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import {
   ConfigurationError,
+  ConnectionError,
   type Guarantee,
   type Transport,
   type TransportCapabilities,
@@ -78,8 +79,18 @@ export class KafkaTransport implements Transport {
     });
   }
 
+  /** A failed connect is not kept: the next call (the bus's next start or publish) tries again. */
   connect(): Promise<void> {
-    this.connected ??= this.admin.connect();
+    this.connected ??= this.admin.connect().catch((cause: Error) => {
+      this.connected = undefined;
+      throw new ConnectionError(
+        'Kafka',
+        this.options.brokers.join(','),
+        cause.message,
+        'check that the brokers run there and that their advertised listeners are reachable from here',
+        { cause },
+      );
+    });
     return this.connected;
   }
 

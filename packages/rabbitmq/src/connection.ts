@@ -1,5 +1,6 @@
 import { connect, type Channel, type ConfirmChannel, type RecoveringChannelModel } from 'amqplib';
-import { PolybusError, type Logger } from '@polybus/core';
+import { ConnectionError, PolybusError, type Logger } from '@polybus/core';
+import { withoutCredentials } from '@polybus/core/transport';
 import type { ResolvedOptions } from './options';
 
 /**
@@ -21,8 +22,12 @@ export class ConnectionManager {
     private readonly logger: Logger,
   ) {}
 
+  /** A failed connect is not kept: the next call (the bus's next start or publish) tries again. */
   connect(): Promise<void> {
-    this.connecting ??= this.open();
+    this.connecting ??= this.open().catch((error: unknown) => {
+      this.connecting = undefined;
+      throw error;
+    });
     return this.connecting;
   }
 
@@ -94,10 +99,14 @@ export class ConnectionManager {
     try {
       await model.waitForConnect();
     } catch (cause) {
-      this.closed = true;
-      throw new PolybusError(
-        'POLYBUS_RABBITMQ_CONNECT',
-        `cannot connect to RabbitMQ: ${(cause as Error).message}`,
+      // Its recovery would go on dialling in the background: stop it; connect() starts afresh.
+      this.model = undefined;
+      await model.close().catch(() => undefined);
+      throw new ConnectionError(
+        'RabbitMQ',
+        withoutCredentials(options.url),
+        (cause as Error).message,
+        'check that RabbitMQ runs there and that the URL has the right user, password and vhost',
         { cause },
       );
     }

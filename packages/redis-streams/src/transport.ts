@@ -1,5 +1,6 @@
 import {
   ConfigurationError,
+  ConnectionError,
   GuaranteeNotSupportedError,
   type Guarantee,
   type Transport,
@@ -7,7 +8,12 @@ import {
   type TransportHealth,
   type TransportMessage,
 } from '@polybus/core';
-import { type DeliveryHandler, type SubscribeOptions, type Subscription } from '@polybus/core/transport';
+import {
+  withoutCredentials,
+  type DeliveryHandler,
+  type SubscribeOptions,
+  type Subscription,
+} from '@polybus/core/transport';
 import Redis from 'ioredis';
 import { resolveOptions, type RedisStreamsOptions, type ResolvedOptions } from './options';
 import { Publisher } from './publisher';
@@ -61,7 +67,22 @@ class RedisStreamsTransport implements Transport {
       this.config.publishAttempts,
       this.config.logger,
     );
-    if (commands.status === 'wait') await commands.connect();
+    if (commands.status !== 'wait') return;
+    try {
+      await commands.connect();
+    } catch (cause) {
+      // Not kept: ioredis would go on reconnecting, and publishes would queue behind it unanswered.
+      commands.disconnect();
+      this.commands = undefined;
+      this.publisher = undefined;
+      throw new ConnectionError(
+        'Redis',
+        this.config.url === undefined ? 'the given ioredis client' : withoutCredentials(this.config.url),
+        (cause as Error).message,
+        'check that Redis runs there and that the URL has the right password, database and TLS (rediss://)',
+        { cause },
+      );
+    }
   }
 
   async publish(messages: readonly TransportMessage[], options: { guarantee: Guarantee }): Promise<void> {

@@ -1,5 +1,7 @@
 import { ListQueuesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import {
+  ConfigurationError,
+  ConnectionError,
   PublishError,
   type Guarantee,
   type Transport,
@@ -71,8 +73,34 @@ class SqsTransport implements Transport {
     this.heartbeat = new Heartbeat(this.settler, o.visibilityTimeoutSeconds, o.heartbeatIntervalMs, o.logger);
   }
 
-  // SQS is HTTP: there is no connection to open; queues are resolved (and created) on first use.
-  async connect(): Promise<void> {}
+  /**
+   * SQS is HTTP: there is no connection to keep; queues are resolved (and created) on first use.
+   * One `ListQueues` checks that the endpoint answers: any answer, even AccessDenied for a role
+   * without that permission, will do. No answer rejects with `ConnectionError`; no region with
+   * `ConfigurationError('region')`.
+   */
+  async connect(): Promise<void> {
+    try {
+      await this.client.send(new ListQueuesCommand({ MaxResults: 1 }));
+    } catch (error) {
+      if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== undefined)
+        return;
+      const reason = reasonOf(error);
+      if (/region is missing/i.test(reason))
+        throw new ConfigurationError(
+          'region',
+          'no AWS region: add ?region=<region> to the sqs:// URL, pass `region`, or set AWS_REGION',
+          { cause: error },
+        );
+      throw new ConnectionError(
+        'SQS',
+        this.options.endpoint ?? `the AWS endpoint of region ${this.options.region ?? '(default)'}`,
+        reason,
+        'check the endpoint (host, port, tls=true for https) and that the service runs there',
+        { cause: error },
+      );
+    }
+  }
 
   close(): Promise<void> {
     this.closing ??= (async () => {

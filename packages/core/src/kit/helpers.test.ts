@@ -1,4 +1,5 @@
 import { carriedAttempt } from './attempt';
+import { withoutCredentials } from './address';
 import { copyWithHeaders } from './message-copy';
 
 describe('carriedAttempt', () => {
@@ -24,5 +25,15 @@ describe('copyWithHeaders', () => {
     expect(copy).toEqual({ ...original, topic: 't.dlq', headers: { a: '1', b: 'B', c: '3' } });
     expect(original.headers).toEqual({ a: '1', b: '2' });
     expect(copyWithHeaders(original, {}).topic).toBe('t');
+  });
+});
+
+describe('withoutCredentials', () => {
+  it('keeps scheme, host, port and path, and drops user, password and query', () => {
+    expect(withoutCredentials('amqp://guest:secret@mq.local:5672/orders?heartbeat=5')).toBe(
+      'amqp://mq.local:5672/orders',
+    );
+    expect(withoutCredentials('redis://:pw@127.0.0.1:6379')).toBe('redis://127.0.0.1:6379');
+    expect(withoutCredentials('not a url')).toBe('not a url');
   });
 });

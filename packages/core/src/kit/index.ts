@@ -20,5 +20,6 @@ export { KeySerializer } from './key-serializer';
 export { KeyedGate, type GateJob } from './keyed-gate';
 export { integerOption, optionNames, rejectUnknownOptions, type IntegerRange } from './options';
 export { copyWithHeaders } from './message-copy';
+export { withoutCredentials } from './address';
 export { fitWithin, messageBytes, type WireSize } from './fit-within';
 export { carriedAttempt } from './attempt';
