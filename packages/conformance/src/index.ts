@@ -6,3 +6,5 @@ export { Tally, assertTally } from './tally';
 export { Harness } from './harness';
 export { testMessage } from './test-message';
 export { expectBrokerDownContract } from './broker-down';
+export { tcpProxy, type TcpProxy } from './tcp-proxy';
+export { expectHealthFollowsConnection } from './health-contract';

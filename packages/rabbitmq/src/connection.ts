@@ -13,6 +13,8 @@ export class ConnectionManager {
   private connecting: Promise<void> | undefined;
   private closed = false;
   private connections = 0;
+  /** Between amqplib's 'connect' and 'disconnect': what health reports. */
+  private up = false;
   private readonly reconnectListeners: Array<() => void> = [];
 
   constructor(
@@ -38,6 +40,11 @@ export class ConnectionManager {
 
   get isClosed(): boolean {
     return this.closed;
+  }
+
+  /** Connected now (not closed, not reconnecting). */
+  get isUp(): boolean {
+    return this.up && !this.closed;
   }
 
   async createChannel(): Promise<Channel> {
@@ -87,10 +94,12 @@ export class ConnectionManager {
     model.on('error', (err: Error) =>
       logger.debug('rabbitmq connection error', { role: this.role, error: err.message }),
     );
-    model.on('disconnect', (err: Error) =>
-      logger.warn('rabbitmq connection lost, reconnecting', { role: this.role, error: err.message }),
-    );
+    model.on('disconnect', (err: Error) => {
+      this.up = false;
+      logger.warn('rabbitmq connection lost, reconnecting', { role: this.role, error: err.message });
+    });
     model.on('connect', () => {
+      this.up = true;
       this.connections += 1;
       if (this.connections === 1) return;
       logger.info('rabbitmq reconnected', { role: this.role });

@@ -120,9 +120,14 @@ class RabbitmqTransport implements Transport {
     }
   }
 
+  /** Ok only while both connections are up: not while amqplib reconnects, nor after close. */
   async health(): Promise<TransportHealth> {
-    const ok = !this.closing && !this.publishing.isClosed && !this.consuming.isClosed;
-    return { ok, details: { subscriptions: this.subscriptions.size } };
+    const state = (c: ConnectionManager): string =>
+      c.isClosed ? 'closed' : c.isUp ? 'connected' : 'reconnecting';
+    const publishing = state(this.publishing);
+    const consuming = state(this.consuming);
+    const ok = !this.closing && publishing === 'connected' && consuming === 'connected';
+    return { ok, details: { publishing, consuming, subscriptions: this.subscriptions.size } };
   }
 
   private async shutdown(): Promise<void> {

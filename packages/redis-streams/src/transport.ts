@@ -40,6 +40,9 @@ export function redisStreamsTransport(options: RedisStreamsOptions): Transport {
   return new RedisStreamsTransport(resolveOptions(options));
 }
 
+/** How long health waits for PING before it says not ok. */
+const HEALTH_PING_MS = 2_000;
+
 class RedisStreamsTransport implements Transport {
   readonly name = 'redis-streams';
   readonly capabilities = capabilities;
@@ -124,15 +127,28 @@ class RedisStreamsTransport implements Transport {
     return subscription;
   }
 
+  /** Ok when the command connection is ready and answers PING (a reconnecting one would queue it). */
   async health(): Promise<TransportHealth> {
+    const status = this.commands?.status ?? 'not connected';
+    if (status !== 'ready') return { ok: false, details: { connection: status } };
+    let timer: NodeJS.Timeout | undefined;
     try {
-      await this.commands!.ping();
+      // A PING sent as the socket dies waits for the reconnect (ioredis resends it): bounded here.
+      const unanswered = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`PING unanswered after ${HEALTH_PING_MS} ms`)),
+          HEALTH_PING_MS,
+        );
+      });
+      await Promise.race([this.commands!.ping(), unanswered]);
       return {
         ok: true,
         details: { consumer: this.config.consumerName, subscriptions: this.subscriptions.size },
       };
     } catch (error) {
       return { ok: false, details: { error: String(error) } };
+    } finally {
+      clearTimeout(timer);
     }
   }
 
