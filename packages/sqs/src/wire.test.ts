@@ -98,6 +98,25 @@ describe('encodeMessage / decodeMessage', () => {
     });
   });
 
+  it('keeps Number and Binary attributes (Binary as base64:) and a foreign attribute named polybus', () => {
+    const decoded = decodeMessage('t', {
+      MessageId: 'm',
+      Body: '{}',
+      MessageAttributes: {
+        amount: { DataType: 'Number', StringValue: '12.50' },
+        count: { DataType: 'Number.int', StringValue: '3' },
+        blob: { DataType: 'Binary', BinaryValue: Uint8Array.from([0, 255, 1]) },
+        polybus: { DataType: 'String', StringValue: 'v2' },
+      },
+    });
+    expect(decoded.message.headers).toEqual({
+      amount: '12.50',
+      count: '3',
+      blob: 'base64:AP8B',
+      polybus: 'v2',
+    });
+  });
+
   it('reports a malformed header attribute instead of throwing', () => {
     const decoded = decodeMessage('t', {
       MessageId: 'm',

@@ -81,9 +81,8 @@ export function decodeMessage(topic: string, sqs: SqsMessage): DecodedMessage {
   const headers: MessageHeaders = {};
   for (const name in attrs) {
     if (name === POLYBUS_ATTRIBUTE) continue;
-    const value = attrs[name];
-    if (value.DataType?.startsWith('String') && value.StringValue !== undefined)
-      headers[name] = value.StringValue;
+    const header = attributeHeader(attrs[name]);
+    if (header !== undefined) headers[name] = header;
   }
   const packed = attrs[POLYBUS_ATTRIBUTE]?.StringValue;
   const envelope = packed === undefined ? undefined : parseEnvelope(packed);
@@ -109,9 +108,24 @@ export function decodeMessage(topic: string, sqs: SqsMessage): DecodedMessage {
     timestamp: Number.isFinite(timestamp) ? timestamp : Date.now(),
   };
   if (key !== undefined) message.key = key;
-  if (packed !== undefined && envelope === undefined)
+  if (packed !== undefined && envelope === undefined) {
+    headers[POLYBUS_ATTRIBUTE] = packed; // a foreign attribute of that name: kept as it came
     return { message, headerProblem: `attribute ${POLYBUS_ATTRIBUTE} is not a Polybus envelope` };
+  }
   return { message };
+}
+
+/**
+ * A foreign attribute as a header: String and Number (and their custom types, `Number.int`) as
+ * their text, Binary as `base64:` and its bytes in base64, so no attribute a producer set is lost.
+ */
+function attributeHeader(value: MessageAttributeValue): string | undefined {
+  const type = value.DataType ?? '';
+  if ((type.startsWith('String') || type.startsWith('Number')) && value.StringValue !== undefined)
+    return value.StringValue;
+  if (type.startsWith('Binary') && value.BinaryValue !== undefined)
+    return `base64:${Buffer.from(value.BinaryValue).toString('base64')}`;
+  return undefined;
 }
 
 function parseEnvelope(text: string): Envelope | undefined {

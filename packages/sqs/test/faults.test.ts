@@ -1,7 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { createBus, PublishError, silentLogger, type Bus, type Message, type Transport } from '@polybus/core';
+import {
+  createBus,
+  PermanentError,
+  PublishError,
+  silentLogger,
+  type Bus,
+  type Message,
+  type Transport,
+} from '@polybus/core';
 import { type Delivery, type SubscribeOptions } from '@polybus/core/transport';
 import { createSpy, waitFor } from '@polybus/core/testing';
 import {
@@ -180,6 +188,48 @@ describe('sqs under faults (ElasticMQ)', () => {
     expect(headers['polybus-dlq-truncated']).toBe('262000');
     expect(dead.Body!.length).toBeGreaterThan(250_000);
     expect(big.startsWith(dead.Body!)).toBe(true);
+  }, 60_000);
+
+  it('Number and Binary attributes of a raw client reach the handler and survive in the dead letter', async () => {
+    const topic = uniqueTopic('attrs');
+    const seen: Message[] = [];
+    const b = bus();
+    b.bind(
+      topic,
+      async (m) => {
+        seen.push(m);
+        throw new PermanentError('rejected on purpose');
+      },
+      { group: 'g' },
+    );
+    await b.start();
+    await raw.send(
+      new SendMessageCommand({
+        QueueUrl: await queueUrl(raw, topic),
+        MessageBody: '{"n":1}',
+        MessageAttributes: {
+          amount: { DataType: 'Number', StringValue: '12.50' },
+          blob: { DataType: 'Binary', BinaryValue: Uint8Array.from([0, 255, 1]) },
+        },
+      }),
+    );
+    const m = await waitFor(() => seen[0], { timeoutMs: 30_000 });
+    expect(m.headers).toMatchObject({ amount: '12.50', blob: 'base64:AP8B' });
+    const [dead] = await waitFor(
+      async () => {
+        const found = await rawReceive(raw, `${topic}.dlq`).catch(() => []);
+        return found.length > 0 ? found : undefined;
+      },
+      { timeoutMs: 30_000 },
+    );
+    const { headers } = JSON.parse(dead.MessageAttributes?.polybus?.StringValue ?? '{}') as {
+      headers: Record<string, string>;
+    };
+    expect(headers).toMatchObject({
+      amount: '12.50',
+      blob: 'base64:AP8B',
+      'polybus-dlq-reason': 'permanent-error',
+    });
   }, 60_000);
 
   it('an oversize message is refused by bus.publish with a PublishError', async () => {
