@@ -33,6 +33,20 @@ describe('sqs under faults (ElasticMQ)', () => {
   const children: ChildProcess[] = [];
   const raw = rawClient();
   const open = transportsClosedAfterEach();
+  /** The first letter on `topic`'s dead-letter queue, read raw, with the headers of its envelope. */
+  const deadLetterOf = async (topic: string) => {
+    const [dead] = await waitFor(
+      async () => {
+        const found = await rawReceive(raw, `${topic}.dlq`).catch(() => []);
+        return found.length > 0 ? found : undefined;
+      },
+      { timeoutMs: 30_000 },
+    );
+    const { headers } = JSON.parse(dead!.MessageAttributes?.polybus?.StringValue ?? '{}') as {
+      headers: Record<string, string>;
+    };
+    return { dead: dead!, headers };
+  };
   const bus = (options?: Parameters<typeof testTransport>[0]): Bus => {
     const b = createBus({ transport: testTransport(options), logger: silentLogger });
     buses.push(b);
@@ -143,13 +157,7 @@ describe('sqs under faults (ElasticMQ)', () => {
     );
     await raw.send(new SendMessageCommand({ QueueUrl: await queueUrl(raw, topic), MessageBody: '{"n":2}' }));
     // Read the dead letter raw: its body is still not JSON, so a Polybus binding could not decode it either.
-    const [dead] = await waitFor(
-      async () => {
-        const found = await rawReceive(raw, `${topic}.dlq`).catch(() => []);
-        return found.length > 0 ? found : undefined;
-      },
-      { timeoutMs: 30_000 },
-    );
+    const { dead } = await deadLetterOf(topic);
     expect(dead.Body).toBe('{not json');
     const envelope = JSON.parse(dead.MessageAttributes?.polybus?.StringValue ?? '{}') as {
       id: string;
@@ -174,16 +182,7 @@ describe('sqs under faults (ElasticMQ)', () => {
     await raw.send(new SendMessageCommand({ QueueUrl: await queueUrl(raw, topic), MessageBody: big }));
     await raw.send(new SendMessageCommand({ QueueUrl: await queueUrl(raw, topic), MessageBody: '{"n":2}' }));
     await ok.waitFor((msg: Message<{ n: number }>) => msg.body.n === 2, { timeoutMs: 30_000 });
-    const [dead] = await waitFor(
-      async () => {
-        const found = await rawReceive(raw, `${topic}.dlq`).catch(() => []);
-        return found.length > 0 ? found : undefined;
-      },
-      { timeoutMs: 30_000 },
-    );
-    const { headers } = JSON.parse(dead.MessageAttributes?.polybus?.StringValue ?? '{}') as {
-      headers: Record<string, string>;
-    };
+    const { dead, headers } = await deadLetterOf(topic);
     expect(headers['polybus-dlq-reason']).toBe('decode-error');
     expect(headers['polybus-dlq-truncated']).toBe('262000');
     expect(dead.Body!.length).toBeGreaterThan(250_000);
@@ -215,16 +214,7 @@ describe('sqs under faults (ElasticMQ)', () => {
     );
     const m = await waitFor(() => seen[0], { timeoutMs: 30_000 });
     expect(m.headers).toMatchObject({ amount: '12.50', blob: 'base64:AP8B' });
-    const [dead] = await waitFor(
-      async () => {
-        const found = await rawReceive(raw, `${topic}.dlq`).catch(() => []);
-        return found.length > 0 ? found : undefined;
-      },
-      { timeoutMs: 30_000 },
-    );
-    const { headers } = JSON.parse(dead.MessageAttributes?.polybus?.StringValue ?? '{}') as {
-      headers: Record<string, string>;
-    };
+    const { headers } = await deadLetterOf(topic);
     expect(headers).toMatchObject({
       amount: '12.50',
       blob: 'base64:AP8B',
