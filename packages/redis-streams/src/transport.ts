@@ -75,7 +75,8 @@ class RedisStreamsTransport implements Transport {
       await commands.connect();
     } catch (cause) {
       // Not kept: ioredis would go on reconnecting, and publishes would queue behind it unanswered.
-      commands.disconnect();
+      // A client the application gave us is its own to keep or close.
+      if (!this.config.redis) commands.disconnect();
       this.commands = undefined;
       this.publisher = undefined;
       throw new ConnectionError(

@@ -48,6 +48,23 @@ const publish = (t: Transport, topic: string, ...names: string[]): Promise<void>
 const GRACE_MS = 1_500;
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Counts handlers running at once: `during(ms)` is one handler's work; `most` the peak seen. */
+function concurrencyMeter(): { readonly most: number; during(ms: number): Promise<void> } {
+  let open = 0;
+  let most = 0;
+  return {
+    get most() {
+      return most;
+    },
+    async during(ms) {
+      open += 1;
+      most = Math.max(most, open);
+      await pause(ms);
+      open -= 1;
+    },
+  };
+}
+
 export const transportContractCases: ConformanceCase[] = [
   {
     name: 'transport: a delivery settles once; ack, nack and ack again after the first ack change nothing',
@@ -86,17 +103,13 @@ export const transportContractCases: ConformanceCase[] = [
   {
     name: 'transport: never more than `concurrency` unsettled deliveries at once, and none lost',
     async run(h) {
-      let open = 0;
-      let most = 0;
+      const meter = concurrencyMeter();
       const done = new Set<string>();
       const { transport, topic } = await subscribed(
         h,
         'bound',
         async (d) => {
-          open += 1;
-          most = Math.max(most, open);
-          await pause(20);
-          open -= 1;
+          await meter.during(20);
           await d.ack();
           done.add(bodyOf(d).name);
         },
@@ -105,8 +118,8 @@ export const transportContractCases: ConformanceCase[] = [
       const names = Array.from({ length: 30 }, (_, n) => `m${n}`);
       await publish(transport, topic, ...names);
       await waitFor(() => done.size === names.length, { timeoutMs: waitMs(h) });
-      expect(most).toBeLessThanOrEqual(3);
-      expect(most).toBeGreaterThan(0);
+      expect(meter.most).toBeLessThanOrEqual(3);
+      expect(meter.most).toBeGreaterThan(0);
     },
   },
   {
@@ -114,17 +127,13 @@ export const transportContractCases: ConformanceCase[] = [
     async run(h) {
       // A delayed redelivery must wait for a free slot like a new message: with concurrency 1 the
       // handler never runs twice at once, however redeliveries, reads and a late publish interleave.
-      let open = 0;
-      let most = 0;
+      const meter = concurrencyMeter();
       const done = new Set<string>();
       const { transport, topic } = await subscribed(
         h,
         'bound-nack',
         async (d) => {
-          open += 1;
-          most = Math.max(most, open);
-          await pause(5);
-          open -= 1;
+          await meter.during(5);
           if (d.attempt === 1) return d.nack({ delayMs: 10, attempt: 2 });
           await d.ack();
           done.add(bodyOf(d).name);
@@ -138,7 +147,7 @@ export const transportContractCases: ConformanceCase[] = [
       await waitFor(() => done.size === names.length, {
         timeoutMs: 2 * (h.options.redeliveryMs ?? 30_000) + waitMs(h),
       });
-      expect(most).toBe(1);
+      expect(meter.most).toBe(1);
     },
   },
   {
