@@ -28,6 +28,14 @@ describe('jsonCodec', () => {
       /unsupported content-type/,
     );
   });
+
+  it('refuses JSON bytes that are not UTF-8 instead of handing over U+FFFD in their place', () => {
+    const bytes = Buffer.concat([Buffer.from('{"name":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]);
+    expect(() => jsonCodec.decode(bytes, json)).toThrow(/not valid UTF-8 \(13 bytes\)/);
+    expect(() => jsonCodec.decode(bytes, {})).toThrow(DecodeError);
+    // An octet-stream body is not text: its bytes pass whatever they are.
+    expect(jsonCodec.decode(bytes, { 'content-type': 'application/octet-stream' })).toBe(bytes);
+  });
 });
 
 describe('bytesCodec', () => {

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { DecodeError } from './errors/decode-error';
 import { Headers } from './headers';
 import { payloadBuffer, type MessageHeaders, type Payload } from './message';
@@ -42,6 +43,10 @@ export const jsonCodec: Codec = {
     if (type === OCTET_STREAM) return payloadBuffer(payload);
     if (type !== undefined && type !== JSON_TYPE && !type.startsWith('application/json'))
       throw new DecodeError(`unsupported content-type '${type}'`);
+    // JSON is UTF-8 (RFC 8259): bytes that are not would reach the handler with U+FFFD in place of
+    // what the producer wrote, a silent change of data. Text payloads were decoded by the broker.
+    if (typeof payload !== 'string' && !isUtf8(payload))
+      throw new DecodeError(`payload is not valid UTF-8 (${payload.length} bytes)`);
     try {
       // No encoding argument: UTF-8 either way, and Node's fast path (hot: once per delivery).
       return JSON.parse(typeof payload === 'string' ? payload : payload.toString());

@@ -112,6 +112,32 @@ export const failureCases: ConformanceCase[] = [
     },
   },
   {
+    name: 'JSON bytes that are not UTF-8 go to the dead letter with decode-error, their bytes intact',
+    async run(h) {
+      const topic = h.topic('not-utf8');
+      const bus = h.bus();
+      const spy = createSpy<{ name: string }>();
+      const dlq = deadLetterSpy(h, topic);
+      bus.bind(topic, spy.handler, { group: h.group('g') });
+      dlq.bind(bus);
+      await bus.start();
+      const raw = await h.transport();
+      // Valid JSON syntax around two bytes that are no UTF-8: decoded leniently, the handler would
+      // get U+FFFD in their place and never know.
+      const bytes = Buffer.concat([Buffer.from('{"name":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]);
+      const headers = { [Headers.contentType]: 'application/json' };
+      await raw.publish([{ id: uuidv7(), topic, headers, payload: bytes, timestamp: Date.now() }], {
+        guarantee: 'at-least-once',
+      });
+      const after = await bus.publish(topic, { name: 'ok' });
+      await spy.waitFor({ id: after.id }, { timeoutMs: waitMs(h) });
+      const dead = await dlq.spy.waitFor((m) => m.body.equals(bytes), { timeoutMs: waitMs(h) });
+      expect(dead.headers[Headers.dlqReason]).toBe('decode-error');
+      expect(dead.headers[Headers.dlqError]).toContain('not valid UTF-8');
+      expect(spy.processed.map((m) => m.body)).toEqual([{ name: 'ok' }]);
+    },
+  },
+  {
     name: 'a body that fails the schema goes to the dead letter with validation-error',
     async run(h) {
       const topic = h.topic('schema');
