@@ -3,6 +3,7 @@ import type { Codec } from './codec';
 import type { BindingCounters } from './engine/counters';
 import type { Handler } from './handler';
 import type { Logger } from './logger';
+import type { BatchingOptions } from './publish-batcher';
 import type { BatchEntry, Guarantee, PublishOptions, PublishReceipt } from './message';
 import type { Transport, TransportHealth } from './transport';
 
@@ -14,6 +15,13 @@ export interface BusOptions {
   codec?: Codec;
   /** Default: warnings and errors to the console. */
   logger?: Logger;
+  /**
+   * Concurrent `publish` calls go out together, one transport batch per topic and guarantee (one
+   * Kafka produce request, one Redis pipeline, one confirm window, SendMessageBatch on SQS); each
+   * call settles with its batch's outcome. Default `{ lingerMs: 0, maxMessages: 1000 }`: the calls
+   * of one event-loop turn, no timer. `false` sends each call on its own.
+   */
+  batching?: BatchingOptions | false;
 }
 
 export type BusState = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';

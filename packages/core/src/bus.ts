@@ -11,6 +11,8 @@ import type { BindingHealth, Bus, BusHealth, BusOptions, BusState } from './bus-
 import { uuidv7 } from './id';
 import { consoleLogger, type Logger } from './logger';
 import type { BatchEntry, Guarantee, PublishOptions, PublishReceipt, TransportMessage } from './message';
+import { integerOption, optionNames, rejectUnknownOptions } from './kit/options';
+import { PublishBatcher, type BatchingOptions } from './publish-batcher';
 import { resolveBinding } from './resolve-binding';
 import type { Transport, TransportHealth } from './transport';
 import { transportFromUrl } from './transport-loader';
@@ -40,10 +42,13 @@ class PolybusBus implements Bus {
   /** Publish calls not yet settled; stop waits for them before closing the transport. */
   private publishing = 0;
   private publishingDone: (() => void) | undefined;
+  private readonly batching: { lingerMs: number; maxMessages: number } | false;
+  private batcher: PublishBatcher | undefined;
 
   constructor(private readonly options: BusOptions) {
     if ((options.url === undefined) === (options.transport === undefined))
       throw new ConfigurationError('url', 'give exactly one of `url` and `transport`');
+    this.batching = batchingOf(options.batching);
     this.codec = options.codec ?? jsonCodec;
     this.logger = options.logger ?? consoleLogger;
     this.resolved = options.transport;
@@ -117,7 +122,9 @@ class PolybusBus implements Bus {
     try {
       const transport = this.ready ? this.resolved! : await this.connect();
       const message = this.encode(topic, body, options);
-      await transport.publish([message], { guarantee: options.guarantee ?? 'at-least-once' });
+      const guarantee = options.guarantee ?? 'at-least-once';
+      if (this.batching === false) await transport.publish([message], { guarantee });
+      else await (this.batcher ??= new PublishBatcher(transport, this.batching)).publish(message, guarantee);
       return { id: message.id, topic };
     } finally {
       this.publishSettled();
@@ -239,3 +246,16 @@ class PolybusBus implements Bus {
     return toSubscribeOptions(resolveBinding(b.topic, b.options, this.codec));
   }
 }
+
+function batchingOf(options: BusOptions['batching']): { lingerMs: number; maxMessages: number } | false {
+  if (options === false) return false;
+  if (options !== undefined && (typeof options !== 'object' || options === null))
+    throw new ConfigurationError('batching', 'must be false or { lingerMs?, maxMessages? }');
+  rejectUnknownOptions(options ?? {}, BATCHING_OPTIONS, 'batching.');
+  return {
+    lingerMs: integerOption('batching.lingerMs', options?.lingerMs, 0, { min: 0, max: 1000 }),
+    maxMessages: integerOption('batching.maxMessages', options?.maxMessages, 1000, { min: 1 }),
+  };
+}
+
+const BATCHING_OPTIONS = optionNames<BatchingOptions>({ lingerMs: true, maxMessages: true });

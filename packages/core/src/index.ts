@@ -44,6 +44,7 @@ export {
   type BusState,
 } from './bus';
 export type { BindingCounters } from './engine/counters';
+export type { BatchingOptions } from './publish-batcher';
 export { transportFromUrl } from './transport-loader';
 export {
   memoryTransport,
