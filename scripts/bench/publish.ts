@@ -1,0 +1,247 @@
+// Publishing as users call it, next to the raw client's idiomatic fast path, same broker, same run.
+//   pnpm bench                      (all brokers; start them with `pnpm brokers:up`)
+//   BENCH_BROKERS=kafka,redis pnpm bench
+// Env: BENCH_MESSAGES (20000), BENCH_WINDOW (1000 concurrent calls), BENCH_ROUNDS (3; medians).
+// Columns, each over the same N messages of ~120 bytes of JSON:
+//   raw            the raw client's fast path: one batched send per window (kafkajs `send`, pipelined
+//                  XADD, confirm channel + waitForConfirms, SendMessageBatch of 10 in parallel)
+//   publish        N × `bus.publish`, a window of concurrent calls at a time (`Promise.all`), defaults
+//   publish, unbatched   the same with `batching: false` (each call its own broker round trip)
+//   publishBatch   one `bus.publishBatch` per window
+// Raw runs before and after the Polybus columns; both raw figures are printed. CPU is this process's
+// (client + Polybus) per message. Results also go to bench-results/publish.json.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { connect as amqpConnect } from 'amqplib';
+import { Redis } from 'ioredis';
+import { Kafka, logLevel } from 'kafkajs';
+import {
+  CreateQueueCommand,
+  DeleteQueueCommand,
+  SendMessageBatchCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import { createBus, silentLogger, type Bus } from '@polybus/core';
+import { median, meter, type Measured } from './measure';
+
+const N = Number(process.env.BENCH_MESSAGES ?? 20_000);
+const WINDOW = Number(process.env.BENCH_WINDOW ?? 1000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ONLY = (process.env.BENCH_BROKERS ?? 'kafka,redis,rabbitmq,sqs').split(',');
+const body = (n: number) => ({ n, orderId: `o-${n}`, customer: 'c-123', amount: 4200, note: 'x'.repeat(40) });
+const name = (p: string) => `bench-${p}-${randomBytes(3).toString('hex')}`;
+
+interface Broker {
+  readonly name: string;
+  readonly url: string;
+  /** Makes the topic exist (and routable) before the timing. */
+  prepare(topic: string): Promise<void>;
+  /** Sends N messages the raw client's fastest idiomatic way, a window at a time. */
+  raw(topic: string): Promise<void>;
+  cleanup(): Promise<void>;
+}
+
+async function windows(send: (from: number, to: number) => Promise<unknown>): Promise<void> {
+  for (let from = 0; from < N; from += WINDOW) await send(from, Math.min(N, from + WINDOW));
+}
+
+function kafkaBroker(): Broker {
+  const kafka = new Kafka({ clientId: 'bench-raw', brokers: ['127.0.0.1:9092'], logLevel: logLevel.NOTHING });
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  let connected = false;
+  return {
+    name: 'kafka',
+    url: 'kafka://127.0.0.1:9092',
+    async prepare(topic) {
+      const admin = kafka.admin();
+      await admin.connect();
+      await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
+      await admin.disconnect();
+      if (!connected) (await producer.connect(), (connected = true));
+    },
+    raw: (topic) =>
+      windows((from, to) => {
+        const messages = [];
+        for (let i = from; i < to; i++) messages.push({ value: JSON.stringify(body(i)) });
+        return producer.send({ topic, messages, acks: -1 });
+      }),
+    cleanup: () => producer.disconnect(),
+  };
+}
+
+function redisBroker(): Broker {
+  const redis = new Redis('redis://127.0.0.1:6379', { lazyConnect: false });
+  const streams: string[] = [];
+  return {
+    name: 'redis',
+    url: 'redis://127.0.0.1:6379',
+    prepare: async (topic) => void streams.push(topic),
+    raw: (topic) =>
+      windows((from, to) => {
+        const pipeline = redis.pipeline();
+        for (let i = from; i < to; i++) pipeline.xadd(topic, '*', 'body', JSON.stringify(body(i)));
+        return pipeline.exec();
+      }),
+    async cleanup() {
+      if (streams.length > 0) await redis.del(...streams);
+      redis.disconnect();
+    },
+  };
+}
+
+function rabbitBroker(): Broker {
+  const url = 'amqp://guest:guest@127.0.0.1:5672';
+  const connection = amqpConnect(url);
+  const declared: string[] = [];
+  return {
+    name: 'rabbitmq',
+    url,
+    async prepare(topic) {
+      // Polybus's topology for a topic with one group, so a publish is routable (mandatory).
+      const ch = await (await connection).createChannel();
+      await ch.assertExchange(topic, 'topic', { durable: true });
+      await ch.assertQueue(`${topic}.bench`, { durable: true });
+      await ch.bindQueue(`${topic}.bench`, topic, '#');
+      await ch.close();
+      declared.push(topic);
+    },
+    async raw(topic) {
+      const ch = await (await connection).createConfirmChannel();
+      await windows((from, to) => {
+        for (let i = from; i < to; i++)
+          ch.publish(topic, '', Buffer.from(JSON.stringify(body(i))), { persistent: true, mandatory: true });
+        return ch.waitForConfirms();
+      });
+      await ch.close();
+    },
+    async cleanup() {
+      const ch = await (await connection).createChannel();
+      for (const topic of declared) (await ch.deleteQueue(`${topic}.bench`), await ch.deleteExchange(topic));
+      await (await connection).close();
+    },
+  };
+}
+
+function sqsBroker(): Broker {
+  const endpoint = 'http://127.0.0.1:9324';
+  const client = new SQSClient({
+    region: 'us-east-1',
+    endpoint,
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+  });
+  const queues: string[] = [];
+  const urls = new Map<string, string>();
+  return {
+    name: 'sqs',
+    url: 'sqs://x:x@127.0.0.1:9324?region=us-east-1',
+    async prepare(topic) {
+      const { QueueUrl } = await client.send(new CreateQueueCommand({ QueueName: topic }));
+      urls.set(topic, QueueUrl!);
+      queues.push(QueueUrl!);
+    },
+    raw: (topic) =>
+      windows((from, to) => {
+        const sends = [];
+        for (let i = from; i < to; i += 10) {
+          const Entries = [];
+          for (let j = i; j < Math.min(to, i + 10); j++)
+            Entries.push({ Id: String(j), MessageBody: JSON.stringify(body(j)) });
+          sends.push(client.send(new SendMessageBatchCommand({ QueueUrl: urls.get(topic), Entries })));
+        }
+        return Promise.all(sends);
+      }),
+    async cleanup() {
+      for (const QueueUrl of queues) await client.send(new DeleteQueueCommand({ QueueUrl }));
+      client.destroy();
+    },
+  };
+}
+
+async function timed(run: () => Promise<void>): Promise<Measured> {
+  const m = meter(N);
+  await run();
+  return m.read();
+}
+
+async function polybus(bus: Bus, topic: string, mode: 'publish' | 'publishBatch'): Promise<void> {
+  await windows((from, to) => {
+    if (mode === 'publishBatch') {
+      const entries = [];
+      for (let i = from; i < to; i++) entries.push({ topic, body: body(i) });
+      return bus.publishBatch(entries);
+    }
+    const calls = [];
+    for (let i = from; i < to; i++) calls.push(bus.publish(topic, body(i)));
+    return Promise.all(calls);
+  });
+}
+
+type Column = 'raw before' | 'publish' | 'publish, unbatched' | 'publishBatch' | 'raw after';
+const COLUMNS: Column[] = ['raw before', 'publish', 'publish, unbatched', 'publishBatch', 'raw after'];
+
+async function benchBroker(broker: Broker): Promise<Record<Column, { perSecond: number; cpuUs: number }>> {
+  const batched = createBus({ url: broker.url, logger: silentLogger });
+  const unbatched = createBus({ url: broker.url, logger: silentLogger, batching: false });
+  const rounds: Record<Column, Measured[]> = Object.fromEntries(COLUMNS.map((c) => [c, []])) as never;
+  for (let round = 0; round <= ROUNDS; round++) {
+    const topic = name(broker.name);
+    await broker.prepare(topic);
+    await batched.publish(topic, body(-1)); // connect outside the timing
+    await unbatched.publish(topic, body(-1));
+    const runs: Record<Column, () => Promise<void>> = {
+      'raw before': () => broker.raw(topic),
+      publish: () => polybus(batched, topic, 'publish'),
+      'publish, unbatched': () => polybus(unbatched, topic, 'publish'),
+      publishBatch: () => polybus(batched, topic, 'publishBatch'),
+      'raw after': () => broker.raw(topic),
+    };
+    for (const column of COLUMNS) {
+      const measured = await timed(runs[column]);
+      if (round > 0) rounds[column].push(measured); // round 0 warms the JIT and the connections
+    }
+  }
+  await batched.stop();
+  await unbatched.stop();
+  await broker.cleanup();
+  const result = {} as Record<Column, { perSecond: number; cpuUs: number }>;
+  for (const column of COLUMNS)
+    result[column] = {
+      perSecond: Math.round(median(rounds[column].map((m) => N / (m.ms / 1000)))),
+      cpuUs: Math.round(median(rounds[column].map((m) => m.cpu)) * 10) / 10,
+    };
+  return result;
+}
+
+async function main(): Promise<void> {
+  const all = { kafka: kafkaBroker, redis: redisBroker, rabbitmq: rabbitBroker, sqs: sqsBroker };
+  const brokers = Object.entries(all)
+    .filter(([label]) => ONLY.includes(label))
+    .map(([label, make]) => ({ label, make }));
+  const results: Record<string, unknown> = {};
+  console.log(
+    `publish, ${N} messages, windows of ${WINDOW}, median of ${ROUNDS} rounds (msg/s | client CPU µs/msg)`,
+  );
+  console.log(['broker', ...COLUMNS, 'publish / raw'].join(' | '));
+  for (const { make, label } of brokers) {
+    const r = await benchBroker(make());
+    results[label] = r;
+    const raw = (r['raw before'].perSecond + r['raw after'].perSecond) / 2;
+    console.log(
+      [
+        label,
+        ...COLUMNS.map((c) => `${r[c].perSecond} | ${r[c].cpuUs}`),
+        (r.publish.perSecond / raw).toFixed(2),
+      ].join(' | '),
+    );
+  }
+  mkdirSync('bench-results', { recursive: true });
+  writeFileSync(
+    'bench-results/publish.json',
+    JSON.stringify({ messages: N, window: WINDOW, rounds: ROUNDS, results }, null, 2),
+  );
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
