@@ -65,6 +65,38 @@ export const groupCases: ConformanceCase[] = [
     },
   },
   {
+    name: 'concurrent publish calls keep per-key order in call order (one batch per event-loop turn)',
+    requires: (caps) => (caps.perKeyOrdering ? undefined : 'transport declares no per-key ordering'),
+    async run(h) {
+      const topic = h.topic('concurrent-order');
+      const keys = ['a', 'b', 'c'];
+      const perKey = 50;
+      const seen = new Map<string, number[]>();
+      const bus = h.bus();
+      bus.bind(
+        topic,
+        async (m: Message<{ n: number }>) => {
+          await sleep(Math.random() * 2);
+          seen.set(m.key!, [...(seen.get(m.key!) ?? []), m.body.n]);
+        },
+        { group: h.group('g'), ordering: 'per-key', concurrency: 8 },
+      );
+      await bus.start();
+      // Not awaited in turn: the calls of one turn go out as one transport batch, in call order.
+      const calls = [];
+      for (let n = 0; n < perKey; n++) for (const key of keys) calls.push(bus.publish(topic, { n }, { key }));
+      const receipts = await Promise.all(calls);
+      expect(new Set(receipts.map((r) => r.id)).size).toBe(keys.length * perKey);
+      await waitFor(() => keys.every((k) => new Set(seen.get(k)).size >= perKey), {
+        timeoutMs: waitMs(h) * 2,
+      });
+      for (const key of keys)
+        expect({ key, seen: seen.get(key), inOrder: inKeyOrder(seen.get(key)!) }).toMatchObject({
+          inOrder: true,
+        });
+    },
+  },
+  {
     name: 'each consumer group gets every message',
     requires: (caps) =>
       caps.consumerGroups ? undefined : 'transport has no consumer groups (one group per topic)',
