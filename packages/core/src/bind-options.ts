@@ -1,5 +1,6 @@
 import type { Codec } from './codec';
 import type { IdempotencyStore } from './idempotency-store';
+import type { Middleware } from './middleware';
 import type { Guarantee } from './message';
 import type { StandardSchemaV1 } from './standard-schema';
 
@@ -44,6 +45,13 @@ export interface BindOptions<T = unknown> {
   timeoutMs?: number;
   /** Default: the bus's codec (JSON). */
   codec?: Codec;
+  /** Your middlewares for this binding, inside the bus's (`createBus({ middleware })`); see `Middleware`. */
+  use?: readonly Middleware[];
+  /**
+   * Which errors no retry can fix, beside `PermanentError` (e.g. a driver's constraint violation):
+   * `true` sends the message to the dead letter at once with `permanent-error`.
+   */
+  isPermanent?: (error: unknown) => boolean;
 }
 
 export interface ResolvedRetry {
@@ -79,4 +87,7 @@ export interface ResolvedBinding<T = unknown> {
   readonly schema: StandardSchemaV1<unknown, T> | undefined;
   readonly timeoutMs: number | undefined;
   readonly codec: Codec;
+  /** The bus's middlewares, then the binding's. */
+  readonly use: readonly Middleware[];
+  readonly isPermanent: ((error: unknown) => boolean) | undefined;
 }

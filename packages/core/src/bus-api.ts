@@ -3,6 +3,7 @@ import type { Codec } from './codec';
 import type { BindingCounters } from './engine/counters';
 import type { Handler } from './handler';
 import type { Logger } from './logger';
+import type { Middleware } from './middleware';
 import type { BatchingOptions } from './publish-batcher';
 import type { BatchEntry, Guarantee, PublishOptions, PublishReceipt } from './message';
 import type { Transport, TransportHealth } from './transport';
@@ -22,6 +23,8 @@ export interface BusOptions {
    * of one event-loop turn, no timer. `false` sends each call on its own.
    */
   batching?: BatchingOptions | false;
+  /** Middlewares around every binding's handler, outside each binding's own `use`; see `Middleware`. */
+  middleware?: readonly Middleware[];
 }
 
 export type BusState = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';

@@ -13,7 +13,7 @@ import { consoleLogger, type Logger } from './logger';
 import type { BatchEntry, Guarantee, PublishOptions, PublishReceipt, TransportMessage } from './message';
 import { integerOption, optionNames, rejectUnknownOptions } from './kit/options';
 import { PublishBatcher, type BatchingOptions } from './publish-batcher';
-import { resolveBinding } from './resolve-binding';
+import { middlewares, resolveBinding, type BindingDefaults } from './resolve-binding';
 import type { Transport, TransportHealth } from './transport';
 import { transportFromUrl } from './transport-loader';
 
@@ -25,6 +25,7 @@ export function createBus(options: BusOptions): Bus {
 
 class PolybusBus implements Bus {
   private readonly codec: Codec;
+  private readonly bindingDefaults: BindingDefaults;
   private readonly logger: Logger;
   private readonly dispatchers: Dispatcher[] = [];
   private readonly pending: Array<{
@@ -50,6 +51,7 @@ class PolybusBus implements Bus {
       throw new ConfigurationError('url', 'give exactly one of `url` and `transport`');
     this.batching = batchingOf(options.batching);
     this.codec = options.codec ?? jsonCodec;
+    this.bindingDefaults = { codec: this.codec, middleware: middlewares('middleware', options.middleware) };
     this.logger = options.logger ?? consoleLogger;
     this.resolved = options.transport;
     // Every retry waiting out its backoff listens for stop; there may be thousands at once.
@@ -64,7 +66,7 @@ class PolybusBus implements Bus {
     if (this.state !== 'idle')
       throw new ConfigurationError('bind', `bind before start (the bus is ${this.state})`);
     if (typeof handler !== 'function') throw new ConfigurationError('handler', 'must be a function');
-    const binding = resolveBinding(topic, options, this.codec);
+    const binding = resolveBinding(topic, options, this.bindingDefaults);
     if (this.pending.some((b) => b.topic === topic && b.options.group === binding.group))
       throw new ConfigurationError('group', `'${topic}' is already bound for group '${binding.group}'`);
     if (this.resolved)
@@ -95,7 +97,7 @@ class PolybusBus implements Bus {
       };
       const existing = [];
       for (const b of this.pending) {
-        const binding = resolveBinding(b.topic, b.options, this.codec);
+        const binding = resolveBinding(b.topic, b.options, this.bindingDefaults);
         checkGuarantee(binding, transport, existing);
         existing.push(toSubscribeOptions(binding));
         this.dispatchers.push(new Dispatcher(binding, b.handler, deps));
@@ -243,7 +245,7 @@ class PolybusBus implements Bus {
   }
 
   private subscribeOptionsOf(b: { topic: string; options: BindOptions<unknown> }) {
-    return toSubscribeOptions(resolveBinding(b.topic, b.options, this.codec));
+    return toSubscribeOptions(resolveBinding(b.topic, b.options, this.bindingDefaults));
   }
 }
 

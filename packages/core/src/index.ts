@@ -33,6 +33,7 @@ export { idempotencyKeyPrefix } from './engine/idempotency';
 export { MaxAttemptsError } from './errors/max-attempts-error';
 export type { StandardSchemaV1 } from './standard-schema';
 export type { Handler, HandlerContext } from './handler';
+export type { Middleware } from './middleware';
 export type { BindOptions, RetryOptions, ResolvedBinding, ResolvedRetry } from './bind-options';
 export { DEFAULT_RETRY } from './bind-options';
 export {

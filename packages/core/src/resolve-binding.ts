@@ -1,5 +1,6 @@
 import { DEFAULT_RETRY, type BindOptions, type ResolvedBinding, type ResolvedRetry } from './bind-options';
 import type { Codec } from './codec';
+import type { Middleware } from './middleware';
 import { integerOption } from './kit/options';
 import { ConfigurationError } from './errors/configuration-error';
 
@@ -15,6 +16,8 @@ const BIND_KEYS = new Set([
   'schema',
   'timeoutMs',
   'codec',
+  'use',
+  'isPermanent',
 ]);
 const RETRY_KEYS = new Set(Object.keys(DEFAULT_RETRY));
 const GUARANTEES = ['at-most-once', 'at-least-once', 'exactly-once'];
@@ -65,7 +68,7 @@ function resolveRetry(retry: BindOptions['retry']): ResolvedRetry {
 export function resolveBinding<T>(
   topic: string,
   options: BindOptions<T>,
-  defaultCodec: Codec,
+  defaults: BindingDefaults,
 ): ResolvedBinding<T> {
   name('topic', topic);
   if (typeof options !== 'object' || options === null)
@@ -112,6 +115,33 @@ export function resolveBinding<T>(
     ordering,
     schema,
     timeoutMs: options.timeoutMs === undefined ? undefined : integerOption('timeoutMs', options.timeoutMs, 0),
-    codec: options.codec ?? defaultCodec,
+    codec: options.codec ?? defaults.codec,
+    use: middlewares('use', options.use, defaults.middleware),
+    isPermanent: fn('isPermanent', options.isPermanent),
   };
+}
+
+/** What a binding takes from its bus unless it says otherwise. */
+export interface BindingDefaults {
+  readonly codec: Codec;
+  /** The bus's middlewares: outside each binding's own. */
+  readonly middleware?: readonly Middleware[];
+}
+
+/** `outer` then `list`, each checked to be a function; `field` names the option in errors. */
+export function middlewares(
+  field: string,
+  list: readonly Middleware[] | undefined,
+  outer: readonly Middleware[] = [],
+): readonly Middleware[] {
+  if (list === undefined) return outer;
+  if (!Array.isArray(list)) throw new ConfigurationError(field, 'must be an array of middleware functions');
+  list.forEach((m, i) => fn(`${field}[${i}]`, m));
+  return outer.length === 0 ? list : [...outer, ...list];
+}
+
+function fn<F>(field: string, value: F | undefined): F | undefined {
+  if (value !== undefined && typeof value !== 'function')
+    throw new ConfigurationError(field, 'must be a function');
+  return value;
 }

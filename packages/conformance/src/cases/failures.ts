@@ -1,5 +1,5 @@
 import { bytesCodec, Headers, PermanentError, uuidv7 } from '@polybus/core';
-import { createSpy } from '@polybus/core/testing';
+import { createSpy, waitFor } from '@polybus/core/testing';
 import type { ConformanceCase } from '../case';
 import { waitMs } from '../case';
 import type { Harness } from '../harness';
@@ -87,6 +87,46 @@ export const failureCases: ConformanceCase[] = [
       expect(dead.headers[Headers.dlqReason]).toBe('permanent-error');
       expect(dead.headers[Headers.dlqAttempts]).toBe('1');
       expect(dead.headers[Headers.dlqError]).toContain('negative amount');
+    },
+  },
+  {
+    name: 'user middleware runs on every attempt; isPermanent dead-letters a classified error at once; a filter acks',
+    async run(h) {
+      const topic = h.topic('middleware');
+      const bus = h.bus();
+      class DriverConstraintError extends Error {}
+      const seenByMiddleware: string[] = [];
+      const spy = createSpy<{ kind: string }>(async (m, ctx) => {
+        if (m.body.kind === 'flaky' && ctx.attempt === 1) throw new Error('transient');
+        if (m.body.kind === 'constraint') throw new DriverConstraintError('duplicate key value');
+      });
+      const dlq = deadLetterSpy(h, topic);
+      bus.bind(topic, spy.handler, {
+        group: h.group('g'),
+        retry: { ...DEFAULT_RETRY_FOR_TESTS, ...h.options.retry },
+        isPermanent: (error) => error instanceof DriverConstraintError,
+        use: [
+          async (m, ctx, next) => {
+            seenByMiddleware.push(`${(m.body as { kind: string }).kind}@${ctx.attempt}`);
+            if (m.headers['x-tenant'] !== 'acme') return; // not ours: skipped and acked
+            await next();
+          },
+        ],
+      });
+      dlq.bind(bus);
+      await bus.start();
+      const tenant = { headers: { 'x-tenant': 'acme' } };
+      const flaky = await bus.publish(topic, { kind: 'flaky' }, tenant);
+      const constraint = await bus.publish(topic, { kind: 'constraint' }, tenant);
+      await bus.publish(topic, { kind: 'foreign' }, { headers: { 'x-tenant': 'other' } });
+      await spy.waitFor({ id: flaky.id }, { timeoutMs: waitMs(h) });
+      const dead = await dlq.spy.waitFor({ id: constraint.id }, { timeoutMs: waitMs(h) });
+      expect(dead.headers[Headers.dlqReason]).toBe('permanent-error');
+      expect(dead.headers[Headers.dlqAttempts]).toBe('1');
+      expect(spy.calls.filter((c) => c.message.id === constraint.id)).toHaveLength(1);
+      await waitFor(() => seenByMiddleware.includes('foreign@1'), { timeoutMs: waitMs(h) });
+      expect(seenByMiddleware.filter((s) => s.startsWith('flaky'))).toEqual(['flaky@1', 'flaky@2']);
+      expect(spy.calls.some((c) => c.message.body.kind === 'foreign')).toBe(false);
     },
   },
   {

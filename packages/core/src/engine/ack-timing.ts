@@ -1,12 +1,12 @@
 import type { BindingRuntime } from './runtime';
-import type { Middleware } from './processing';
+import type { Policy } from './processing';
 
 /**
  * When the broker may forget the message. at-most-once: before the handler runs (a crash then
  * loses it, never duplicates it). at-least-once and exactly-once: after the chain succeeded and
  * only if nothing inside settled the delivery already (a nack, dead letter or transaction commit).
  */
-export function ackTiming(rt: BindingRuntime): Middleware {
+export function ackTiming(rt: BindingRuntime): Policy {
   if (rt.binding.guarantee === 'at-most-once')
     return (next) => async (p) => {
       p.settled = true;

@@ -3,18 +3,20 @@ import { deadLetter } from './dead-letter';
 import { decode } from './decode';
 import { idempotency } from './idempotency';
 import { invokeHandler } from './invoke-handler';
-import type { Middleware, Step } from './processing';
+import type { Policy, Step } from './processing';
 import { retry } from './retry';
 import type { BindingRuntime } from './runtime';
 import { schemaValidation } from './schema-validation';
 import { timeout } from './timeout';
 import { transaction } from './transaction';
+import { userMiddleware } from './user-middleware';
 
 /**
  * A guarantee is a preset chain; the binding's options tune it. Only the policies a binding needs
  * are in its chain, so an option not used costs nothing per message.
  *
- * ackTiming → deadLetter → decode → schema → retry → idempotency | transaction → timeout → handler
+ * ackTiming → deadLetter → decode → schema → retry → idempotency | transaction → user middleware
+ * → timeout → handler
  *
  * Decoding and validation run once per delivery, outside the retry loop (their failures are
  * final). An idempotency store (store and forward) keeps the handler's outputs with its mark and
@@ -25,7 +27,7 @@ import { transaction } from './transaction';
  */
 export function buildChain(rt: BindingRuntime): Step {
   const b = rt.binding;
-  const policies: Middleware[] = [ackTiming(rt), deadLetter(rt), decode(rt)];
+  const policies: Policy[] = [ackTiming(rt), deadLetter(rt), decode(rt)];
   if (b.schema) policies.push(schemaValidation(b.schema));
   if (b.guarantee !== 'at-most-once') policies.push(retry(rt));
   const transactional = b.guarantee === 'exactly-once' && rt.transport.capabilities.transactions;
@@ -39,6 +41,7 @@ export function buildChain(rt: BindingRuntime): Step {
     if (transactional) policies.push(transaction);
     if (b.idempotency) policies.push(idempotency(rt, b.idempotency));
   }
+  if (b.use.length > 0) policies.push(userMiddleware(b.use));
   if (b.timeoutMs !== undefined) policies.push(timeout(b.timeoutMs));
   return policies.reduceRight<Step>((next, policy) => policy(next), invokeHandler(rt));
 }

@@ -3,7 +3,7 @@ import { fitWithin, messageBytes } from '../kit/fit-within';
 import { copyWithHeaders } from '../kit/message-copy';
 import { classify } from './classify';
 import { deadLetterHeaders } from './envelope';
-import type { Middleware, Processing } from './processing';
+import type { Policy, Processing } from './processing';
 import type { BindingRuntime } from './runtime';
 
 /**
@@ -12,12 +12,12 @@ import type { BindingRuntime } from './runtime';
  * drops it when `deadLetter: false` (logged and counted). If the dead letter cannot be written the
  * error propagates and the delivery is handed back to the broker: nothing is lost.
  */
-export function deadLetter(rt: BindingRuntime): Middleware {
+export function deadLetter(rt: BindingRuntime): Policy {
   const { binding, transport, counters, logger } = rt;
   /** The failure path: kept out of the success path, which then costs one `catch` per message. */
   const onFailure = async (p: Processing, error: unknown): Promise<void> => {
     if (p.settled && binding.guarantee !== 'at-most-once') throw error;
-    const kind = classify(error);
+    const kind = classify(error, binding.isPermanent);
     const reason = kind === 'transient' ? 'handler-error' : kind;
     const fields = { topic: binding.topic, group: binding.group, id: p.delivery.message.id, reason, error };
     if (binding.deadLetter === false) {

@@ -1,5 +1,5 @@
 import type { Message } from '../message';
-import type { Middleware } from './processing';
+import type { Policy } from './processing';
 import type { BindingRuntime } from './runtime';
 
 /**
@@ -7,7 +7,7 @@ import type { BindingRuntime } from './runtime';
  * throws `DecodeError`, which the dead-letter policy sends on with reason `decode-error`, so one
  * bad message never stops the consumer.
  */
-export function decode(rt: BindingRuntime): Middleware {
+export function decode(rt: BindingRuntime): Policy {
   const codec = rt.binding.codec;
   return (next) => (p) => {
     if (p.message === undefined) {

@@ -7,7 +7,7 @@ import type { TransportMessage } from '../message';
 import { KeyCount, KeyGate } from './key-gate';
 import { Outbox } from './outbox';
 import { originOf, originRecorded, withOrigin, withoutOrigin } from './output-origin';
-import type { Middleware, Processing, Step } from './processing';
+import type { Policy, Processing, Step } from './processing';
 import type { BindingRuntime } from './runtime';
 
 let ownerSequence = 0;
@@ -48,7 +48,7 @@ export function idempotencyKeyPrefix(group: string, topic: string): string {
  * throws `IdempotencyStoreUnavailableError` so the delivery comes back later; fail-open runs the
  * handler unchecked and counts it.
  */
-export function idempotency(rt: BindingRuntime, store: IdempotencyStore): Middleware {
+export function idempotency(rt: BindingRuntime, store: IdempotencyStore): Policy {
   const { binding, counters } = rt;
   const failOpen = store.onUnavailable === 'fail-open';
   const prefix = idempotencyKeyPrefix(binding.group, binding.topic);

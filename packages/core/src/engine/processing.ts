@@ -74,5 +74,5 @@ export class Processing implements HandlerContext, InFlightLink {
 
 export type Step = (p: Processing) => Promise<void>;
 
-/** A policy: wraps the rest of the chain. One file each, with its test beside it. */
-export type Middleware = (next: Step) => Step;
+/** A policy of the guarantee engine: wraps the rest of the chain. One file each, with its test beside it. */
+export type Policy = (next: Step) => Step;

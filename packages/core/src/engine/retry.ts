@@ -4,7 +4,7 @@ import { MessageLockedError } from '../errors/message-locked-error';
 import { OutputsPendingError } from '../errors/outputs-pending-error';
 import { backoffDelay } from './backoff';
 import { classify } from './classify';
-import type { Middleware, Processing, Step } from './processing';
+import type { Policy, Processing, Step } from './processing';
 import type { BindingRuntime } from './runtime';
 import { sleep } from './sleep';
 
@@ -18,14 +18,14 @@ import { sleep } from './sleep';
  * (fail-closed) or recorded outputs not sent yet are waited out without spending an attempt: that
  * message has not been processed, or has been and must not be dead-lettered.
  */
-export function retry(rt: BindingRuntime): Middleware {
+export function retry(rt: BindingRuntime): Policy {
   const { binding, counters } = rt;
   const policy = binding.retry;
   const delayed = rt.transport.capabilities.delayedRedelivery && binding.ordering !== 'per-key';
   /** The failure path: kept out of the success path, which then costs one `catch` per message. */
   const recover = async (next: Step, p: Processing, error: unknown): Promise<void> => {
     for (;;) {
-      if (classify(error) !== 'transient') throw error;
+      if (classify(error, binding.isPermanent) !== 'transient') throw error;
       const waitOnly =
         MessageLockedError.is(error) ||
         IdempotencyStoreUnavailableError.is(error) ||

@@ -1,12 +1,12 @@
 import { ValidationError } from '../errors/validation-error';
 import type { StandardSchemaV1 } from '../standard-schema';
-import type { Middleware } from './processing';
+import type { Policy } from './processing';
 
 /**
  * Checks the decoded body against a Standard Schema and hands the schema's output (which may be
  * transformed) to the handler. A failure throws `ValidationError`: dead letter, never retried.
  */
-export function schemaValidation(schema: StandardSchemaV1): Middleware {
+export function schemaValidation(schema: StandardSchemaV1): Policy {
   const validate = schema['~standard'].validate;
   return (next) => async (p) => {
     const message = p.message!;

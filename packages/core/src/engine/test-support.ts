@@ -68,7 +68,7 @@ export function runtime(
 ): BindingRuntime {
   const fastRetry =
     options.guarantee === 'at-most-once' ? {} : { retry: { initialDelayMs: 0, maxDelayMs: 0 } };
-  const binding = resolveBinding('t', { group: 'g', ...fastRetry, ...options }, jsonCodec);
+  const binding = resolveBinding('t', { group: 'g', ...fastRetry, ...options }, { codec: jsonCodec });
   return {
     binding,
     handler,

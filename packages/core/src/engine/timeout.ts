@@ -1,12 +1,12 @@
 import { HandlerTimeoutError } from '../errors/handler-timeout-error';
-import type { Middleware } from './processing';
+import type { Policy } from './processing';
 
 /**
  * Fails an attempt that runs past `timeoutMs` with `HandlerTimeoutError` (transient, so retried)
  * and aborts the handler's `ctx.signal`. JavaScript cannot stop a running function: a handler that
  * ignores the signal keeps running in the background, which is why the signal matters.
  */
-export function timeout(timeoutMs: number): Middleware {
+export function timeout(timeoutMs: number): Policy {
   return (next) => (p) => {
     const controller = new AbortController();
     p.controller = controller;

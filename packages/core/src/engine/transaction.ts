@@ -1,4 +1,4 @@
-import type { Middleware } from './processing';
+import type { Policy } from './processing';
 
 /**
  * Consume-transform-produce for exactly-once bindings on transports with native transactions
@@ -6,7 +6,7 @@ import type { Middleware } from './processing';
  * consumed offset. Commit settles the delivery; a failure aborts, so no output of a failed attempt
  * is ever visible to read-committed consumers.
  */
-export const transaction: Middleware = (next) => async (p) => {
+export const transaction: Policy = (next) => async (p) => {
   const tx = p.delivery.transaction!();
   p.tx = tx;
   try {
