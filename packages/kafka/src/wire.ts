@@ -1,6 +1,15 @@
 import type { IHeaders, KafkaMessage, Message as KafkaOutgoing } from 'kafkajs';
 import { Headers, type MessageHeaders, type TransportMessage } from '@polybus/core';
 import { carriedAttempt } from '@polybus/core/transport';
+import {
+  base64Text,
+  ForeignHeaders,
+  HeaderMarks,
+  isMark,
+  isMarked,
+  RecordBytes,
+  utf8Text,
+} from './foreign-record';
 
 /**
  * JSON is what a Kafka record without a content type holds, for Polybus's codec and for most Kafka
@@ -10,17 +19,24 @@ import { carriedAttempt } from '@polybus/core/transport';
  */
 const DEFAULT_CONTENT_TYPE = 'application/json';
 
-/** A Polybus message as a Kafka record: key → record key, headers as UTF-8, id in `polybus-id`. */
+/**
+ * A Polybus message as a Kafka record: key → record key, headers as UTF-8, id in `polybus-id`. A
+ * message read from a foreign record that text could not carry exactly (see `ForeignHeaders`) is
+ * written with that record's key and header bytes, repeats and nulls again, without the marks.
+ */
 export function toKafkaMessage(message: TransportMessage): KafkaOutgoing {
-  const headers: MessageHeaders = {};
-  for (const name of Object.keys(message.headers)) {
-    const value = message.headers[name];
+  const source = message.headers;
+  const bytes = isMarked(source) ? new RecordBytes(source) : undefined;
+  const headers: IHeaders = {};
+  for (const name of Object.keys(source)) {
+    const value = source[name];
     if (name === Headers.contentType && value === DEFAULT_CONTENT_TYPE) continue;
-    headers[name] = value;
+    if (bytes === undefined) headers[name] = value;
+    else if (!isMark(name)) headers[name] = bytes.header(name, value);
   }
   headers[Headers.id] = message.id;
   return {
-    key: message.key ?? null,
+    key: bytes === undefined ? (message.key ?? null) : bytes.key(message.key),
     value: message.payload,
     headers,
     timestamp: String(message.timestamp),
@@ -40,25 +56,31 @@ export function byTopic(
   return [...groups].map(([topic, list]) => ({ topic, messages: list }));
 }
 
-function headerText(value: IHeaders[string]): string | undefined {
-  if (value === undefined) return undefined;
-  // A repeated header name arrives as an array; the last value wins, as in the Java client's lastHeader.
-  const last = Array.isArray(value) ? value[value.length - 1] : value;
-  if (last === undefined) return undefined;
-  return typeof last === 'string' ? last : last.toString('utf8');
-}
-
 /**
  * A Kafka record as a Polybus message. Records from raw producers without `polybus-id` get the
- * deterministic id `kafka:<topic>:<partition>:<offset>`, so redeliveries keep one id.
+ * deterministic id `kafka:<topic>:<partition>:<offset>`, so redeliveries keep one id. Key and
+ * header values that are not UTF-8 are given as `base64:…`; a repeated header name as its last
+ * value, all of them kept (see `ForeignHeaders`).
  */
 export function fromKafkaMessage(topic: string, partition: number, record: KafkaMessage): TransportMessage {
   const headers: MessageHeaders = {};
-  if (record.headers) {
-    for (const name of Object.keys(record.headers)) {
-      const text = headerText(record.headers[name]);
+  const source = record.headers;
+  if (source) {
+    let marks: HeaderMarks | undefined;
+    for (const name of Object.keys(source)) {
+      // kafkajs decodes a header as bytes, null for a null value, an array for a repeated name.
+      const value = source[name] as Buffer | string | null | undefined | (Buffer | string | null)[];
+      if (value === undefined) continue;
+      const text =
+        typeof value === 'string'
+          ? value
+          : value === null || Array.isArray(value)
+            ? undefined
+            : utf8Text(value);
       if (text !== undefined) headers[name] = text;
+      else (marks ??= new HeaderMarks()).add(headers, name, value);
     }
+    marks?.markOn(headers);
   }
   // A Polybus record without a content type was JSON when it was published (see toKafkaMessage):
   // its handler sees the headers it would see on any other transport. Foreign records stay as sent.
@@ -68,11 +90,19 @@ export function fromKafkaMessage(topic: string, partition: number, record: Kafka
   return {
     id: headers[Headers.id] || `kafka:${topic}:${partition}:${record.offset}`,
     topic,
-    key: record.key === null || record.key === undefined ? undefined : record.key.toString('utf8'),
+    key: keyOf(record.key, headers),
     headers,
     payload: record.value ?? Buffer.alloc(0),
     timestamp: Number.isFinite(timestamp) ? timestamp : Date.now(),
   };
+}
+
+function keyOf(key: Buffer | null | undefined, headers: MessageHeaders): string | undefined {
+  if (key === null || key === undefined) return undefined;
+  const text = utf8Text(key);
+  if (text !== undefined) return text;
+  headers[ForeignHeaders.keyEncoding] = 'base64';
+  return base64Text(key);
 }
 
 /** On a retry topic's record: when (epoch ms) it is due to be handed over again. */
