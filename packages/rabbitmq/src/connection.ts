@@ -24,6 +24,16 @@ export class ConnectionManager {
     private readonly logger: Logger,
   ) {}
 
+  /**
+   * The user this connection logs in as, as amqplib reads it from the URL (guest without one):
+   * RabbitMQ refuses a publish whose `user_id` property names anyone else.
+   */
+  get user(): string {
+    const { username, password } = new URL(this.options.url);
+    // amqplib's own reading of it (`credentialsFromUrl`), `unescape` included.
+    return username === '' && password === '' ? 'guest' : unescape(username);
+  }
+
   /** A failed connect is not kept: the next call (the bus's next start or publish) tries again. */
   connect(): Promise<void> {
     this.connecting ??= this.open().catch((error: unknown) => {

@@ -10,13 +10,12 @@ import {
   copyWithHeaders,
   fitWithin,
   messageBytes,
-  payloadBuffer,
   type Coordinates,
   type Delivery,
 } from '@polybus/core/transport';
 import type { Outgoing } from './confirm-channel';
 import type { ConsumerChannel } from './consumer-channel';
-import { attemptOf, MAX_MESSAGE_BYTES, toAmqp } from './mapping';
+import { attemptOf, MAX_MESSAGE_BYTES } from './mapping';
 import { retryBucket } from './naming';
 import type { Publisher } from './publisher';
 import type { Topology } from './topology';
@@ -105,16 +104,16 @@ export class RabbitDelivery implements Delivery {
       return;
     }
     const copy = copyWithHeaders(message, { [Headers.attempt]: String(next ?? this.attempt + 1) });
-    if (delayMs <= 0) return this.republish(outgoing(copy, '', scope.queue));
+    if (delayMs <= 0) return this.republish(scope.publisher.copy(copy, '', scope.queue));
     const exchange = await scope.topology.retryBucket(retryBucket(delayMs, scope.retryDelaysMs));
-    await this.republish(outgoing(copy, exchange, scope.queue));
+    await this.republish(scope.publisher.copy(copy, exchange, scope.queue));
   }
 
   async deadLetter(topic: string, headers: MessageHeaders): Promise<void> {
     if (!this.claim()) return;
     await this.scope.topology.deadLetterTopic(topic);
     const copy = fitWithin(copyWithHeaders(this.message, headers, topic), MAX_MESSAGE_BYTES, messageBytes);
-    await this.republish(outgoing(copy, topic));
+    await this.republish(this.scope.publisher.copy(copy, topic));
   }
 
   private get preAcked(): boolean {
@@ -149,14 +148,4 @@ export class RabbitDelivery implements Delivery {
     }
     this.ackNow();
   }
-}
-
-function outgoing(message: TransportMessage, exchange: string, routingKey?: string): Outgoing {
-  const amqp = toAmqp(message, true);
-  return {
-    exchange,
-    routingKey: routingKey ?? amqp.routingKey,
-    content: payloadBuffer(message.payload),
-    options: amqp.options,
-  };
 }

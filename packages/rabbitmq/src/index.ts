@@ -3,3 +3,4 @@ export { createTransportFromUrl, optionsFromUrl } from './url';
 export { DEFAULT_RETRY_DELAYS_MS, type RabbitmqTransportOptions } from './options';
 export { groupQueueName, retainedQueueName, retryQueueName } from './naming';
 export { AmqpHeaders } from './mapping';
+export { PropertyHeaders } from './properties';

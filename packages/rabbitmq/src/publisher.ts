@@ -4,6 +4,7 @@ import { payloadBuffer } from '@polybus/core/transport';
 import { BrokerRefusal, ChannelLost, ConfirmedChannel, type Outgoing } from './confirm-channel';
 import type { ConnectionManager } from './connection';
 import { toAmqp } from './mapping';
+import type { WriteMode } from './properties';
 import { ReusedHeaders } from './reused-headers';
 import type { Topology } from './topology';
 
@@ -22,12 +23,20 @@ export class Publisher {
   private plain: Promise<Channel> | undefined;
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly plainHeaders = new ReusedHeaders();
+  private readonly modes: Readonly<Record<'plain' | 'confirmed' | 'copy', WriteMode>>;
 
   constructor(
     private readonly connection: ConnectionManager,
     private readonly topology: Topology,
     private readonly timeoutMs: number,
-  ) {}
+  ) {
+    const { user } = connection;
+    this.modes = {
+      plain: { confirmed: false, copy: false, user },
+      confirmed: { confirmed: true, copy: false, user },
+      copy: { confirmed: true, copy: true, user },
+    };
+  }
 
   async publish(messages: readonly TransportMessage[], guarantee: Guarantee): Promise<void> {
     if (messages.length === 0) return;
@@ -36,8 +45,9 @@ export class Publisher {
     const deadline = Date.now() + this.timeoutMs;
     const topics = [...new Set(messages.map((m) => m.topic))];
     await this.guard(topic, deadline, Promise.all(topics.map((t) => this.topology.exchange(t))));
+    const mode = confirmed ? this.modes.confirmed : this.modes.plain;
     const items = messages.map((m): Outgoing => {
-      const { routingKey, options } = toAmqp(m, confirmed);
+      const { routingKey, options } = toAmqp(m, mode);
       // AMQP carries bytes: text from the JSON codec is encoded here, once.
       return { exchange: m.topic, routingKey, content: payloadBuffer(m.payload), options };
     });
@@ -52,6 +62,20 @@ export class Publisher {
     } catch (cause) {
       throw new PublishError(topic, `channel closed: ${(cause as Error).message}`, { cause });
     }
+  }
+
+  /**
+   * A copy of a consumed message (retry, dead letter) for `sendConfirmed`: to `exchange` with
+   * `routingKey`, else the message's own key.
+   */
+  copy(message: TransportMessage, exchange: string, routingKey?: string): Outgoing {
+    const amqp = toAmqp(message, this.modes.copy);
+    return {
+      exchange,
+      routingKey: routingKey ?? amqp.routingKey,
+      content: payloadBuffer(message.payload),
+      options: amqp.options,
+    };
   }
 
   /** Confirmed, mandatory publish of prepared messages (retries and dead letters use this too). */

@@ -8,10 +8,10 @@
  */
 export class ReusedHeaders {
   private names: string[] = [];
-  private table: Record<string, string> = {};
+  private table: Record<string, unknown> = {};
 
   /** The table to hand to `publish()` right away (overwritten by the next call). */
-  fill(headers: Readonly<Record<string, string>>): Record<string, string> {
+  fill(headers: Readonly<Record<string, unknown>>): Record<string, unknown> {
     const { names, table } = this;
     let i = 0;
     for (const name in headers) {
@@ -23,7 +23,7 @@ export class ReusedHeaders {
     return table;
   }
 
-  private replace(headers: Readonly<Record<string, string>>): Record<string, string> {
+  private replace(headers: Readonly<Record<string, unknown>>): Record<string, unknown> {
     this.table = { ...headers };
     this.names = Object.keys(this.table);
     return this.table;
