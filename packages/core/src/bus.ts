@@ -9,7 +9,7 @@ import { ConfigurationError } from './errors/configuration-error';
 import type { Handler } from './handler';
 import type { BindingHealth, Bus, BusHealth, BusOptions, BusState } from './bus-api';
 import { uuidv7 } from './id';
-import { consoleLogger, type Logger } from './logger';
+import { consoleLogger, isPinoLike, pinoLogger, type Logger } from './logger';
 import type { BatchEntry, Guarantee, PublishOptions, PublishReceipt, TransportMessage } from './message';
 import { integerOption, optionNames, rejectUnknownOptions } from './kit/options';
 import { PublishBatcher, type BatchingOptions } from './publish-batcher';
@@ -45,6 +45,7 @@ class PolybusBus implements Bus {
   private publishingDone: (() => void) | undefined;
   private readonly batching: { lingerMs: number; maxMessages: number } | false;
   private batcher: PublishBatcher | undefined;
+  private warnedNotStarted = false;
 
   constructor(private readonly options: BusOptions) {
     if ((options.url === undefined) === (options.transport === undefined))
@@ -52,7 +53,8 @@ class PolybusBus implements Bus {
     this.batching = batchingOf(options.batching);
     this.codec = options.codec ?? jsonCodec;
     this.bindingDefaults = { codec: this.codec, middleware: middlewares('middleware', options.middleware) };
-    this.logger = options.logger ?? consoleLogger;
+    const logger = options.logger ?? consoleLogger;
+    this.logger = isPinoLike(logger) ? pinoLogger(logger) : logger;
     this.resolved = options.transport;
     // Every retry waiting out its backoff listens for stop; there may be thousands at once.
     setMaxListeners(0, this.stopping.signal);
@@ -122,7 +124,7 @@ class PolybusBus implements Bus {
   async publish<T>(topic: string, body: T, options: PublishOptions = {}): Promise<PublishReceipt> {
     this.publishing++;
     try {
-      const transport = this.ready ? this.resolved! : await this.connect();
+      const transport = this.ready ? this.resolved! : await this.connectToPublish();
       const message = this.encode(topic, body, options);
       const guarantee = options.guarantee ?? 'at-least-once';
       if (this.batching === false) await transport.publish([message], { guarantee });
@@ -139,7 +141,7 @@ class PolybusBus implements Bus {
   ): Promise<PublishReceipt[]> {
     this.publishing++;
     try {
-      const transport = this.ready ? this.resolved! : await this.connect();
+      const transport = this.ready ? this.resolved! : await this.connectToPublish();
       const messages = entries.map((e) => this.encode(e.topic, e.body, e));
       if (messages.length > 0)
         await transport.publish(messages, { guarantee: options.guarantee ?? 'at-least-once' });
@@ -222,6 +224,24 @@ class PolybusBus implements Bus {
     const settled = await calledWithin((done) => (this.publishingDone = done), timeoutMs);
     this.publishingDone = undefined;
     return settled;
+  }
+
+  /**
+   * A publish may connect the bus without `start()` (a publish-only service needs none). With
+   * bindings waiting for `start()`, say so once: their handlers will not see these messages until
+   * it is called, the first-hour trap of a bus that publishes and never consumes.
+   */
+  private connectToPublish(): Promise<Transport> {
+    if (this.state === 'idle' && this.pending.length > 0 && !this.warnedNotStarted) {
+      this.warnedNotStarted = true;
+      this.logger.warn(
+        'publish on a bus that was not started: its bindings consume nothing until bus.start()',
+        {
+          bindings: this.pending.map((b) => `${b.topic} (${b.options.group})`),
+        },
+      );
+    }
+    return this.connect();
   }
 
   private connect(): Promise<Transport> {

@@ -13,7 +13,15 @@ export { uuidv7 } from './id';
 export { jsonCodec, bytesCodec, type Codec } from './codec';
 // For codec authors: a payload is text or bytes, whichever the broker delivered.
 export { payloadBuffer } from './message';
-export { consoleLogger, silentLogger, type Logger, type LogFields } from './logger';
+export {
+  childLogger,
+  consoleLogger,
+  pinoLogger,
+  silentLogger,
+  type Logger,
+  type LogFields,
+  type PinoLike,
+} from './logger';
 export type {
   Message,
   MessageHeaders,

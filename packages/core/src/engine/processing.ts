@@ -1,6 +1,6 @@
 import type { HandlerContext } from '../handler';
 import type { IdempotencyScope } from '../idempotency-store';
-import type { Logger } from '../logger';
+import { childLogger, type Logger } from '../logger';
 import type { Message, PublishOptions, PublishReceipt } from '../message';
 import type { Delivery, DeliveryTransaction } from '../transport';
 import { Headers } from '../headers';
@@ -26,6 +26,8 @@ export class Processing implements HandlerContext, InFlightLink {
   outbox: Outbox | undefined = undefined;
   /** The idempotency store's transaction scope (an inbox). */
   scope: IdempotencyScope | undefined = undefined;
+  /** Created on demand, as `controller`: most handlers never log. */
+  private logger: Logger | undefined = undefined;
   /** Created on demand: most handlers never read `ctx.signal`. */
   controller: AbortController | undefined = undefined;
   /** The dispatcher's in-flight list (see `InFlight`). */
@@ -42,8 +44,13 @@ export class Processing implements HandlerContext, InFlightLink {
   get signal(): AbortSignal {
     return (this.controller ??= new AbortController()).signal;
   }
+  /** The bus's logger with the delivery's topic, group and id on every entry; made on first use. */
   get log(): Logger {
-    return this.rt.logger;
+    return (this.logger ??= childLogger(this.rt.logger, {
+      topic: this.rt.binding.topic,
+      group: this.rt.binding.group,
+      id: this.delivery.message.id,
+    }));
   }
   get group(): string {
     return this.rt.binding.group;
