@@ -1,3 +1,4 @@
+import { rejectUnknownParams } from './kit/options';
 import { ConfigurationError } from './errors/configuration-error';
 import { memoryTransport } from './memory/memory-transport';
 import type { Transport, TransportContext, TransportFromUrl } from './transport';
@@ -37,7 +38,10 @@ export function transportFromUrl(
     if (!scheme || !ADAPTERS[scheme]?.hostList)
       throw new ConfigurationError('url', `'${url}' is not a valid URL`, { cause });
   }
-  if (scheme === 'memory:') return memoryTransport({ namespace: parsed!.host || 'default' });
+  if (scheme === 'memory:') {
+    rejectUnknownParams(parsed!.searchParams, new Set());
+    return memoryTransport({ namespace: parsed!.host || 'default' });
+  }
   const adapter = scheme === undefined ? undefined : ADAPTERS[scheme];
   if (!adapter)
     throw new ConfigurationError(

@@ -82,6 +82,12 @@ describe('createBus', () => {
     }
   });
 
+  it('memory:// takes no query parameters: a misspelt one is refused, not ignored', () => {
+    return expect(createBus({ url: 'memory://?linger=5' }).start()).rejects.toThrow(
+      /url\.linger: unknown query parameter/,
+    );
+  });
+
   it('memory:// buses of one name share a broker; other names are separate', async () => {
     const spy = createSpy();
     const other = createSpy();

@@ -1,5 +1,5 @@
 import { ConfigurationError, type Transport } from '@polybus/core';
-import type { TransportContext } from '@polybus/core/transport';
+import { rejectUnknownParams, type TransportContext } from '@polybus/core/transport';
 import { kafkaTransport } from './kafka-transport';
 import type { KafkaTransportOptions } from './options';
 
@@ -13,6 +13,7 @@ export function kafkaOptionsFromUrl(input: URL | string): KafkaTransportOptions 
   const match = /^kafka:\/\/([^/?#]*)(?:\/[^?#]*)?(?:\?([^#]*))?/i.exec(text);
   if (!match) throw new ConfigurationError('url', `expected kafka://host:port[,host:port], got ${text}`);
   const params = new URLSearchParams(match[2] ?? '');
+  rejectUnknownParams(params, URL_PARAMS);
   const hosts = match[1].split(',').filter(Boolean);
   const lastPort = /:(\d+)$/.exec(hosts[hosts.length - 1] ?? '')?.[1] ?? '9092';
   const brokers = hosts.map((h) => (/:\d+$/.test(h) ? h : `${h}:${lastPort}`));
@@ -35,6 +36,8 @@ export function kafkaOptionsFromUrl(input: URL | string): KafkaTransportOptions 
   }
   return options;
 }
+
+const URL_PARAMS = new Set(['brokers', 'clientId', 'partitions', 'acks', 'compression', 'retryTopics']);
 
 /** What `createBus({ url: 'kafka://...' })` calls. Accepts the string form for several brokers. */
 export function createTransportFromUrl(url: URL | string, context: TransportContext = {}): Transport {

@@ -65,6 +65,9 @@ describe('kafka URL', () => {
       compression: 'gzip',
       retryTopics: true,
     });
+    expect(() => kafkaOptionsFromUrl('kafka://a:9092?clientid=x')).toThrow(
+      /url\.clientid: unknown query parameter/,
+    );
     expect(() => kafkaOptionsFromUrl('kafka://a:9092?retryTopics=yes')).toThrow(
       expect.objectContaining({ field: 'retryTopics' }),
     );

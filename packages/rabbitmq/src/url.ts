@@ -1,10 +1,13 @@
 import { ConfigurationError, type Transport } from '@polybus/core';
-import type { TransportContext } from '@polybus/core/transport';
+import { rejectUnknownParams, type TransportContext } from '@polybus/core/transport';
 import type { RabbitmqTransportOptions } from './options';
 import { rabbitmqTransport } from './transport';
 
-/** Query parameters Polybus reads itself; the rest (heartbeat, frameMax, ...) go to amqplib. */
+/** Query parameters Polybus reads itself; amqplib's own (`AMQP_PARAMS`) go on to it. */
 const OWN_PARAMS = ['prefetch', 'queueType', 'deliveryLimit', 'publishTimeoutMs', 'connectionName'] as const;
+/** The ones amqplib reads from a URL (its `connect.js`). */
+const AMQP_PARAMS = ['frameMax', 'channelMax', 'heartbeat', 'locale', 'maxFrameSize'] as const;
+const URL_PARAMS = new Set<string>([...OWN_PARAMS, ...AMQP_PARAMS]);
 
 function intParam(url: URL, name: string): number | undefined {
   const raw = url.searchParams.get(name);
@@ -22,6 +25,7 @@ function intParam(url: URL, name: string): number | undefined {
 export function optionsFromUrl(url: URL): RabbitmqTransportOptions {
   if (url.protocol !== 'amqp:' && url.protocol !== 'amqps:')
     throw new ConfigurationError('url', `scheme must be amqp: or amqps:, got '${url.protocol}'`);
+  rejectUnknownParams(url.searchParams, URL_PARAMS);
   const brokerUrl = new URL(url.href);
   for (const name of OWN_PARAMS) brokerUrl.searchParams.delete(name);
   const queueType = url.searchParams.get('queueType') ?? undefined;

@@ -38,6 +38,11 @@ describe('rabbitmq options', () => {
       url: 'amqp://u:p@h:5673/v?heartbeat=10',
     });
     expect(() => optionsFromUrl(new URL('amqp://h?prefetch=many'))).toThrow(/url.prefetch/);
+    // A misspelt option is refused, not ignored; amqplib's own parameters pass on to it.
+    expect(() => optionsFromUrl(new URL('amqp://h?prefech=32'))).toThrow(
+      /url\.prefech: unknown query parameter/,
+    );
+    expect(optionsFromUrl(new URL('amqp://h?heartbeat=5&frameMax=8192')).url).toContain('heartbeat=5');
   });
 
   it('rounds retry delays up to the next bucket, capped at the last', () => {

@@ -18,7 +18,13 @@ export { sleep } from '../engine/sleep';
 export { Slots } from './slots';
 export { KeySerializer } from './key-serializer';
 export { KeyedGate, type GateJob } from './keyed-gate';
-export { integerOption, optionNames, rejectUnknownOptions, type IntegerRange } from './options';
+export {
+  integerOption,
+  optionNames,
+  rejectUnknownOptions,
+  rejectUnknownParams,
+  type IntegerRange,
+} from './options';
 export { copyWithHeaders } from './message-copy';
 export { withoutCredentials } from './address';
 export { fitWithin, messageBytes, type WireSize } from './fit-within';

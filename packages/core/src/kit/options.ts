@@ -57,3 +57,16 @@ export function rejectUnknownOptions(options: object, known: ReadonlySet<string>
 export function optionNames<T extends object>(names: Record<keyof T, true>): ReadonlySet<string> {
   return new Set(Object.keys(names));
 }
+
+/**
+ * Throws a `ConfigurationError` (`url.<name>`) for the first query parameter of a transport URL not
+ * in `known`: `?prefech=10` would otherwise be ignored in silence.
+ */
+export function rejectUnknownParams(params: URLSearchParams, known: ReadonlySet<string>): void {
+  for (const name of params.keys())
+    if (!known.has(name))
+      throw new ConfigurationError(
+        `url.${name}`,
+        `unknown query parameter (known: ${known.size === 0 ? 'none' : [...known].join(', ')})`,
+      );
+}
