@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { Headers, type MessageHeaders, type TransportMessage } from '@polybus/core';
+import { BINARY_HEADER, binaryNames, FieldHeaders, splitBinary, utf8Text } from './binary-fields';
 import { text, type Bulk } from './replies';
 
 /**
@@ -15,10 +16,15 @@ export const Fields = {
   body: 'body',
 } as const;
 
+/** Field names Polybus writes itself: a binary header of one of these names stays in `headers`. */
+const KNOWN_FIELDS: readonly string[] = Object.values(Fields);
+
 /**
  * XADD arguments after the entry id: `id <id> [key <key>] timestamp <ms> headers <json> body <bytes>`.
  * The id travels once, in `id`: the `polybus-id` header repeats it, so it is left out of `headers`
- * and restored on decode (smaller entries, less to parse per message). Appended to `args` (the
+ * and restored on decode (smaller entries, less to parse per message). Headers listed in
+ * `BINARY_HEADER` (bytes a foreign writer put in fields) go back as fields of their own, holding the
+ * original bytes, before `body`: a dead letter keeps them as they came. Appended to `args` (the
  * XADD arguments before the fields), so a command is built in one array.
  */
 export function appendEntry(
@@ -32,22 +38,25 @@ export function appendEntry(
   // bytes on the wire are the same. Anything that is not valid UTF-8 goes as the Buffer itself.
   const payload = message.payload;
   const body = typeof payload === 'string' || !isUtf8(payload) ? payload : payload.toString();
-  args.push(Fields.headers, headersJson(message), Fields.body, body);
+  // One property lookup for entries without binary headers, which is every entry Polybus made.
+  if (message.headers[BINARY_HEADER] === undefined) {
+    args.push(Fields.headers, headersJson(message.headers, message.id), Fields.body, body);
+    return args;
+  }
+  const { headers, fields } = splitBinary(message.headers, KNOWN_FIELDS);
+  args.push(Fields.headers, headersJson(headers, message.id), ...fields, Fields.body, body);
   return args;
 }
 
-function headersJson(message: TransportMessage): string {
-  const headers = message.headers;
-  if (headers[Headers.id] !== message.id) return JSON.stringify(headers);
+function headersJson(headers: MessageHeaders, id: string): string {
+  if (headers[Headers.id] !== id) return JSON.stringify(headers);
   const { [Headers.id]: _id, ...rest } = headers;
   return JSON.stringify(rest);
 }
 
-/**
- * Headers from the `headers` field merged over `extra` (a foreign writer's other fields), or
- * undefined when the field is not a JSON object: no Polybus writer made it.
- */
-function parseHeaders(raw: string, extra: MessageHeaders | undefined): MessageHeaders | undefined {
+/** The `headers` field as Polybus writes it (a JSON object of strings), or undefined: no Polybus writer made it. */
+function parseHeaders(raw: string | undefined): MessageHeaders | undefined {
+  if (raw === undefined) return undefined;
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);
@@ -59,11 +68,20 @@ function parseHeaders(raw: string, extra: MessageHeaders | undefined): MessageHe
   for (const name in headers) {
     if (typeof headers[name] !== 'string') headers[name] = JSON.stringify(headers[name]);
   }
-  // The common case, an entry Polybus wrote, has no other fields: the parsed object is the result.
-  return extra === undefined ? (headers as MessageHeaders) : { ...extra, ...(headers as MessageHeaders) };
+  return headers as MessageHeaders;
 }
 
-const KNOWN_FIELDS = Object.values(Fields);
+/**
+ * The `headers` field's headers over those of the entry's other fields, with one `BINARY_HEADER`
+ * listing the binary headers of both (a name both hold is the `headers` field's).
+ */
+function mergeHeaders(own: MessageHeaders, fields: FieldHeaders): MessageHeaders {
+  const merged = { ...fields.headers, ...own };
+  const binary = fields.binary.filter((name) => own[name] === undefined);
+  if (binary.length > 0)
+    merged[BINARY_HEADER] = JSON.stringify([...binaryNames(own[BINARY_HEADER]), ...binary]);
+  return merged;
+}
 
 /** The `Fields` name these bytes spell, or '' (which no known name is) for any other field. */
 function knownField(bytes: Buffer): string {
@@ -76,34 +94,41 @@ function knownField(bytes: Buffer): string {
   return '';
 }
 
-/** `Number(text(value))`, without making a string when the bytes are plain decimal digits. */
+/**
+ * `Number(text(value))`, without making a string when the bytes are plain decimal digits; NaN for
+ * blank text, which Number() would read as 0 (a 1970 timestamp).
+ */
 function numberOf(value: Bulk): number {
-  if (typeof value === 'string' || value.length === 0 || value.length > 15) return Number(text(value));
+  if (typeof value === 'string' || value.length === 0 || value.length > 15) return numberOfText(text(value));
   let n = 0;
   for (let i = 0; i < value.length; i++) {
     const d = value[i]! - 48;
-    if (d < 0 || d > 9) return Number(text(value));
+    if (d < 0 || d > 9) return numberOfText(text(value));
     n = n * 10 + d;
   }
   return n;
 }
+const numberOfText = (value: string): number => (value.trim() === '' ? NaN : Number(value));
 const bytes = (value: Bulk): Buffer => (typeof value === 'string' ? Buffer.from(value, 'utf8') : value);
 
 /**
  * Maps an entry, from Polybus or any other writer, to a TransportMessage. Only an entry in
- * Polybus's shape (an `id` and a `headers` field holding a JSON object) is trusted with its `id`;
- * any other entry's id is `redis:<stream>:<entry-id>`, stable across redeliveries and unique, so
- * two foreign events with the same `id` field stay two messages (that field, and any `headers`
- * field that is not a JSON object, is kept as a header of that name). Fields we do not know become
- * headers, so nothing a foreign writer sent is lost; an entry without `body` has an empty payload,
- * which the core dead-letters as `decode-error` instead of blocking the stream.
+ * Polybus's shape (an `id` and a `headers` field holding a JSON object, both UTF-8) is trusted with
+ * its `id`; any other entry's id is `redis:<stream>:<entry-id>`, stable across redeliveries and
+ * unique, so two foreign events with the same `id` field stay two messages (that field, and any
+ * `headers` field that is not a JSON object, is kept as a header of that name). Fields we do not
+ * know become headers (a value that is not UTF-8 as `base64:` and its bytes, listed in
+ * `BINARY_HEADER` so a copy writes the bytes back), and so do a `timestamp` that is not a number and
+ * a `key` that is not UTF-8: nothing a foreign writer sent is lost. An entry without `body` has an
+ * empty payload, which the core dead-letters as `decode-error` instead of blocking the stream.
  */
 export function decodeEntry(stream: string, entryId: string, fields: readonly Bulk[]): TransportMessage {
-  let extra: MessageHeaders | undefined;
-  let id: string | undefined;
+  // Made only for fields beyond the five Polybus writes (never on the hot path of Polybus entries).
+  let extra: FieldHeaders | undefined;
+  let rawId: Bulk | undefined;
   let key: string | undefined;
   let timestamp = NaN;
-  let rawHeaders: string | undefined;
+  let rawHeaders: Bulk | undefined;
   let payload: Buffer | undefined;
   for (let i = 0; i + 1 < fields.length; i += 2) {
     const field = fields[i]!;
@@ -112,34 +137,47 @@ export function decodeEntry(stream: string, entryId: string, fields: readonly Bu
     const value = fields[i + 1]!;
     switch (name) {
       case Fields.id:
-        id = text(value);
+        rawId = value;
         break;
       case Fields.key:
-        key = text(value);
+        key = utf8Text(value);
+        if (key === undefined) (extra ??= new FieldHeaders()).set(Fields.key, value);
         break;
       case Fields.timestamp:
         timestamp = numberOf(value);
+        // Not a number: kept as the header `timestamp`; the message's is the entry id's time.
+        if (!Number.isFinite(timestamp)) (extra ??= new FieldHeaders()).set(Fields.timestamp, value);
         break;
       case Fields.headers:
-        rawHeaders = text(value);
+        rawHeaders = value;
         break;
       case Fields.body:
         payload = bytes(value);
         break;
       default:
-        (extra ??= {})[text(field)] = text(value);
+        (extra ??= new FieldHeaders()).set(text(field), value);
     }
   }
-  let headers = rawHeaders === undefined ? undefined : parseHeaders(rawHeaders, extra);
-  if (headers === undefined) {
+  let id = rawId === undefined ? undefined : utf8Text(rawId);
+  // An `id` that is not UTF-8 is no Polybus id: the entry is foreign, whatever its `headers`.
+  const own =
+    rawHeaders === undefined || (rawId !== undefined && id === undefined)
+      ? undefined
+      : parseHeaders(utf8Text(rawHeaders));
+  let headers: MessageHeaders;
+  if (own === undefined) {
     // Not Polybus's shape: what a foreign writer put in `id` and `headers` stays visible.
-    headers = extra ?? {};
-    if (rawHeaders !== undefined) headers[Fields.headers] = rawHeaders;
-    if (id !== undefined) headers[Fields.id] = id;
+    extra ??= new FieldHeaders();
+    if (rawHeaders !== undefined) extra.set(Fields.headers, rawHeaders);
+    if (rawId !== undefined) extra.set(Fields.id, rawId);
+    headers = extra.headers;
+    if (extra.binary.length > 0) headers[BINARY_HEADER] = JSON.stringify(extra.binary);
     id = undefined;
-  } else if (id && headers[Headers.id] === undefined) {
+  } else {
+    // The common case, an entry Polybus wrote, has no other fields: the parsed object is the result.
+    headers = extra === undefined ? own : mergeHeaders(own, extra);
     // The encoder leaves `polybus-id` out of `headers` because `id` carries it: put it back.
-    headers[Headers.id] = id;
+    if (id && headers[Headers.id] === undefined) headers[Headers.id] = id;
   }
   const message: { -readonly [K in keyof TransportMessage]: TransportMessage[K] } = {
     id: id || headers[Headers.id] || `redis:${stream}:${entryId}`,

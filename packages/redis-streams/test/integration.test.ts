@@ -173,6 +173,93 @@ describe('Redis Streams through the Bus', () => {
     expect(((await raw.xpending(name, 'decoders')) as [number])[0]).toBe(0);
   });
 
+  it('a foreign entry with bytes that are not UTF-8 and a timestamp that is not a number: the handler sees every field, a retry and the dead letter keep the bytes exactly', async () => {
+    const name = topic();
+    const sig = Buffer.from([0xde, 0xad, 0xbe, 0xef, 0x00, 0xff, 0xc3, 0x28]); // not UTF-8
+    const blob = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0xfe, 0xff]);
+    // As a foreign producer writes it (redis-cli XADD, another client): its own names, `body` the payload.
+    const entryId = (await raw.xadd(
+      name,
+      '*',
+      'order',
+      'o-7',
+      'sig',
+      sig,
+      'timestamp',
+      'yesterday',
+      'note',
+      'base64:3q2+7w==', // text that only looks like the encoding: must stay this text
+      'content-type',
+      'application/octet-stream',
+      'body',
+      blob,
+    ))!;
+    const bus = newBus();
+    const spy = createSpy<Buffer>(async (_message, ctx) => {
+      throw ctx.attempt === 1 ? new Error('flaky') : new PermanentError('rejected');
+    });
+    bus.bind(name, spy.handler, {
+      group: 'foreign',
+      retry: { maxAttempts: 3, initialDelayMs: 20, maxDelayMs: 50, jitter: false, immediateAttempts: 1 },
+    });
+    await bus.start();
+    const deadFields = await waitUntil(async () => {
+      const entries = await raw.xrangeBuffer(`${name}.dlq`, '-', '+');
+      return entries.length > 0 ? entries[0]![1] : undefined;
+    });
+
+    const expectedHeaders = {
+      order: 'o-7',
+      sig: `base64:${sig.toString('base64')}`,
+      timestamp: 'yesterday',
+      note: 'base64:3q2+7w==',
+      'content-type': 'application/octet-stream',
+      'polybus-redis-binary': '["sig"]',
+    };
+    expect(spy.calls.map((c) => [c.attempt, c.outcome])).toEqual([
+      [1, 'failed'],
+      [2, 'failed'],
+    ]);
+    for (const { message } of spy.calls) {
+      expect(message.headers).toMatchObject(expectedHeaders);
+      expect(Buffer.isBuffer(message.body) && message.body.equals(blob)).toBe(true);
+      expect(message.id).toBe(`redis:${name}:${entryId}`);
+      expect(message.timestamp).toBe(Number(entryId.split('-')[0]));
+    }
+
+    // The dead letter, read as bytes by a raw client: the binary field and the body are the same
+    // bytes, the other fields and the envelope are in `headers`.
+    const fields = new Map<string, Buffer>();
+    for (let i = 0; i + 1 < deadFields.length; i += 2)
+      fields.set(deadFields[i]!.toString(), deadFields[i + 1]!);
+    expect([...fields.keys()]).toEqual(['id', 'timestamp', 'headers', 'sig', 'body']);
+    expect(fields.get('sig')).toEqual(sig);
+    expect(fields.get('body')).toEqual(blob);
+    expect(fields.get('id')!.toString()).toBe(`redis:${name}:${entryId}`);
+    expect(fields.get('timestamp')!.toString()).toBe(entryId.split('-')[0]);
+    const { sig: _sig, 'polybus-redis-binary': _marker, ...textHeaders } = expectedHeaders;
+    expect(JSON.parse(fields.get('headers')!.toString())).toEqual({
+      ...textHeaders, // `polybus-id` is left out: the `id` field carries it
+      'polybus-dlq-reason': 'permanent-error',
+      'polybus-dlq-error': 'PermanentError: rejected',
+      'polybus-dlq-source': name,
+      'polybus-dlq-group': 'foreign',
+      'polybus-dlq-attempts': '2',
+      'polybus-dlq-failed-at': expect.any(String),
+      'polybus-dlq-stream-entry-id': entryId,
+    });
+    expect(((await raw.xpending(name, 'foreign')) as [number])[0]).toBe(0);
+
+    // Read back through Polybus, the dead letter is the message the handler saw, plus the envelope.
+    const letters = createSpy<Buffer>();
+    const reader = newBus();
+    reader.bind(`${name}.dlq`, letters.handler, { group: 'audit' });
+    await reader.start();
+    const letter = await letters.waitFor({ id: `redis:${name}:${entryId}` });
+    expect(letter.headers).toMatchObject({ ...expectedHeaders, 'polybus-dlq-reason': 'permanent-error' });
+    expect(letter.body.equals(blob)).toBe(true);
+  });
+
   it('a permanent error skips the retries', async () => {
     const name = topic();
     const bus = newBus();

@@ -119,8 +119,9 @@ describe('redisStreamsTransport against Redis', () => {
     expect(first!.message.headers.id).toBe('raw-1');
     expect(first!.message.id).toMatch(/^redis:/);
     expect(payloadBuffer(first!.message.payload).equals(body)).toBe(true);
-    // Header names and values are text: bytes that are not UTF-8 read as U+FFFD there, never lost silently.
-    expect(first!.message.headers[field.toString('utf8')]).toBe(value.toString('utf8'));
+    // A value that is not UTF-8 is `base64:` and its bytes, listed as such; names are read as UTF-8 text.
+    expect(first!.message.headers[field.toString('utf8')]).toBe(`base64:${value.toString('base64')}`);
+    expect(first!.message.headers['polybus-redis-binary']).toBe(JSON.stringify([field.toString('utf8')]));
     expect(second!.message.payload.toString('utf8')).toBe('{"t":"\uFFFD real replacement character"}');
   });
 
@@ -242,6 +243,41 @@ describe('redisStreamsTransport against Redis', () => {
     const d = await waitUntil(() => second.deliveries[0]);
     expect(d.message.id).toBe(first.deliveries[0]!.message.id);
     expect(d.attempt).toBe(2);
+  });
+
+  it("a foreign entry's bytes survive a crash claim (XAUTOCLAIM) and are written back as bytes by deadLetter", async () => {
+    const a = await open({ claimIdleMs: 500 });
+    const name = topic();
+    const sig = Buffer.from([0xff, 0x00, 0xfe]);
+    const entryId = (await raw.xadd(name, '*', 'sig', sig, 'timestamp', 'n/a', 'body', '{"n":1}'))!;
+    const first = collector(async () => undefined); // never settles: like a crash before the ack
+    const sub = await a.subscribe(subscribeOptions(name, 'g'), first.handler);
+    await waitUntil(() => first.deliveries[0]);
+    await sub.close();
+    await a.close();
+    const b = await open({ claimIdleMs: 500, claimIntervalMs: 100 });
+    const second = collector((d) => d.deadLetter!(`${name}.dlq`, { 'polybus-dlq-reason': 'max-attempts' }));
+    await b.subscribe(subscribeOptions(name, 'g'), second.handler);
+    const d = await waitUntil(() => second.deliveries[0]);
+    expect(d.attempt).toBe(2);
+    expect(d.message.headers).toEqual({
+      sig: `base64:${sig.toString('base64')}`,
+      timestamp: 'n/a',
+      'polybus-redis-binary': '["sig"]',
+    });
+    expect(d.message).toEqual(first.deliveries[0]!.message);
+    const [[, dead]] = await waitUntil(async () => {
+      const entries = await raw.xrangeBuffer(`${name}.dlq`, '-', '+');
+      return entries.length > 0 ? entries : undefined;
+    });
+    const strings = dead.map((f) => f.toString());
+    expect(strings.filter((_, i) => i % 2 === 0)).toEqual(['id', 'timestamp', 'headers', 'sig', 'body']);
+    expect(dead[strings.indexOf('sig') + 1]).toEqual(sig);
+    expect(JSON.parse(strings[strings.indexOf('headers') + 1]!)).toEqual({
+      timestamp: 'n/a',
+      'polybus-dlq-reason': 'max-attempts',
+    });
+    expect(strings[strings.indexOf('id') + 1]).toBe(`redis:${name}:${entryId}`);
   });
 
   it('a slow handler keeps its entry (heartbeat) instead of having it claimed by another member', async () => {
