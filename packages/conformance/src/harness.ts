@@ -1,4 +1,11 @@
-import { createBus, silentLogger, type Bus, type Logger, type Transport } from '@polybus/core';
+import {
+  createBus,
+  silentLogger,
+  type Bus,
+  type BusOptions,
+  type Logger,
+  type Transport,
+} from '@polybus/core';
 import type { ConformanceOptions } from './options';
 
 /** Buses and transports of one case, all closed at its end. Topic names are unique per case. */
@@ -21,8 +28,9 @@ export class Harness {
     return `${label}.${this.run}`;
   }
 
-  bus(logger: Logger = silentLogger): Bus {
-    const bus = createBus({ transport: this.options.createTransport(), logger });
+  /** A bus on a new transport, stopped by `cleanup`; `options` as `createBus` takes them. */
+  bus(logger: Logger = silentLogger, options: Omit<BusOptions, 'transport' | 'url' | 'logger'> = {}): Bus {
+    const bus = createBus({ ...options, transport: this.options.createTransport(), logger });
     this.buses.push(bus);
     return bus;
   }

@@ -23,6 +23,8 @@ export interface BusOptions {
    * of one event-loop turn, no timer. `false` sends each call on its own.
    */
   batching?: BatchingOptions | false;
+  /** When `health()` calls a delivery in flight stuck; see docs/health.md. */
+  health?: { stuckAfterMs?: number };
   /** Middlewares around every binding's handler, outside each binding's own `use`; see `Middleware`. */
   middleware?: readonly Middleware[];
 }
@@ -35,9 +37,16 @@ export interface BindingHealth {
   guarantee: Guarantee;
   inFlight: number;
   counters: Readonly<BindingCounters>;
+  /** Epoch ms of the last handler run that succeeded; undefined before the first. */
+  lastProcessedAt: number | undefined;
+  /** How long the oldest delivery in flight has been (ms); 0 with none in flight. */
+  oldestInFlightMs: number;
+  /** Deliveries in flight for longer than `health.stuckAfterMs`: a hung handler holds its slot. */
+  stuck: number;
 }
 
 export interface BusHealth {
+  /** Running, the transport healthy, and no binding with a stuck delivery. */
   ok: boolean;
   state: BusState;
   transport: TransportHealth | undefined;

@@ -46,11 +46,13 @@ class PolybusBus implements Bus {
   private readonly batching: { lingerMs: number; maxMessages: number } | false;
   private batcher: PublishBatcher | undefined;
   private warnedNotStarted = false;
+  private readonly stuckAfterMs: number;
 
   constructor(private readonly options: BusOptions) {
     if ((options.url === undefined) === (options.transport === undefined))
       throw new ConfigurationError('url', 'give exactly one of `url` and `transport`');
     this.batching = batchingOf(options.batching);
+    this.stuckAfterMs = integerOption('health.stuckAfterMs', options.health?.stuckAfterMs, 300_000);
     this.codec = options.codec ?? jsonCodec;
     this.bindingDefaults = { codec: this.codec, middleware: middlewares('middleware', options.middleware) };
     const logger = options.logger ?? consoleLogger;
@@ -167,22 +169,35 @@ class PolybusBus implements Bus {
             .health()
             .catch((error: unknown) => ({ ok: false, details: { error: String(error) } }))
         : { ok: true };
+    const bindings = this.stats();
     return {
-      ok: this.state === 'running' && (transport?.ok ?? false),
+      ok: this.state === 'running' && (transport?.ok ?? false) && bindings.every((b) => b.stuck === 0),
       state: this.state,
       transport,
-      bindings: this.stats(),
+      bindings,
     };
   }
 
   stats(): BindingHealth[] {
-    return this.dispatchers.map((d) => ({
-      topic: d.binding.topic,
-      group: d.binding.group,
-      guarantee: d.binding.guarantee,
-      inFlight: d.inFlight.size,
-      counters: { ...d.counters },
-    }));
+    const now = Date.now();
+    return this.dispatchers.map((d) => {
+      let oldest = now;
+      let stuck = 0;
+      for (const p of d.inFlight) {
+        if (p.startedAt < oldest) oldest = p.startedAt;
+        if (now - p.startedAt > this.stuckAfterMs) stuck++;
+      }
+      return {
+        topic: d.binding.topic,
+        group: d.binding.group,
+        guarantee: d.binding.guarantee,
+        inFlight: d.inFlight.size,
+        counters: { ...d.counters },
+        lastProcessedAt: d.lastProcessedAt(),
+        oldestInFlightMs: now - oldest,
+        stuck,
+      };
+    });
   }
 
   private async shutdown(timeoutMs: number): Promise<void> {

@@ -37,7 +37,7 @@ export class Dispatcher {
     handler: Handler<unknown>,
     deps: DispatcherDeps,
   ) {
-    this.runtime = { ...deps, binding, handler, counters: this.counters };
+    this.runtime = { ...deps, binding, handler, counters: this.counters, activity: { lastProcessedAt: 0 } };
     this.chain = buildChain(this.runtime);
   }
 
@@ -57,6 +57,11 @@ export class Dispatcher {
       (error: unknown) => this.rescue(p, error),
     );
   };
+
+  /** Epoch ms of the binding's last successful handler run, undefined before the first. */
+  lastProcessedAt(): number | undefined {
+    return this.runtime.activity.lastProcessedAt || undefined;
+  }
 
   private done(p: Processing): void {
     this.inFlight.remove(p);

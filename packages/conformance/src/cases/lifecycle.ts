@@ -4,6 +4,34 @@ import { waitMs } from '../case';
 
 export const lifecycleCases: ConformanceCase[] = [
   {
+    name: 'a hung handler makes health not ok while the other messages go on; ok again once it returns',
+    async run(h) {
+      const topic = h.topic('hung');
+      let release!: () => void;
+      const hung = new Promise<void>((resolve) => (release = resolve));
+      const spy = createSpy<{ hang: boolean }>(async (m) => {
+        if (m.body.hang) await hung;
+      });
+      const bus = h.bus(undefined, { health: { stuckAfterMs: 200 } });
+      bus.bind(topic, spy.handler, { group: h.group('g'), concurrency: 4 });
+      await bus.start();
+      // Two keys: on FIFO queues a key is a message group, and one group waits for its head.
+      await bus.publish(topic, { hang: true }, { key: 'a' });
+      const fine = await bus.publish(topic, { hang: false }, { key: 'b' });
+      await spy.waitFor({ id: fine.id }, { timeoutMs: waitMs(h) });
+      await waitFor(async () => (await bus.health()).bindings[0].stuck === 1, { timeoutMs: waitMs(h) });
+      const during = await bus.health();
+      expect(during.ok).toBe(false);
+      expect(during.transport?.ok).toBe(true);
+      expect(during.bindings[0]).toMatchObject({ inFlight: 1, stuck: 1 });
+      expect(during.bindings[0].oldestInFlightMs).toBeGreaterThan(200);
+      expect(during.bindings[0].lastProcessedAt).toBeGreaterThan(0);
+      release();
+      await waitFor(async () => (await bus.health()).ok, { timeoutMs: waitMs(h) });
+      expect((await bus.health()).bindings[0]).toMatchObject({ inFlight: 0, stuck: 0, oldestInFlightMs: 0 });
+    },
+  },
+  {
     name: 'stop is idempotent and drains in-flight work',
     async run(h) {
       const topic = h.topic('drain');

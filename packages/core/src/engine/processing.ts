@@ -14,6 +14,8 @@ import type { BindingRuntime } from './runtime';
  * `HandlerContext`.
  */
 export class Processing implements HandlerContext, InFlightLink {
+  /** Epoch ms when the binding got the delivery: `bus.health()` tells stuck handlers by it. */
+  readonly startedAt = Date.now();
   /** Current attempt: starts at `delivery.attempt`, grows with each in-process retry. */
   attempt: number;
   /** Decoded (and validated) message; set by the decode step. */

@@ -75,6 +75,7 @@ export function runtime(
     transport,
     logger: silentLogger,
     counters: newCounters(),
+    activity: { lastProcessedAt: 0 },
     stopping,
     ownerPrefix: 'test',
     encode: (topic, body, o) => encodeMessage(jsonCodec, topic, body, o, undefined),
