@@ -37,11 +37,14 @@ export interface BindingHealth {
   guarantee: Guarantee;
   inFlight: number;
   counters: Readonly<BindingCounters>;
-  /** Epoch ms of the last handler run that succeeded; undefined before the first. */
+  /**
+   * Epoch ms of the first `health()`/`stats()` read that saw a handler run succeed since the read
+   * before (accurate to the interval between reads); undefined until one has.
+   */
   lastProcessedAt: number | undefined;
-  /** How long the oldest delivery in flight has been (ms); 0 with none in flight. */
+  /** How long the oldest delivery in flight has been seen in flight by these reads (ms); 0 with none. */
   oldestInFlightMs: number;
-  /** Deliveries in flight for longer than `health.stuckAfterMs`: a hung handler holds its slot. */
+  /** Deliveries seen in flight for longer than `health.stuckAfterMs`: a hung handler holds its slot. */
   stuck: number;
 }
 

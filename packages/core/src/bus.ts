@@ -181,20 +181,15 @@ class PolybusBus implements Bus {
   stats(): BindingHealth[] {
     const now = Date.now();
     return this.dispatchers.map((d) => {
-      let oldest = now;
-      let stuck = 0;
-      for (const p of d.inFlight) {
-        if (p.startedAt < oldest) oldest = p.startedAt;
-        if (now - p.startedAt > this.stuckAfterMs) stuck++;
-      }
+      const { lastProcessedAt, oldestInFlightMs, stuck } = d.observe(now, this.stuckAfterMs);
       return {
         topic: d.binding.topic,
         group: d.binding.group,
         guarantee: d.binding.guarantee,
         inFlight: d.inFlight.size,
         counters: { ...d.counters },
-        lastProcessedAt: d.lastProcessedAt(),
-        oldestInFlightMs: now - oldest,
+        lastProcessedAt,
+        oldestInFlightMs,
         stuck,
       };
     });

@@ -37,7 +37,7 @@ export class Dispatcher {
     handler: Handler<unknown>,
     deps: DispatcherDeps,
   ) {
-    this.runtime = { ...deps, binding, handler, counters: this.counters, activity: { lastProcessedAt: 0 } };
+    this.runtime = { ...deps, binding, handler, counters: this.counters };
     this.chain = buildChain(this.runtime);
   }
 
@@ -58,10 +58,31 @@ export class Dispatcher {
     );
   };
 
-  /** Epoch ms of the binding's last successful handler run, undefined before the first. */
-  lastProcessedAt(): number | undefined {
-    return this.runtime.activity.lastProcessedAt || undefined;
+  /**
+   * What a health read at `now` sees: when progress was last observed (the first read that found
+   * `processed` grown, so accurate to the interval between reads), the age of the oldest delivery
+   * in flight and how many are older than `stuckAfterMs`. Reads stamp the deliveries they see;
+   * the hot path stamps nothing.
+   */
+  observe(
+    now: number,
+    stuckAfterMs: number,
+  ): { lastProcessedAt?: number; oldestInFlightMs: number; stuck: number } {
+    if (this.counters.processed !== this.observedProcessed) {
+      this.observedProcessed = this.counters.processed;
+      this.observedAt = now;
+    }
+    let oldest = now;
+    let stuck = 0;
+    for (const p of this.inFlight) {
+      const seen = (p.seenAt ??= now);
+      if (seen < oldest) oldest = seen;
+      if (now - seen > stuckAfterMs) stuck++;
+    }
+    return { lastProcessedAt: this.observedAt, oldestInFlightMs: now - oldest, stuck };
   }
+  private observedProcessed = 0;
+  private observedAt: number | undefined;
 
   private done(p: Processing): void {
     this.inFlight.remove(p);

@@ -8,10 +8,8 @@ import type { BindingRuntime } from './runtime';
 export function invokeHandler(rt: BindingRuntime): Step {
   const handler = rt.handler;
   const counters = rt.counters;
-  const activity = rt.activity;
   const processed = (): void => {
     counters.processed++;
-    activity.lastProcessedAt = Date.now();
   };
   return (p) => {
     try {

@@ -14,8 +14,12 @@ import type { BindingRuntime } from './runtime';
  * `HandlerContext`.
  */
 export class Processing implements HandlerContext, InFlightLink {
-  /** Epoch ms when the binding got the delivery: `bus.health()` tells stuck handlers by it. */
-  readonly startedAt = Date.now();
+  /**
+   * Epoch ms of the first `bus.health()`/`stats()` read that saw this delivery in flight: stuck
+   * handlers are told by it. Stamped by the reads, not per delivery (a clock read is ~5 % of the
+   * engine's cost per message), so an age is short by at most the interval between reads.
+   */
+  seenAt: number | undefined = undefined;
   /** Current attempt: starts at `delivery.attempt`, grows with each in-process retry. */
   attempt: number;
   /** Decoded (and validated) message; set by the decode step. */

@@ -12,8 +12,6 @@ export interface BindingRuntime {
   readonly transport: Transport;
   readonly logger: Logger;
   readonly counters: BindingCounters;
-  /** Epoch ms of the last successful handler run (0 = none yet), for `bus.health()`. */
-  readonly activity: { lastProcessedAt: number };
   /** Aborted when the bus begins to stop: retry waits end early and hand the message back. */
   readonly stopping: AbortSignal;
   /** Unique per process; idempotency lock owners are `${ownerPrefix}:${n}`. */

@@ -75,7 +75,6 @@ export function runtime(
     transport,
     logger: silentLogger,
     counters: newCounters(),
-    activity: { lastProcessedAt: 0 },
     stopping,
     ownerPrefix: 'test',
     encode: (topic, body, o) => encodeMessage(jsonCodec, topic, body, o, undefined),
