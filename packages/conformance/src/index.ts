@@ -8,3 +8,4 @@ export { testMessage } from './test-message';
 export { expectBrokerDownContract } from './broker-down';
 export { tcpProxy, type TcpProxy } from './tcp-proxy';
 export { expectHealthFollowsConnection } from './health-contract';
+export { expectStalledBrokerAnswered, STALL_TIMEOUTS } from './stall-contract';

@@ -8,6 +8,13 @@ export interface TcpProxy {
   cut(): Promise<void>;
   /** Accepts connections again, on the same port. */
   restore(): Promise<void>;
+  /**
+   * Holds every byte in both directions, connections left open and new ones accepted: a broker
+   * that stopped answering (a blackholed network, a frozen process). Nothing is lost: `resume`
+   * delivers what was held, in order, as TCP would after the network came back.
+   */
+  stall(): void;
+  resume(): void;
   close(): Promise<void>;
 }
 
@@ -15,6 +22,15 @@ export async function tcpProxy(targetHost: string, targetPort: number): Promise<
   const sockets = new Set<Socket>();
   let server: Server | undefined;
   let port = 0;
+  let stalled = false;
+  const held: Array<() => void> = [];
+  /** Forwards `from` to `to`, holding the bytes while stalled. */
+  const forward = (from: Socket, to: Socket): void => {
+    from.on('data', (chunk: Buffer) => {
+      if (stalled) held.push(() => to.write(chunk));
+      else to.write(chunk);
+    });
+  };
   const listen = (): Promise<void> =>
     new Promise((resolve, reject) => {
       const s = createServer((client) => {
@@ -24,7 +40,8 @@ export async function tcpProxy(targetHost: string, targetPort: number): Promise<
           socket.on('close', () => sockets.delete(socket));
           socket.on('error', () => undefined);
         }
-        client.pipe(upstream).pipe(client);
+        forward(client, upstream);
+        forward(upstream, client);
         client.on('close', () => upstream.destroy());
         upstream.on('close', () => client.destroy());
       });
@@ -49,5 +66,12 @@ export async function tcpProxy(targetHost: string, targetPort: number): Promise<
     cut: stop,
     restore: listen,
     close: stop,
+    stall() {
+      stalled = true;
+    },
+    resume() {
+      stalled = false;
+      for (const send of held.splice(0)) send();
+    },
   };
 }

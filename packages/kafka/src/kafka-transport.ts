@@ -10,6 +10,7 @@ import {
 } from '@polybus/core';
 import {
   Slots,
+  withTimeout,
   type DeliveryHandler,
   type SubscribeOptions,
   type Subscription,
@@ -74,6 +75,7 @@ export class KafkaTransport implements Transport {
       sasl: o.sasl,
       connectionTimeout: o.connectionTimeout,
       requestTimeout: o.requestTimeout,
+      ...(o.socketFactory === undefined ? {} : { socketFactory: o.socketFactory }),
       logLevel: logLevel.WARN,
       logCreator: kafkaLogCreator(o.logger),
     });
@@ -81,8 +83,20 @@ export class KafkaTransport implements Transport {
 
   /** A failed connect is not kept: the next call (the bus's next start or publish) tries again. */
   connect(): Promise<void> {
-    this.connected ??= this.admin.connect().catch((cause: Error) => {
+    if (this.connected !== undefined) return this.connected;
+    const ms = this.options.connectTimeoutMs;
+    const connecting = this.admin.connect();
+    this.connected = withTimeout(
+      connecting,
+      ms,
+      () => new Error(`no answer within connectTimeoutMs ${ms} ms`),
+    ).catch((cause: Error) => {
       this.connected = undefined;
+      // A connect still retrying behind the timeout is stopped: the next connect() starts afresh.
+      void connecting.then(
+        () => this.admin.disconnect(),
+        () => undefined,
+      );
       throw new ConnectionError(
         'Kafka',
         this.options.brokers.join(','),

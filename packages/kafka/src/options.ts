@@ -19,6 +19,21 @@ export interface KafkaTransportOptions {
   /** Ms to wait for a broker reply. Default 30000. */
   requestTimeout?: number;
   /**
+   * How long `connect()` (the bus's start) waits for the brokers to answer, kafkajs's retries
+   * included, before `ConnectionError`. Default 10 000.
+   */
+  connectTimeoutMs?: number;
+  /**
+   * How long a publish waits for the brokers' acknowledgement, kafkajs's retries included, before
+   * `PublishError`. The send is not cancelled: it may still land, which at-least-once allows. Default 10 000.
+   */
+  publishTimeoutMs?: number;
+  /**
+   * kafkajs's `socketFactory`: how connections to the brokers are opened (a proxy, a custom TLS
+   * setup). Default: kafkajs's own.
+   */
+  socketFactory?: KafkaConfig['socketFactory'];
+  /**
    * Overrides the acks that the publish guarantee picks (at-most-once 0, at-least-once -1).
    * Refused where it would weaken the guarantee: 0 for at-least-once, anything but -1 for exactly-once.
    */
@@ -83,6 +98,9 @@ export interface ResolvedKafkaOptions {
   sasl?: SASLOptions;
   connectionTimeout: number;
   requestTimeout: number;
+  connectTimeoutMs: number;
+  publishTimeoutMs: number;
+  socketFactory?: KafkaConfig['socketFactory'];
   acks?: KafkaAcks;
   compression: KafkaCompression;
   retries: number;
@@ -155,6 +173,9 @@ export function resolveOptions(options: KafkaTransportOptions): ResolvedKafkaOpt
     sasl: options.sasl,
     connectionTimeout: integerOption('connectionTimeout', options.connectionTimeout, 3_000, { min: 1 }),
     requestTimeout: integerOption('requestTimeout', options.requestTimeout, 30_000, { min: 1 }),
+    connectTimeoutMs: integerOption('connectTimeoutMs', options.connectTimeoutMs, 10_000),
+    publishTimeoutMs: integerOption('publishTimeoutMs', options.publishTimeoutMs, 10_000),
+    socketFactory: options.socketFactory,
     acks: options.acks,
     compression,
     retries: integerOption('retries', options.retries, 5, { min: 0 }),

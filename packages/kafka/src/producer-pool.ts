@@ -1,6 +1,6 @@
 import { CompressionTypes, type Kafka, type Producer } from 'kafkajs';
 import { PublishError, type Guarantee, type TransportMessage } from '@polybus/core';
-import { payloadBytesAtMost } from '@polybus/core/transport';
+import { payloadBytesAtMost, withTimeout } from '@polybus/core/transport';
 import type { ResolvedKafkaOptions } from './options';
 import { planPublish, type ProducerRole } from './publish-plan';
 import { byTopic } from './wire';
@@ -34,13 +34,19 @@ export class ProducerPool {
         );
       }
     }
+    const ms = this.options.publishTimeoutMs;
     try {
-      const producer = await this.producer(plan.role);
-      await producer.sendBatch({
-        topicMessages: byTopic(messages),
-        acks: plan.acks,
-        compression: this.options.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
-      });
+      await withTimeout(
+        this.producer(plan.role).then((producer) =>
+          producer.sendBatch({
+            topicMessages: byTopic(messages),
+            acks: plan.acks,
+            compression: this.options.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
+          }),
+        ),
+        ms,
+        () => new Error(`no acknowledgement within publishTimeoutMs ${ms} ms`),
+      );
     } catch (error) {
       throw new PublishError(topicsOf(messages), (error as Error).message ?? String(error), {
         cause: error,

@@ -28,6 +28,10 @@ export function kafkaOptionsFromUrl(input: URL | string): KafkaTransportOptions 
   if (acks !== null) options.acks = (acks === 'all' ? -1 : Number(acks)) as KafkaTransportOptions['acks'];
   const compression = params.get('compression');
   if (compression) options.compression = compression as KafkaTransportOptions['compression'];
+  for (const name of ['connectTimeoutMs', 'publishTimeoutMs'] as const) {
+    const raw = params.get(name);
+    if (raw !== null) options[name] = Number(raw); // checked by kafkaTransport like any option
+  }
   const retryTopics = params.get('retryTopics');
   if (retryTopics !== null) {
     if (retryTopics !== 'true' && retryTopics !== 'false')
@@ -37,7 +41,16 @@ export function kafkaOptionsFromUrl(input: URL | string): KafkaTransportOptions 
   return options;
 }
 
-const URL_PARAMS = new Set(['brokers', 'clientId', 'partitions', 'acks', 'compression', 'retryTopics']);
+const URL_PARAMS = new Set([
+  'brokers',
+  'clientId',
+  'partitions',
+  'acks',
+  'compression',
+  'retryTopics',
+  'connectTimeoutMs',
+  'publishTimeoutMs',
+]);
 
 /** What `createBus({ url: 'kafka://...' })` calls. Accepts the string form for several brokers. */
 export function createTransportFromUrl(url: URL | string, context: TransportContext = {}): Transport {

@@ -1,6 +1,6 @@
 import { connect, type Channel, type ConfirmChannel, type RecoveringChannelModel } from 'amqplib';
 import { ConnectionError, PolybusError, type Logger } from '@polybus/core';
-import { withoutCredentials } from '@polybus/core/transport';
+import { withoutCredentials, withTimeout } from '@polybus/core/transport';
 import type { ResolvedOptions } from './options';
 
 /**
@@ -90,6 +90,8 @@ export class ConnectionManager {
   private async open(): Promise<void> {
     const { options, logger } = this;
     const model = await connect(options.url, {
+      // The socket gives up on a broker that accepted it and says nothing, as the wait below does.
+      timeout: options.connectTimeoutMs,
       clientProperties: { connection_name: `${options.connectionName}-${this.role}` },
       ...(options.heartbeatSeconds === undefined ? {} : { heartbeat: options.heartbeatSeconds }),
       recovery: {
@@ -116,7 +118,11 @@ export class ConnectionManager {
       for (const listener of this.reconnectListeners) listener();
     });
     try {
-      await model.waitForConnect();
+      await withTimeout(
+        model.waitForConnect(),
+        options.connectTimeoutMs,
+        () => new Error(`no answer within connectTimeoutMs ${options.connectTimeoutMs} ms`),
+      );
     } catch (cause) {
       // Its recovery would go on dialling in the background: stop it; connect() starts afresh.
       this.model = undefined;

@@ -27,6 +27,11 @@ export interface RabbitmqTransportOptions {
   publishTimeoutMs?: number;
   /** Reconnect backoff. Defaults: 100 ms, doubling, capped at 5 s, forever once connected. */
   reconnect?: { initialDelayMs?: number; maxDelayMs?: number };
+  /**
+   * How long `connect()` (the bus's start) waits for the broker to answer before `ConnectionError`,
+   * retries included; bounds a broker that accepts the TCP connection and then says nothing. Default 10 s.
+   */
+  connectTimeoutMs?: number;
   /** Failed connection attempts at `connect()` before it gives up. Default 3. */
   connectRetries?: number;
   /** AMQP heartbeat in seconds; 0 disables. Default: the broker's suggestion. */
@@ -51,6 +56,7 @@ export interface ResolvedOptions {
   readonly reconnectInitialDelayMs: number;
   readonly reconnectMaxDelayMs: number;
   readonly connectRetries: number;
+  readonly connectTimeoutMs: number;
   readonly heartbeatSeconds: number | undefined;
   readonly connectionName: string;
   readonly logger: Logger;
@@ -66,6 +72,7 @@ const KNOWN = optionNames<RabbitmqTransportOptions>({
   publishTimeoutMs: true,
   reconnect: true,
   connectRetries: true,
+  connectTimeoutMs: true,
   heartbeatSeconds: true,
   connectionName: true,
   logger: true,
@@ -110,6 +117,7 @@ export function resolveOptions(options: RabbitmqTransportOptions): ResolvedOptio
     reconnectInitialDelayMs: initial,
     reconnectMaxDelayMs: max,
     connectRetries: integerOption('connectRetries', options.connectRetries, 3, { min: 0 }),
+    connectTimeoutMs: integerOption('connectTimeoutMs', options.connectTimeoutMs, 10_000),
     heartbeatSeconds: integerOption('heartbeatSeconds', options.heartbeatSeconds, undefined, { min: 0 }),
     connectionName: options.connectionName ?? 'polybus',
     logger: options.logger ?? consoleLogger,

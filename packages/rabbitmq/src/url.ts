@@ -4,7 +4,14 @@ import type { RabbitmqTransportOptions } from './options';
 import { rabbitmqTransport } from './transport';
 
 /** Query parameters Polybus reads itself; amqplib's own (`AMQP_PARAMS`) go on to it. */
-const OWN_PARAMS = ['prefetch', 'queueType', 'deliveryLimit', 'publishTimeoutMs', 'connectionName'] as const;
+const OWN_PARAMS = [
+  'prefetch',
+  'queueType',
+  'deliveryLimit',
+  'publishTimeoutMs',
+  'connectTimeoutMs',
+  'connectionName',
+] as const;
 /** The ones amqplib reads from a URL (its `connect.js`). */
 const AMQP_PARAMS = ['frameMax', 'channelMax', 'heartbeat', 'locale', 'maxFrameSize'] as const;
 const URL_PARAMS = new Set<string>([...OWN_PARAMS, ...AMQP_PARAMS]);
@@ -35,6 +42,7 @@ export function optionsFromUrl(url: URL): RabbitmqTransportOptions {
     queueType: queueType as RabbitmqTransportOptions['queueType'],
     deliveryLimit: intParam(url, 'deliveryLimit'),
     publishTimeoutMs: intParam(url, 'publishTimeoutMs'),
+    connectTimeoutMs: intParam(url, 'connectTimeoutMs'),
     connectionName: url.searchParams.get('connectionName') ?? undefined,
   };
 }

@@ -41,6 +41,13 @@ export interface RedisStreamsOptions {
   readonly staleConsumerMs?: number;
   /** Attempts of an at-least-once publish on connection errors before `PublishError`. Default 3. */
   readonly publishAttempts?: number;
+  /**
+   * How long an at-least-once publish waits for Redis's replies, retries included, before
+   * `PublishError` (ioredis would otherwise queue it for as long as Redis does not answer). Default 10 s.
+   */
+  readonly publishTimeoutMs?: number;
+  /** How long `connect()` (the bus's start) waits for Redis to answer before `ConnectionError`. Default 10 s. */
+  readonly connectTimeoutMs?: number;
   readonly logger?: Logger;
 }
 
@@ -55,6 +62,8 @@ export interface ResolvedOptions {
   readonly consumerName: string;
   readonly staleConsumerMs: number;
   readonly publishAttempts: number;
+  readonly publishTimeoutMs: number;
+  readonly connectTimeoutMs: number;
   readonly logger: Logger;
 }
 
@@ -70,6 +79,8 @@ const KNOWN = optionNames<RedisStreamsOptions>({
   consumerName: true,
   staleConsumerMs: true,
   publishAttempts: true,
+  publishTimeoutMs: true,
+  connectTimeoutMs: true,
   logger: true,
 });
 
@@ -107,6 +118,8 @@ export function resolveOptions(options: RedisStreamsOptions): ResolvedOptions {
     consumerName,
     staleConsumerMs: integerOption('staleConsumerMs', options.staleConsumerMs, 3_600_000),
     publishAttempts: integerOption('publishAttempts', options.publishAttempts, 3),
+    publishTimeoutMs: integerOption('publishTimeoutMs', options.publishTimeoutMs, 10_000),
+    connectTimeoutMs: integerOption('connectTimeoutMs', options.connectTimeoutMs, 10_000),
     logger: options.logger ?? consoleLogger,
   };
 }

@@ -1,7 +1,8 @@
 import { PublishError, type Guarantee, type Logger, type TransportMessage } from '@polybus/core';
-import { backoffDelay, sleep, type BackoffPolicy } from '@polybus/core/transport';
+import { backoffDelay, sleep, withTimeout, type BackoffPolicy } from '@polybus/core/transport';
 import type { Redis } from 'ioredis';
 import { appendEntry } from './entry-codec';
+import type { ResolvedOptions } from './options';
 
 /** XADD arguments for one message: the trimming clause first, then `*` for a server-assigned id. */
 export function xaddArgs(
@@ -30,21 +31,43 @@ const PUBLISH_BACKOFF: BackoffPolicy = {
  * per key is kept because the rest of the batch is rewritten in order).
  */
 export class Publisher {
+  private readonly maxLen: number | undefined;
+  private readonly attempts: number;
+  private readonly timeoutMs: number;
+  private readonly logger: Logger;
+
   constructor(
     private readonly redis: Redis,
-    private readonly maxLen: number | undefined,
-    private readonly attempts: number,
-    private readonly logger: Logger,
-  ) {}
+    options: Pick<ResolvedOptions, 'maxLen' | 'publishAttempts' | 'publishTimeoutMs' | 'logger'>,
+  ) {
+    this.maxLen = options.maxLen;
+    this.attempts = options.publishAttempts;
+    this.timeoutMs = options.publishTimeoutMs;
+    this.logger = options.logger;
+  }
 
-  async publish(messages: readonly TransportMessage[], guarantee: Guarantee): Promise<void> {
-    if (messages.length === 0) return;
+  /** Rejects with `PublishError` when Redis has not answered within `publishTimeoutMs`. */
+  publish(messages: readonly TransportMessage[], guarantee: Guarantee): Promise<void> {
+    if (messages.length === 0) return Promise.resolve();
     if (guarantee === 'at-most-once') {
       this.send(messages).catch((error: unknown) =>
         this.logger.warn('redis-streams: fire-and-forget publish failed', { error: String(error) }),
       );
-      return;
+      return Promise.resolve();
     }
+    const deadline = Date.now() + this.timeoutMs;
+    return withTimeout(
+      this.confirmed(messages, deadline),
+      this.timeoutMs,
+      () =>
+        new PublishError(
+          messages[0]!.topic,
+          `no answer from Redis within publishTimeoutMs ${this.timeoutMs} ms`,
+        ),
+    );
+  }
+
+  private async confirmed(messages: readonly TransportMessage[], deadline: number): Promise<void> {
     let remaining = messages;
     for (let attempt = 1; ; attempt++) {
       const failure = await this.send(remaining).then(
@@ -53,7 +76,7 @@ export class Publisher {
       );
       if (failure === undefined) return;
       const topic = remaining[failure.index]!.topic;
-      if (isServerVerdict(failure.error) || attempt >= this.attempts) {
+      if (isServerVerdict(failure.error) || attempt >= this.attempts || Date.now() >= deadline) {
         throw new PublishError(topic, errorText(failure.error), { cause: failure.error });
       }
       this.logger.warn('redis-streams: publish failed, retrying', {

@@ -10,6 +10,7 @@ import {
 } from '@polybus/core';
 import {
   withoutCredentials,
+  withTimeout,
   type DeliveryHandler,
   type SubscribeOptions,
   type Subscription,
@@ -56,7 +57,10 @@ class RedisStreamsTransport implements Transport {
 
   async connect(): Promise<void> {
     if (this.commands) return;
-    const commands = this.config.redis ?? new Redis(this.config.url!, { lazyConnect: true });
+    const { connectTimeoutMs } = this.config;
+    const commands =
+      this.config.redis ??
+      new Redis(this.config.url!, { lazyConnect: true, connectTimeout: connectTimeoutMs });
     if (!this.config.redis) {
       // ioredis reconnects by itself; without a listener it would print every socket error.
       commands.on('error', (error: Error) =>
@@ -64,15 +68,16 @@ class RedisStreamsTransport implements Transport {
       );
     }
     this.commands = commands;
-    this.publisher = new Publisher(
-      commands,
-      this.config.maxLen,
-      this.config.publishAttempts,
-      this.config.logger,
-    );
+    this.publisher = new Publisher(commands, this.config);
     if (commands.status !== 'wait') return;
     try {
-      await commands.connect();
+      // ioredis's connectTimeout covers the TCP connect; a server that accepts and then says nothing
+      // would leave its ready check waiting: bounded here.
+      await withTimeout(
+        commands.connect(),
+        connectTimeoutMs,
+        () => new Error(`no answer within connectTimeoutMs ${connectTimeoutMs} ms`),
+      );
     } catch (cause) {
       // Not kept: ioredis would go on reconnecting, and publishes would queue behind it unanswered.
       // A client the application gave us is its own to keep or close.

@@ -11,6 +11,8 @@ const NUMERIC = [
   'batchSize',
   'staleConsumerMs',
   'publishAttempts',
+  'publishTimeoutMs',
+  'connectTimeoutMs',
 ] as const;
 
 /**

@@ -46,6 +46,13 @@ export interface SqsTransportOptions {
    * above every binding's retry.maxAttempts, or SQS moves messages before Polybus dead-letters them.
    */
   readonly redriveMaxReceiveCount?: number;
+  /**
+   * How long a publish waits for SQS's answer, the SDK's retries included, before `PublishError`
+   * (the request is aborted). Default 10 s.
+   */
+  readonly publishTimeoutMs?: number;
+  /** How long `connect()` (the bus's start) waits for the endpoint to answer before `ConnectionError`. Default 10 s. */
+  readonly connectTimeoutMs?: number;
   readonly logger?: Logger;
 }
 
@@ -77,6 +84,8 @@ const KNOWN = new Set([
   'autoCreateQueues',
   'queueAttributes',
   'redriveMaxReceiveCount',
+  'publishTimeoutMs',
+  'connectTimeoutMs',
   'logger',
 ]);
 
@@ -116,6 +125,8 @@ export function resolveOptions(options: SqsTransportOptions): ResolvedSqsOptions
   integerOption('ackLingerMs', options.ackLingerMs, undefined, { min: 0, max: 1000 });
   integerOption('maxMessageBytes', options.maxMessageBytes, undefined, { min: 1024, max: 1_048_576 });
   integerOption('redriveMaxReceiveCount', options.redriveMaxReceiveCount, undefined, { min: 1, max: 1000 });
+  integerOption('publishTimeoutMs', options.publishTimeoutMs, undefined);
+  integerOption('connectTimeoutMs', options.connectTimeoutMs, undefined);
   if (options.autoCreateQueues !== undefined && typeof options.autoCreateQueues !== 'boolean')
     throw new ConfigurationError('autoCreateQueues', 'must be a boolean');
   return {
@@ -130,6 +141,8 @@ export function resolveOptions(options: SqsTransportOptions): ResolvedSqsOptions
     maxMessageBytes: options.maxMessageBytes ?? 262_144,
     autoCreateQueues: options.autoCreateQueues ?? true,
     queueAttributes: options.queueAttributes ?? {},
+    publishTimeoutMs: options.publishTimeoutMs ?? 10_000,
+    connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
     logger: options.logger ?? consoleLogger,
   };
 }

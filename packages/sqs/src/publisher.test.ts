@@ -23,6 +23,7 @@ function publisherWith(replies: Array<(ids: string[]) => Reply>): { publisher: P
     lingerMs: 1,
     maxMessageBytes: 262_144,
     defaultMessageGroupId: 'g',
+    publishTimeoutMs: 10_000,
     logger: silentLogger,
   });
   return { publisher, sent };

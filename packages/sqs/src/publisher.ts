@@ -13,6 +13,8 @@ export interface PublisherOptions {
   readonly lingerMs: number;
   readonly maxMessageBytes: number;
   readonly defaultMessageGroupId: string;
+  /** A SendMessageBatch not answered in this time is aborted: its messages fail with `PublishError`. */
+  readonly publishTimeoutMs: number;
   readonly logger: Logger;
 }
 
@@ -152,6 +154,7 @@ export class Publisher {
       try {
         result = await this.client.send(
           new SendMessageBatchCommand({ QueueUrl: queue.url, Entries: todo.map((i) => items[i].entry) }),
+          { abortSignal: AbortSignal.timeout(this.options.publishTimeoutMs) },
         );
       } catch (error) {
         for (const i of todo)

@@ -67,6 +67,7 @@ class SqsTransport implements Transport {
       lingerMs: o.publishLingerMs,
       maxMessageBytes: o.maxMessageBytes,
       defaultMessageGroupId: o.defaultMessageGroupId,
+      publishTimeoutMs: o.publishTimeoutMs,
       logger: o.logger,
     });
     this.settler = new Settler(this.client, o.ackLingerMs);
@@ -81,7 +82,10 @@ class SqsTransport implements Transport {
    */
   async connect(): Promise<void> {
     try {
-      await this.client.send(new ListQueuesCommand({ MaxResults: 1 }));
+      // A stalled endpoint would leave the request (and the SDK's retries) waiting: aborted in time.
+      await this.client.send(new ListQueuesCommand({ MaxResults: 1 }), {
+        abortSignal: AbortSignal.timeout(this.options.connectTimeoutMs),
+      });
     } catch (error) {
       if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== undefined)
         return;

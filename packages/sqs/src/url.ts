@@ -12,6 +12,8 @@ const NUMBERS = [
   'ackLingerMs',
   'maxMessageBytes',
   'redriveMaxReceiveCount',
+  'publishTimeoutMs',
+  'connectTimeoutMs',
 ] as const;
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 const STRINGS = ['region', 'fifo', 'defaultMessageGroupId'] as const;

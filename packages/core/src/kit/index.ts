@@ -29,3 +29,4 @@ export { copyWithHeaders } from './message-copy';
 export { withoutCredentials } from './address';
 export { fitWithin, messageBytes, type WireSize } from './fit-within';
 export { carriedAttempt } from './attempt';
+export { withTimeout } from './with-timeout';
