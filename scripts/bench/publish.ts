@@ -1,6 +1,6 @@
 // Publishing as users call it, next to the raw client's idiomatic fast path, same broker, same run.
-//   pnpm bench                      (all brokers; start them with `pnpm brokers:up`)
-//   BENCH_BROKERS=kafka,redis pnpm bench
+//   pnpm bench                      (all brokers, publish then consume.ts; start them with `pnpm brokers:up`)
+//   BENCH_BROKERS=kafka,redis BENCH_ONLY=publish pnpm bench
 // Env: BENCH_MESSAGES (20000), BENCH_WINDOW (1000 concurrent calls), BENCH_ROUNDS (3; medians).
 // Columns, each over the same N messages of ~120 bytes of JSON:
 //   raw            the raw client's fast path: one batched send per window (kafkajs `send`, pipelined
@@ -11,7 +11,6 @@
 // Raw runs before and after the Polybus columns; both raw figures are printed. CPU is this process's
 // (client + Polybus) per message. Results also go to bench-results/publish.json.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import { connect as amqpConnect } from 'amqplib';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
@@ -22,14 +21,13 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { createBus, silentLogger, type Bus } from '@polybus/core';
+import { body, loadAverage, name } from './common';
 import { median, meter, type Measured } from './measure';
 
 const N = Number(process.env.BENCH_MESSAGES ?? 20_000);
 const WINDOW = Number(process.env.BENCH_WINDOW ?? 1000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const ONLY = (process.env.BENCH_BROKERS ?? 'kafka,redis,rabbitmq,sqs').split(',');
-const body = (n: number) => ({ n, orderId: `o-${n}`, customer: 'c-123', amount: 4200, note: 'x'.repeat(40) });
-const name = (p: string) => `bench-${p}-${randomBytes(3).toString('hex')}`;
 
 interface Broker {
   readonly name: string;
@@ -38,6 +36,8 @@ interface Broker {
   prepare(topic: string): Promise<void>;
   /** Sends N messages the raw client's fastest idiomatic way, a window at a time. */
   raw(topic: string): Promise<void>;
+  /** Drops a round's topic once measured, where keeping it costs the broker (ElasticMQ keeps all in heap). */
+  release?(topic: string): Promise<void>;
   cleanup(): Promise<void>;
 }
 
@@ -150,6 +150,11 @@ function sqsBroker(): Broker {
         }
         return Promise.all(sends);
       }),
+    async release(topic) {
+      const QueueUrl = urls.get(topic)!;
+      await client.send(new DeleteQueueCommand({ QueueUrl }));
+      queues.splice(queues.indexOf(QueueUrl), 1);
+    },
     async cleanup() {
       for (const QueueUrl of queues) await client.send(new DeleteQueueCommand({ QueueUrl }));
       client.destroy();
@@ -199,6 +204,7 @@ async function benchBroker(broker: Broker): Promise<Record<Column, { perSecond: 
       const measured = await timed(runs[column]);
       if (round > 0) rounds[column].push(measured); // round 0 warms the JIT and the connections
     }
+    await broker.release?.(topic);
   }
   await batched.stop();
   await unbatched.stop();
@@ -218,13 +224,35 @@ async function main(): Promise<void> {
     .filter(([label]) => ONLY.includes(label))
     .map(([label, make]) => ({ label, make }));
   const results: Record<string, unknown> = {};
+  const loads: string[] = [`start ${loadAverage()}`];
+  // Written after each broker, so the brokers done are kept when a later one fails.
+  const save = () => {
+    mkdirSync('bench-results', { recursive: true });
+    writeFileSync(
+      'bench-results/publish.json',
+      JSON.stringify(
+        {
+          date: new Date().toISOString(),
+          messages: N,
+          window: WINDOW,
+          rounds: ROUNDS,
+          loadAverage: loads,
+          results,
+        },
+        null,
+        2,
+      ),
+    );
+  };
   console.log(
-    `publish, ${N} messages, windows of ${WINDOW}, median of ${ROUNDS} rounds (msg/s | client CPU µs/msg)`,
+    `publish, ${N} messages, windows of ${WINDOW}, median of ${ROUNDS} rounds (msg/s | client CPU µs/msg); load ${loadAverage()}`,
   );
   console.log(['broker', ...COLUMNS, 'publish / raw'].join(' | '));
   for (const { make, label } of brokers) {
     const r = await benchBroker(make());
     results[label] = r;
+    loads.push(`after ${label} ${loadAverage()}`);
+    save();
     const raw = (r['raw before'].perSecond + r['raw after'].perSecond) / 2;
     console.log(
       [
@@ -234,11 +262,7 @@ async function main(): Promise<void> {
       ].join(' | '),
     );
   }
-  mkdirSync('bench-results', { recursive: true });
-  writeFileSync(
-    'bench-results/publish.json',
-    JSON.stringify({ messages: N, window: WINDOW, rounds: ROUNDS, results }, null, 2),
-  );
+  console.log(`load average (1, 5, 15 min) at the end: ${loadAverage()}`);
 }
 
 main().catch((error) => {
