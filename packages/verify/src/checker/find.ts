@@ -1,0 +1,121 @@
+import type { LedgerEvent, ProcessedEvent, RunSpec } from '../ledger/events';
+import type { DuplicatedId, Findings, ReorderedId } from './findings';
+
+interface Published {
+  key: string;
+  seq: number;
+  attempts: number;
+  acked: boolean;
+}
+
+/**
+ * Reads the merged ledger of a run the way Jepsen's total-queue checker reads a history: what
+ * was acknowledged against what came out. Pure: the same events give the same findings.
+ * `events` must be ordered by `at` (as `readLedgerDir` returns them).
+ */
+export function findAnomalies(events: readonly LedgerEvent[], spec: RunSpec): Findings {
+  const published = new Map<string, Published>();
+  const processed = new Map<string, ProcessedEvent[]>();
+  const deadLettered = new Set<string>();
+  const kills = new Map<string, number[]>();
+  let publishAttempts = 0;
+  let processings = 0;
+
+  for (const e of events) {
+    switch (e.type) {
+      case 'publish-acked':
+      case 'publish-rejected': {
+        publishAttempts++;
+        const p = published.get(e.id) ?? { key: e.key, seq: e.seq, attempts: 0, acked: false };
+        p.attempts++;
+        if (e.type === 'publish-acked') p.acked = true;
+        published.set(e.id, p);
+        break;
+      }
+      case 'processed':
+        processings++;
+        processed.set(e.id, [...(processed.get(e.id) ?? []), e]);
+        break;
+      case 'dead-lettered':
+        deadLettered.add(e.id);
+        break;
+      case 'consumer-killed':
+        kills.set(e.consumer, [...(kills.get(e.consumer) ?? []), e.at]);
+        break;
+    }
+  }
+
+  const lost: string[] = [];
+  const recovered: string[] = [];
+  for (const [id, p] of published) {
+    const outcome = processed.has(id) || deadLettered.has(id);
+    if (p.acked && !outcome) lost.push(id);
+    if (!p.acked && processed.has(id)) recovered.push(id);
+  }
+  const unexpected = [...new Set([...processed.keys(), ...deadLettered])].filter((id) => !published.has(id));
+
+  const reordered = reordersOf(events, published);
+  const duplicated: DuplicatedId[] = [];
+  for (const [id, times] of processed) {
+    const attempts = published.get(id)?.attempts ?? 1;
+    // Exactly-once collapses every publish of one idempotency key into one effect; the other
+    // guarantees are about delivery, so each publish may be processed once (at-least-once: more).
+    const limit = spec.guarantee === 'exactly-once' ? 1 : attempts;
+    const countsAsDuplicate = spec.guarantee === 'at-least-once' ? times.length > 1 : times.length > limit;
+    if (countsAsDuplicate)
+      duplicated.push({
+        id,
+        times: times.length,
+        limit,
+        inCrashWindow: killedSoonAfter(times[0], kills, spec.crashWindowMs ?? 0),
+      });
+  }
+
+  return {
+    counts: {
+      published: published.size,
+      publishAttempts,
+      acknowledged: [...published.values()].filter((p) => p.acked).length,
+      rejected: [...published.values()].filter((p) => !p.acked).length,
+      processed: processed.size,
+      processings,
+      deadLettered: deadLettered.size,
+      lost: lost.length,
+      duplicated: duplicated.length,
+      unexpected: unexpected.length,
+      recovered: recovered.length,
+      reordered: reordered.length,
+      consumerKills: [...kills.values()].reduce((n, k) => n + k.length, 0),
+    },
+    lost,
+    duplicated,
+    unexpected,
+    recovered,
+    reordered,
+  };
+}
+
+function killedSoonAfter(first: ProcessedEvent, kills: Map<string, number[]>, windowMs: number): boolean {
+  return (kills.get(first.consumer) ?? []).some((at) => at >= first.at && at - first.at <= windowMs);
+}
+
+/**
+ * Per key, the first processing of each id must come in publish order (seq). Later processings of
+ * an id (redeliveries) are not reorders: a broker replaying from the last commit repeats, in order.
+ */
+function reordersOf(
+  events: readonly LedgerEvent[],
+  published: ReadonlyMap<string, Published>,
+): ReorderedId[] {
+  const highest = new Map<string, number>();
+  const seen = new Set<string>();
+  const reordered: ReorderedId[] = [];
+  for (const e of events) {
+    if (e.type !== 'processed' || seen.has(e.id) || !published.has(e.id)) continue;
+    seen.add(e.id);
+    const top = highest.get(e.key);
+    if (top !== undefined && e.seq < top) reordered.push({ id: e.id, key: e.key, seq: e.seq, afterSeq: top });
+    else highest.set(e.key, e.seq);
+  }
+  return reordered;
+}

@@ -1,0 +1,94 @@
+import { parseArgs } from 'node:util';
+import { ConfigurationError, type Guarantee } from '@polybus/core';
+import type { Fault, Profile, StoreKind, WorkloadOptions } from '../workload/options';
+
+export interface CliArgs {
+  readonly options: Partial<WorkloadOptions> & Pick<WorkloadOptions, 'url'>;
+  readonly profile: Profile;
+  /** Print the JSON result on stdout instead of the table. */
+  readonly json: boolean;
+  readonly help: boolean;
+}
+
+export const USAGE = `usage: polybus-verify --url <url> [options]
+
+  --url <url>            broker URL, as for createBus({ url }) (default: $POLYBUS_URL)
+  --guarantee <g>        at-least-once (default) | exactly-once | at-most-once
+  --messages <n>         distinct messages to publish
+  --seed <s>             seed of every random choice (default 1): a seed names a run
+  --faults <list>        comma-separated faults: kill-consumer
+  --kills <n>            consumer SIGKILLs with kill-consumer
+  --profile <p>          default | ci (small and quick)
+  --ordering <o>         none (default) | per-key
+  --store <s>            idempotency store for exactly-once: redis (default) | memory | none
+  --store-url <url>      Redis of the store (default redis://127.0.0.1:6379)
+  --publishers <n>       publisher processes
+  --consumers <n>        consumer processes
+  --keys <n>             message keys
+  --out <dir>            where ledgers and result.json go (default: a temporary directory)
+  --json                 print the JSON result instead of the table
+`;
+
+/** Reads the command line; a bad flag or value is a `ConfigurationError` naming it. */
+export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}): CliArgs {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      options: {
+        url: { type: 'string' },
+        guarantee: { type: 'string' },
+        messages: { type: 'string' },
+        seed: { type: 'string' },
+        faults: { type: 'string' },
+        kills: { type: 'string' },
+        profile: { type: 'string' },
+        ordering: { type: 'string' },
+        store: { type: 'string' },
+        'store-url': { type: 'string' },
+        publishers: { type: 'string' },
+        consumers: { type: 'string' },
+        keys: { type: 'string' },
+        out: { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (cause) {
+    throw new ConfigurationError('argv', (cause as Error).message, { cause });
+  }
+  const str = (name: string) => values[name] as string | undefined;
+  const int = (name: string): number | undefined => {
+    const raw = str(name);
+    if (raw === undefined) return undefined;
+    if (!/^\d+$/.test(raw)) throw new ConfigurationError(`--${name}`, `must be a whole number, got '${raw}'`);
+    return Number(raw);
+  };
+  const url = str('url') ?? env.POLYBUS_URL ?? '';
+  const help = values.help === true;
+  if (url === '' && !help) throw new ConfigurationError('--url', 'is required (or set POLYBUS_URL)');
+  return {
+    help,
+    json: values.json === true,
+    profile: (str('profile') ?? 'default') as Profile,
+    options: {
+      url,
+      guarantee: str('guarantee') as Guarantee | undefined,
+      messages: int('messages'),
+      seed: int('seed'),
+      faults: str('faults')
+        ?.split(',')
+        .map((f) => f.trim())
+        .filter((f) => f !== '') as Fault[] | undefined,
+      kills: int('kills'),
+      ordering: str('ordering') as WorkloadOptions['ordering'] | undefined,
+      store: str('store') as StoreKind | undefined,
+      storeUrl: str('store-url'),
+      publishers: int('publishers'),
+      consumers: int('consumers'),
+      keys: int('keys'),
+      dir: str('out'),
+    },
+  };
+}

@@ -1,0 +1,23 @@
+export type {
+  LedgerEvent,
+  PublishAckedEvent,
+  PublishRejectedEvent,
+  ProcessedEvent,
+  DeadLetteredEvent,
+  ConsumerKilledEvent,
+  RunSpec,
+} from './ledger/events';
+export { ledgerWriter, type LedgerWriter } from './ledger/ledger-writer';
+export { parseLedger, readLedgerDir, type ReadLedger } from './ledger/read-ledger';
+export { findAnomalies } from './checker/find';
+export type { Findings, Counts, DuplicatedId, ReorderedId } from './checker/findings';
+export { check, type CheckResult, type RuleVerdict } from './checker/rules';
+export { runWorkload, specOf, type VerifyResult, type RunHooks } from './workload/runner';
+export {
+  resolveOptions,
+  type WorkloadOptions,
+  type Profile,
+  type Fault,
+  type StoreKind,
+} from './workload/options';
+export { WorkerFailedError } from './errors/worker-failed-error';

@@ -1,0 +1,100 @@
+import {
+  createBus,
+  Headers,
+  memoryIdempotencyStore,
+  PermanentError,
+  silentLogger,
+  type BindOptions,
+  type Bus,
+  type IdempotencyStore,
+} from '@polybus/core';
+import { redisIdempotencyStore } from '@polybus/store-redis';
+import { now } from '../ledger/events';
+import type { LedgerWriter } from '../ledger/ledger-writer';
+import { failsPermanently, failsTransiently, type WorkloadMessage } from './plan';
+import type { WorkerConfig } from './protocol';
+
+/**
+ * Starts a consumer: the workload topic in the run's group, with the guarantee under test and a
+ * handler whose failures are seeded, and its dead-letter topic, whose arrivals are the ledger's
+ * `dead-lettered` events. The `processed` line is the handler's effect: written (synchronously)
+ * as its last step, so a delivery that is processed but not yet acked when the process dies shows.
+ */
+export async function startConsumer(
+  config: WorkerConfig,
+  ledger: LedgerWriter,
+  onOutcome: () => void,
+): Promise<Bus> {
+  const o = config.options;
+  const bus = createBus({ url: o.url, logger: silentLogger });
+  const deadLetter = `${config.topic}.dlq`;
+
+  bus.bind<WorkloadMessage>(
+    config.topic,
+    (msg, ctx) => {
+      const m = msg.body;
+      if (failsPermanently(o, m.id)) throw new PermanentError('polybus-verify: seeded permanent failure');
+      if (failsTransiently(o, m.id, ctx.attempt)) throw new Error('polybus-verify: seeded transient failure');
+      ledger.append({
+        type: 'processed',
+        id: m.id,
+        key: m.key,
+        seq: m.seq,
+        consumer: config.name,
+        at: now(),
+      });
+      onOutcome();
+    },
+    {
+      group: config.group,
+      guarantee: o.guarantee,
+      concurrency: o.concurrency,
+      ordering: o.ordering,
+      deadLetter,
+      ...guaranteeOptions(config),
+    },
+  );
+  bus.bind<WorkloadMessage>(
+    deadLetter,
+    (msg) => {
+      const reason = msg.headers[Headers.dlqReason] ?? 'unknown';
+      ledger.append({ type: 'dead-lettered', id: msg.body.id, reason, at: now() });
+      onOutcome();
+    },
+    // A dead letter that cannot be recorded is retried; it never needs a dead letter of its own.
+    {
+      group: `${config.group}.dlq`,
+      guarantee: 'at-least-once',
+      deadLetter: false,
+      retry: { maxAttempts: 100 },
+    },
+  );
+  await bus.start();
+  return bus;
+}
+
+function guaranteeOptions(config: WorkerConfig): Partial<BindOptions<WorkloadMessage>> {
+  const o = config.options;
+  // At-most-once has no retries by definition (the core refuses `retry` with it).
+  if (o.guarantee === 'at-most-once') return {};
+  const retry = { maxAttempts: 5, initialDelayMs: 20, maxDelayMs: 500 };
+  if (o.guarantee === 'at-least-once') return { retry };
+  return { retry, idempotency: storeOf(config), idempotencyLockTtlMs: o.idempotencyLockTtlMs };
+}
+
+function storeOf(config: WorkerConfig): IdempotencyStore | undefined {
+  const o = config.options;
+  switch (o.store) {
+    case 'redis':
+      // One prefix per run: marks of an earlier run (same ids) must not make this one's look done.
+      return redisIdempotencyStore({
+        redis: o.storeUrl,
+        prefix: `polybus:verify:${config.topic}:`,
+        ttlSeconds: 3_600,
+      });
+    case 'memory':
+      return memoryIdempotencyStore();
+    case 'none':
+      return undefined;
+  }
+}

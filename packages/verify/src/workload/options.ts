@@ -1,0 +1,126 @@
+import { ConfigurationError, type Guarantee } from '@polybus/core';
+
+export type Fault = 'kill-consumer';
+export type StoreKind = 'redis' | 'memory' | 'none';
+
+/** A verification run. Every random choice derives from `seed`, so a seed names a run. */
+export interface WorkloadOptions {
+  /** The broker, as for `createBus({ url })`. */
+  readonly url: string;
+  readonly guarantee: Guarantee;
+  /** Distinct messages (duplicate publishes not counted). */
+  readonly messages: number;
+  readonly seed: number;
+  /** Publisher processes; each owns a share of the keys and publishes each key's messages in order. */
+  readonly publishers: number;
+  /** Consumer processes, competing members of one group. */
+  readonly consumers: number;
+  readonly keys: number;
+  /** `per-key` binds with `ordering: 'per-key'` and makes a reorder a failure. */
+  readonly ordering: 'none' | 'per-key';
+  /** Chance that an attempt of the handler throws an ordinary (retried) error. */
+  readonly transientFailureRate: number;
+  /** Chance that a message's handler throws `PermanentError` (dead letter at once). */
+  readonly permanentFailureRate: number;
+  /** Chance that a message is published a second time under the same idempotency key. */
+  readonly duplicatePublishRate: number;
+  readonly faults: readonly Fault[];
+  /** SIGKILLs of a consumer (each restarted at once), spread over the run, with `kill-consumer`. */
+  readonly kills: number;
+  /** Idempotency store of exactly-once bindings: `redis` is shared by every consumer process. */
+  readonly store: StoreKind;
+  readonly storeUrl: string;
+  readonly concurrency: number;
+  readonly idempotencyLockTtlMs: number;
+  /** Give up waiting for the remaining messages after this long without a new ledger event. */
+  readonly settleTimeoutMs: number;
+  /** Where the ledgers and result.json go. Default: a fresh temporary directory. */
+  readonly dir?: string;
+  /** Default `polybus-verify-<seed>-<time>`, so runs never share a topic or group. */
+  readonly topic?: string;
+}
+
+export type Profile = 'default' | 'ci';
+
+const PROFILES: Record<Profile, Omit<WorkloadOptions, 'url' | 'guarantee' | 'seed' | 'store' | 'faults'>> = {
+  default: {
+    messages: 2_000,
+    publishers: 2,
+    consumers: 3,
+    keys: 32,
+    ordering: 'none',
+    transientFailureRate: 0.05,
+    permanentFailureRate: 0.01,
+    duplicatePublishRate: 0.02,
+    kills: 3,
+    storeUrl: 'redis://127.0.0.1:6379',
+    concurrency: 8,
+    idempotencyLockTtlMs: 5_000,
+    settleTimeoutMs: 90_000,
+  },
+  ci: {
+    messages: 300,
+    publishers: 2,
+    consumers: 2,
+    keys: 16,
+    ordering: 'none',
+    transientFailureRate: 0.05,
+    permanentFailureRate: 0.02,
+    duplicatePublishRate: 0.03,
+    kills: 1,
+    storeUrl: 'redis://127.0.0.1:6379',
+    concurrency: 8,
+    idempotencyLockTtlMs: 5_000,
+    settleTimeoutMs: 40_000,
+  },
+};
+
+/** The profile's values under `given`; checked, so a worker never starts with a bad option. */
+export function resolveOptions(
+  given: Partial<WorkloadOptions> & Pick<WorkloadOptions, 'url'>,
+  profile: Profile = 'default',
+): WorkloadOptions {
+  if (!(profile in PROFILES))
+    throw new ConfigurationError('profile', `must be default or ci, got '${profile}'`);
+  const guarantee = given.guarantee ?? 'at-least-once';
+  const options: WorkloadOptions = {
+    ...PROFILES[profile],
+    guarantee,
+    seed: 1,
+    faults: [],
+    store: guarantee === 'exactly-once' ? 'redis' : 'none',
+    ...withoutUndefined(given),
+    url: given.url,
+  };
+  validate(options);
+  return options;
+}
+
+function validate(o: WorkloadOptions): void {
+  if (typeof o.url !== 'string' || o.url === '') throw new ConfigurationError('url', 'is required');
+  if (!['at-most-once', 'at-least-once', 'exactly-once'].includes(o.guarantee))
+    throw new ConfigurationError(
+      'guarantee',
+      `must be at-most-once, at-least-once or exactly-once, got '${o.guarantee}'`,
+    );
+  for (const name of ['messages', 'publishers', 'consumers', 'keys', 'concurrency'] as const)
+    if (!Number.isInteger(o[name]) || o[name] < 1)
+      throw new ConfigurationError(name, `must be an integer >= 1, got ${String(o[name])}`);
+  for (const name of ['kills', 'seed', 'idempotencyLockTtlMs', 'settleTimeoutMs'] as const)
+    if (!Number.isInteger(o[name]) || o[name] < 0)
+      throw new ConfigurationError(name, `must be an integer >= 0, got ${String(o[name])}`);
+  for (const name of ['transientFailureRate', 'permanentFailureRate', 'duplicatePublishRate'] as const)
+    if (!(o[name] >= 0 && o[name] < 1))
+      throw new ConfigurationError(name, `must be in [0, 1), got ${String(o[name])}`);
+  if (!['none', 'per-key'].includes(o.ordering))
+    throw new ConfigurationError('ordering', `must be none or per-key, got '${o.ordering}'`);
+  if (!['redis', 'memory', 'none'].includes(o.store))
+    throw new ConfigurationError('store', `must be redis, memory or none, got '${o.store}'`);
+  for (const fault of o.faults)
+    if (fault !== 'kill-consumer')
+      throw new ConfigurationError('faults', `unknown fault '${String(fault)}'; known: kill-consumer`);
+}
+
+function withoutUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,89 @@
+import { ConfigurationError } from '@polybus/core';
+import { parseCliArgs } from '../src/cli/parse-args';
+import { formatReport } from '../src/cli/format-table';
+import { check, resolveOptions, specOf, type VerifyResult } from '@polybus/verify';
+
+describe('parseCliArgs', () => {
+  it('reads every documented flag', () => {
+    const args = parseCliArgs([
+      '--url',
+      'amqp://guest:guest@127.0.0.1:5672',
+      '--guarantee',
+      'exactly-once',
+      '--messages',
+      '500',
+      '--seed',
+      '42',
+      '--faults',
+      'kill-consumer',
+      '--profile',
+      'ci',
+      '--ordering',
+      'per-key',
+      '--store',
+      'redis',
+    ]);
+    expect(args).toMatchObject({
+      profile: 'ci',
+      json: false,
+      options: {
+        url: 'amqp://guest:guest@127.0.0.1:5672',
+        guarantee: 'exactly-once',
+        messages: 500,
+        seed: 42,
+        faults: ['kill-consumer'],
+        ordering: 'per-key',
+        store: 'redis',
+      },
+    });
+  });
+
+  it('takes the URL from POLYBUS_URL and refuses a run without one', () => {
+    expect(parseCliArgs([], { POLYBUS_URL: 'redis://x' }).options.url).toBe('redis://x');
+    expect(() => parseCliArgs([])).toThrow(ConfigurationError);
+  });
+
+  it('names the bad flag', () => {
+    expect(() => parseCliArgs(['--url', 'redis://x', '--messages', 'many'])).toThrow(/--messages/);
+    expect(() => parseCliArgs(['--url', 'redis://x', '--nope'])).toThrow(ConfigurationError);
+  });
+});
+
+describe('resolveOptions', () => {
+  it('picks the Redis store for exactly-once and refuses an unknown fault or guarantee', () => {
+    expect(resolveOptions({ url: 'redis://x', guarantee: 'exactly-once' }, 'ci')).toMatchObject({
+      store: 'redis',
+      messages: 300,
+    });
+    expect(() => resolveOptions({ url: 'redis://x', faults: ['kill-broker' as never] })).toThrow(/faults/);
+    expect(() => resolveOptions({ url: 'redis://x', guarantee: 'twice' as never })).toThrow(/guarantee/);
+  });
+});
+
+describe('formatReport', () => {
+  it('prints the counts table, each rule, and the ids behind a broken one', () => {
+    const options = resolveOptions({ url: 'amqp://guest:secret@h:5672', guarantee: 'at-least-once' }, 'ci');
+    const events = [
+      { type: 'publish-acked', id: 'm0', key: 'k0', seq: 0, copy: 0, at: 1 },
+      { type: 'publish-acked', id: 'm1', key: 'k0', seq: 1, copy: 0, at: 2 },
+      { type: 'processed', id: 'm0', key: 'k0', seq: 0, consumer: 'c', at: 3 },
+    ] as const;
+    const result: VerifyResult = {
+      ...check(events, specOf(options)),
+      options,
+      topic: 't',
+      dir: '/tmp/run',
+      settled: true,
+      badLedgerLines: 0,
+      durationMs: 1,
+    };
+    const report = formatReport(result);
+    expect(report).toMatch(
+      /published\s+acknowledged\s+processed\s+dead-lettered\s+lost\s+duplicated\s+reordered/,
+    );
+    expect(report).toContain('FAIL  lost = 0 (observed 1)');
+    expect(report).toContain('lost: m1');
+    expect(report).not.toContain('secret');
+    expect(report).toMatch(/^BROKEN/m);
+  });
+});
