@@ -6,7 +6,7 @@ import {
   type DeliveryHandler,
   type Slots,
 } from '@polybus/core/transport';
-import { KafkaDelivery, type Settler } from './kafka-delivery';
+import { KafkaDelivery, type Settler } from './delivery';
 import { attemptOf } from './wire';
 
 /** What a record's hand-over needs to know of where it came from (its partition's state). */

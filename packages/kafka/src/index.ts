@@ -1,3 +1,3 @@
-export { KafkaTransport, kafkaTransport } from './kafka-transport';
+export { KafkaTransport, kafkaTransport } from './transport';
 export { createTransportFromUrl, kafkaOptionsFromUrl } from './url';
 export type { KafkaTransportOptions, KafkaAcks, KafkaCompression } from './options';

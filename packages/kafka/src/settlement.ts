@@ -1,9 +1,9 @@
 import type { Logger, TransportMessage } from '@polybus/core';
 import { fitWithin, messageBytes } from '@polybus/core/transport';
-import type { KafkaDelivery, SettleKind, Settler } from './kafka-delivery';
+import type { KafkaDelivery, SettleKind, Settler } from './delivery';
 import type { OffsetCommitter } from './offset-committer';
 import type { PartitionState } from './partition-state';
-import type { ProducerPool } from './producer-pool';
+import type { ProducerPool } from './publisher';
 
 export interface PartitionSettlerDeps {
   readonly producers: ProducerPool;

@@ -1,6 +1,6 @@
 import { ConfigurationError, type Transport } from '@polybus/core';
 import { rejectUnknownParams, type TransportContext } from '@polybus/core/transport';
-import { kafkaTransport } from './kafka-transport';
+import { kafkaTransport } from './transport';
 import type { KafkaTransportOptions } from './options';
 
 /**

@@ -1,9 +1,9 @@
 import { type Delivery } from '@polybus/core/transport';
 import { recordingLogger } from '@polybus/core/testing';
 import { Kafka, logLevel, type ConsumerConfig } from 'kafkajs';
-import { KafkaSubscription } from '../src/kafka-subscription';
+import { KafkaSubscription } from '../src/subscription';
 import { resolveOptions } from '../src/options';
-import { ProducerPool } from '../src/producer-pool';
+import { ProducerPool } from '../src/publisher';
 import {
   binding,
   BROKERS,

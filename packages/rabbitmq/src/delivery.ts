@@ -15,7 +15,7 @@ import {
 } from '@polybus/core/transport';
 import type { Outgoing } from './confirm-channel';
 import type { ConsumerChannel } from './consumer-channel';
-import { attemptOf, MAX_MESSAGE_BYTES } from './mapping';
+import { attemptOf, MAX_MESSAGE_BYTES } from './wire';
 import { retryBucket } from './naming';
 import type { Publisher } from './publisher';
 import type { Topology } from './topology';

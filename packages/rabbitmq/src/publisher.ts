@@ -3,7 +3,7 @@ import { PublishError, type Guarantee, type TransportMessage } from '@polybus/co
 import { payloadBuffer } from '@polybus/core/transport';
 import { BrokerRefusal, ChannelLost, ConfirmedChannel, type Outgoing } from './confirm-channel';
 import type { ConnectionManager } from './connection';
-import { toAmqp } from './mapping';
+import { toAmqp } from './wire';
 import type { WriteMode } from './properties';
 import { ReusedHeaders } from './reused-headers';
 import type { Topology } from './topology';

@@ -13,7 +13,7 @@ import type { ConnectionManager } from './connection';
 import { ConsumerChannel } from './consumer-channel';
 import type { DeliveryScope } from './delivery';
 import { HandOver, type HandOverHost } from './hand-over';
-import { carriesId, fromAmqp } from './mapping';
+import { carriesId, fromAmqp } from './wire';
 import type { Publisher } from './publisher';
 import type { Topology } from './topology';
 

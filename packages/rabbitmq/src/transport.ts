@@ -14,7 +14,7 @@ import { resolveOptions, type RabbitmqTransportOptions, type ResolvedOptions } f
 import { Publisher } from './publisher';
 import { RabbitSubscription } from './subscription';
 import { Topology } from './topology';
-import { MAX_MESSAGE_BYTES } from './mapping';
+import { MAX_MESSAGE_BYTES } from './wire';
 
 /**
  * RabbitMQ through amqplib. Two connections (publishing and consuming: the broker throttles

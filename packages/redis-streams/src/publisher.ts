@@ -1,7 +1,7 @@
 import { PublishError, type Guarantee, type Logger, type TransportMessage } from '@polybus/core';
 import { backoffDelay, sleep, withTimeout, type BackoffPolicy } from '@polybus/core/transport';
 import type { Redis } from 'ioredis';
-import { appendEntry } from './entry-codec';
+import { appendEntry } from './wire';
 import type { ResolvedOptions } from './options';
 
 /** XADD arguments for one message: the trimming clause first, then `*` for a server-assigned id. */

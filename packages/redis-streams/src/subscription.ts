@@ -9,7 +9,7 @@ import type { Redis } from 'ioredis';
 import { Acker } from './acker';
 import { claimOwn } from './claim-own';
 import { StreamDelivery, type DeliveryHost } from './delivery';
-import { decodeEntry } from './entry-codec';
+import { decodeEntry } from './wire';
 import { HeldEntries } from './held';
 import type { ResolvedOptions } from './options';
 import { Recovery, type RecoveryHost } from './recovery';

@@ -1,7 +1,7 @@
 import type { ConsumeMessage, MessageProperties, XDeath } from 'amqplib';
 import { Headers, type TransportMessage } from '@polybus/core';
 import { TYPES_HEADER } from './header-values';
-import { fromAmqp, toAmqp } from './mapping';
+import { fromAmqp, toAmqp } from './wire';
 import { PropertyHeaders, type WriteMode } from './properties';
 
 const publish: WriteMode = { confirmed: true, copy: false, user: 'guest' };

@@ -14,7 +14,7 @@ import { OffsetCommitter } from './offset-committer';
 import type { ResolvedKafkaOptions } from './options';
 import { leavePartition, newPartitionState, type PartitionState } from './partition-state';
 import { PartitionTracker } from './partition-tracker';
-import type { ProducerPool } from './producer-pool';
+import type { ProducerPool } from './publisher';
 import { PartitionSettler } from './settlement';
 import { TransactionalPartition } from './transactional-partition';
 

@@ -17,10 +17,10 @@ import {
 } from '@polybus/core/transport';
 import { registerCodecs } from './codecs';
 import { kafkaLogCreator } from './kafka-logger';
-import { KafkaSubscription, type RetryRoute } from './kafka-subscription';
+import { KafkaSubscription, type RetryRoute } from './subscription';
 import { retryTopicOf } from './wire';
 import { resolveOptions, type KafkaTransportOptions, type ResolvedKafkaOptions } from './options';
-import { ProducerPool } from './producer-pool';
+import { ProducerPool } from './publisher';
 import { planPublish } from './publish-plan';
 import { ensureKafkaTopics } from './topics';
 

@@ -1,5 +1,5 @@
 import { BINARY_HEADER } from '../src/binary-fields';
-import { appendEntry, decodeEntry } from '../src/entry-codec';
+import { appendEntry, decodeEntry } from '../src/wire';
 
 const asBuffers = (fields: Array<string | Buffer | number>) =>
   fields.map((f) => Buffer.from(typeof f === 'number' ? String(f) : f));
