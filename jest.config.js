@@ -12,6 +12,7 @@ module.exports = {
   moduleNameMapper: {
     '^@polybus/core/transport$': '<rootDir>/packages/core/src/kit/index.ts',
     '^@polybus/core/testing$': '<rootDir>/packages/core/src/testing/index.ts',
+    '^@polybus/core/bridge$': '<rootDir>/packages/core/src/bridge/index.ts',
     '^@polybus/([a-z-]+)$': '<rootDir>/packages/$1/src/index.ts',
   },
   testTimeout: 60_000,

@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import {
-  bridge,
   createBus,
   memoryIdempotencyStore,
   silentLogger,
   transportFromUrl,
-  type Bridge,
   type Bus,
   type Message,
 } from '@polybus/core';
+import { bridge, type Bridge } from '@polybus/core/bridge';
 import { waitFor } from '@polybus/core/testing';
 import { brokerCases, type BrokerCase } from './brokers';
 

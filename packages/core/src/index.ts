@@ -66,4 +66,3 @@ export {
   type MemoryIdempotencyStoreOptions,
 } from './memory/memory-idempotency-store';
 // Test doubles are `@polybus/core/testing`.
-export { bridge, type Bridge, type BridgeOptions, type BridgeStats } from './bridge';

@@ -1,12 +1,12 @@
-import { createBus } from './bus';
-import { bytesCodec } from './codec';
-import { ConfigurationError } from './errors/configuration-error';
-import { integerOption } from './kit/options';
-import { PermanentError } from './errors/permanent-error';
-import { Headers } from './headers';
-import { consoleLogger, type Logger } from './logger';
-import type { Message, TransportMessage } from './message';
-import type { SubscribeOptions, Transport } from './transport';
+import { createBus } from '../bus';
+import { bytesCodec } from '../codec';
+import { ConfigurationError } from '../errors/configuration-error';
+import { integerOption } from '../kit/options';
+import { PermanentError } from '../errors/permanent-error';
+import { Headers } from '../headers';
+import { consoleLogger, type Logger } from '../logger';
+import type { Message, TransportMessage } from '../message';
+import type { SubscribeOptions, Transport } from '../transport';
 
 export interface BridgeOptions {
   /** The old broker. The bridge connects and closes it: give it a transport of its own, not a bus's. */

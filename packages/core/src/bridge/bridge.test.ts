@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { bridge, type Bridge } from './bridge';
-import { waitFor as pollUntil } from './testing/wait-for';
-import { createBus, type Bus } from './bus';
-import { ConfigurationError } from './errors/configuration-error';
-import { Headers } from './headers';
-import { silentLogger } from './logger';
-import { memoryIdempotencyStore } from './memory/memory-idempotency-store';
-import { memoryTransport, type MemoryTransport } from './memory/memory-transport';
-import { payloadBuffer, type TransportMessage } from './message';
-import type { Delivery, Subscription, Transport } from './transport';
+import { waitFor as pollUntil } from '../testing/wait-for';
+import { createBus, type Bus } from '../bus';
+import { ConfigurationError } from '../errors/configuration-error';
+import { Headers } from '../headers';
+import { silentLogger } from '../logger';
+import { memoryIdempotencyStore } from '../memory/memory-idempotency-store';
+import { memoryTransport, type MemoryTransport } from '../memory/memory-transport';
+import { payloadBuffer, type TransportMessage } from '../message';
+import type { Delivery, Subscription, Transport } from '../transport';
 
 const cleanup: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
