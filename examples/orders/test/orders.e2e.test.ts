@@ -1,9 +1,6 @@
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
-import { brokerCases, ROOT } from './brokers';
-
-const EXAMPLE = path.resolve(__dirname, '..');
+import { brokerCases } from './brokers';
+import { runExample } from './run-example';
 
 // What the example must print on every backend: the gateway declines above 500.00, and every
 // order is closed by exactly one notification.
@@ -15,45 +12,6 @@ const EXPECTED = [
   'o-5 ken@example.com 300 paid notices=1',
 ];
 
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs `src/main.ts` exactly as `pnpm start` does, only the URL (and a fresh run id) differing. */
-function runExample(url: string): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--conditions=polybus-source', '--import', require.resolve('tsx', { paths: [ROOT] }), 'src/main.ts'],
-      {
-        cwd: EXAMPLE,
-        env: {
-          // ElasticMQ ignores credentials but the AWS SDK insists on finding some.
-          AWS_ACCESS_KEY_ID: 'local',
-          AWS_SECRET_ACCESS_KEY: 'local',
-          ...process.env,
-          POLYBUS_URL: url,
-          ORDERS_RUN_ID: randomUUID().slice(0, 12),
-          ORDERS_TIMEOUT_MS: '90000',
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const killer = setTimeout(() => child.kill('SIGKILL'), 150_000);
-    child.once('error', reject);
-    child.once('close', (code) => {
-      clearTimeout(killer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
 const outputs = new Map<string, string[]>();
 
 describe('examples/orders end to end, unchanged on every backend', () => {
@@ -63,7 +21,10 @@ describe('examples/orders end to end, unchanged on every backend', () => {
       continue;
     }
     it(`${c.name} (${c.url}) prints the same orders summary`, async () => {
-      const run = await runExample(c.url);
+      const run = await runExample('src/main.ts', c.url, {
+        ORDERS_RUN_ID: randomUUID().slice(0, 12),
+        ORDERS_TIMEOUT_MS: '90000',
+      });
       const lines = run.stdout.split('\n').filter((l) => l.trim() !== '');
       if (run.code !== 0 || lines.join('\n') !== EXPECTED.join('\n'))
         throw new Error(
