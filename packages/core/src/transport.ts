@@ -49,7 +49,8 @@ export type Coordinates = Readonly<Record<string, string>>;
  * The core settles every delivery it was handed exactly once, by calling one of `ack`, `nack`,
  * `deadLetter` or by committing its `transaction()`. Settling after the subscription closed is
  * allowed until `Transport.close()`. A transport must survive (log, then redeliver) a delivery the
- * core never settles, e.g. when `Bus.stop` times out.
+ * core never settles, e.g. when `Bus.stop` times out; one whose handler resolved without settling
+ * it frees its concurrency slot and is delivered again (after a short delay, so it cannot spin).
  */
 export interface Delivery {
   readonly message: TransportMessage;

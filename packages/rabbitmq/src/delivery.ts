@@ -44,6 +44,8 @@ export interface HeldRetry {
 }
 
 const settledAlready: Promise<void> = Promise.resolve();
+/** How long a delivery its handler left unsettled waits before it is delivered again. */
+const FORGOTTEN_DELAY_MS = 1_000;
 
 /**
  * One broker message as a `Delivery`.
@@ -114,6 +116,21 @@ export class RabbitDelivery implements Delivery {
     await this.scope.topology.deadLetterTopic(topic);
     const copy = fitWithin(copyWithHeaders(this.message, headers, topic), MAX_MESSAGE_BYTES, messageBytes);
     await this.republish(this.scope.publisher.copy(copy, topic));
+  }
+
+  /**
+   * Called once its handler is done: a delivery the handler left unsettled (the handler contract
+   * says it settles; a bug or a failed nack may not) comes back after `FORGOTTEN_DELAY_MS`, so
+   * neither the message nor its slot is lost, and a handler that always forgets does not spin.
+   * Undefined when it was settled, the common case.
+   */
+  settleForgotten(): Promise<void> | undefined {
+    if (this.settled) return undefined;
+    this.scope.logger.warn('rabbitmq delivery left unsettled by its handler; it comes back in 1 s', {
+      topic: this.scope.topic,
+      id: this.message.id,
+    });
+    return this.nack({ delayMs: FORGOTTEN_DELAY_MS });
   }
 
   private get preAcked(): boolean {

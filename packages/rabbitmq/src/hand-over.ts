@@ -41,13 +41,13 @@ export class HandOver implements GateJob {
   private attempt(override: number | undefined): Promise<void> {
     const delivery = new RabbitDelivery(this.msg, this.message, this.channel, this.host.scope, override);
     return this.host.handler(delivery).then(
-      () => (delivery.held === undefined ? undefined : this.retryHeld(delivery.held)),
+      () => (delivery.held === undefined ? delivery.settleForgotten() : this.retryHeld(delivery.held)),
       (err: Error) => {
         this.host.logger.error('rabbitmq delivery handler rejected', {
           topic: this.host.scope.topic,
           error: err.message,
         });
-        return delivery.held === undefined ? undefined : this.retryHeld(delivery.held);
+        return delivery.held === undefined ? delivery.settleForgotten() : this.retryHeld(delivery.held);
       },
     );
   }

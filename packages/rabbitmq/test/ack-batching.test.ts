@@ -21,8 +21,8 @@ describe('rabbitmq batched acks', () => {
     let held: Delivery | undefined;
     await t.subscribe(subscribeOptions(topic, { concurrency: 4 }), async (d) => {
       if (bodyOf(d) === 1) {
-        held = d; // never settled: its handler is still "running" when the transport closes
-        return;
+        held = d; // never settled: its handler is still running when the transport closes
+        await new Promise(() => undefined);
       }
       await d.ack();
       acked.push(bodyOf(d) as number);

@@ -166,9 +166,12 @@ describe('rabbitmq under faults', () => {
       const t = transport({ url, reconnect: { initialDelayMs: 50, maxDelayMs: 200 } });
       await t.connect();
       const got: Delivery[] = [];
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
       await t.subscribe(subscribeOptions(topic), async (d) => {
         got.push(d);
         if (got.length > 1) await d.ack();
+        else await released; // the first handler is still running when its channel dies
       });
       await t.publish([message(topic, 'once')], { guarantee: 'at-least-once' });
       await waitFor('first delivery', () => got.length === 1);
@@ -179,6 +182,7 @@ describe('rabbitmq under faults', () => {
       expect(got[1].coordinates['amqp-redelivered']).toBe('true');
       await t.publish([message(topic, 'after')], { guarantee: 'at-least-once' });
       await waitFor('the consumer still works', () => got.length === 3);
+      release();
       await t.close();
     });
   });

@@ -194,13 +194,14 @@ describe('rabbitmq transport', () => {
     await raw.close();
   });
 
-  it('at-least-once leaves an unsettled delivery to the broker, which redelivers it after close', async () => {
+  it('at-least-once leaves a delivery still in its handler at close to the broker, which redelivers it', async () => {
     const topic = unique('alo');
     const consumer = transport();
     await consumer.connect();
     let handed = 0;
     await consumer.subscribe(subscribeOptions(topic), async () => {
       handed++;
+      await new Promise(() => undefined); // still running when the transport closes (a stop that timed out)
     });
     await t.publish([message(topic, 1)], { guarantee: 'at-least-once' });
     await waitFor('delivery', () => handed === 1);

@@ -130,8 +130,9 @@ export class SqsSubscription implements Subscription, DeliverySettler<HeldMessag
     void m.deleted.then((deleted) => (deleted ? this.deliver(m) : this.settled(m)));
   }
 
-  /** Hands one message to the handler; `then` with a shared closure, no async frame per message (hot path). */
+  /** Hands one message to the handler, and gives it back if the handler left it unsettled. */
   private deliver(m: HeldMessage): void {
+    let delivery: SqsDelivery<HeldMessage> | undefined;
     let run: Promise<void>;
     try {
       const { message, headerProblem } = decodeMessage(this.options.topic, m.sqs);
@@ -141,15 +142,30 @@ export class SqsSubscription implements Subscription, DeliverySettler<HeldMessag
         });
       const messageId = m.sqs.MessageId ?? '';
       const attempt = Math.max(attemptOf(m.sqs, message.headers), this.ctx.attempts.recall(messageId));
-      run = this.handler(new SqsDelivery(message, attempt, messageId, m, this));
+      delivery = new SqsDelivery(message, attempt, messageId, m, this);
+      run = this.handler(delivery);
     } catch (error) {
       run = Promise.reject(error);
     }
-    run.then(undefined, this.handlerRejected);
+    run.then(
+      () => this.forgotten(m, delivery),
+      (error: unknown) => {
+        this.ctx.logger.error('sqs: delivery handler rejected', { error: reasonOf(error) });
+        this.forgotten(m, delivery);
+      },
+    );
   }
 
-  private readonly handlerRejected = (error: unknown): void =>
-    this.ctx.logger.error('sqs: delivery handler rejected', { error: reasonOf(error) });
+  /** After the handler: a message it left unsettled is given back (see `SqsDelivery.settleForgotten`). */
+  private forgotten(m: HeldMessage, delivery: SqsDelivery<HeldMessage> | undefined): void {
+    // Not even handed over (it could not be read): it comes back after its visibility timeout.
+    if (delivery === undefined) return this.settled(m);
+    if (delivery.settleForgotten())
+      this.ctx.logger.warn('sqs: delivery left unsettled by its handler; it comes back in 1 s', {
+        topic: this.options.topic,
+        id: delivery.message.id,
+      });
+  }
 
   /**
    * DeliverySettler: the slot frees at once and the delete rides the next DeleteMessageBatch. The

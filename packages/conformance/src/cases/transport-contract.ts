@@ -184,4 +184,30 @@ export const transportContractCases: ConformanceCase[] = [
       expect(seen).toEqual(['marker']);
     },
   },
+  {
+    name: 'transport: a delivery its handler left unsettled frees its slot and is delivered again',
+    async run(h) {
+      // The handler contract says a handler settles before it resolves; one that does not (a bug,
+      // a nack that failed) must cost neither the message nor the binding's capacity.
+      const seen: string[] = [];
+      const { transport, topic } = await subscribed(
+        h,
+        'unsettled',
+        async (d) => {
+          const name = bodyOf(d).name;
+          seen.push(name);
+          if (name === 'forgotten' && seen.filter((n) => n === name).length === 1) return; // not settled
+          await d.ack();
+        },
+        { concurrency: 1 },
+      );
+      await publish(transport, topic, 'forgotten');
+      await waitFor(() => seen.includes('forgotten'), { timeoutMs: waitMs(h) });
+      await publish(transport, topic, 'next');
+      await waitFor(() => seen.includes('next') && seen.filter((n) => n === 'forgotten').length === 2, {
+        timeoutMs: (h.options.redeliveryMs ?? 30_000) + waitMs(h),
+        description: 'the next message, and the unsettled one again',
+      });
+    },
+  },
 ];
