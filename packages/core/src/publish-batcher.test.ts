@@ -93,6 +93,35 @@ describe('PublishBatcher', () => {
     expect(byBytes.calls.map((c) => c.ids.length)).toEqual([6, 6, 6, 2]);
   });
 
+  it('keeps order across batches: the next batch of a topic goes out once the one before settled', async () => {
+    const events: string[] = [];
+    let calls = 0;
+    const transport = {
+      ...memoryTransport(),
+      publish(messages: readonly TransportMessage[]) {
+        const call = ++calls;
+        events.push(`start ${call} (${messages.length})`);
+        // The first request is the slow one: a client that pipelined would let the second overtake it.
+        return new Promise<void>((resolve) =>
+          setTimeout(() => (events.push(`done ${call}`), resolve()), call === 1 ? 50 : 1),
+        );
+      },
+    } as Transport;
+    const batcher = new PublishBatcher(transport, { lingerMs: 0, maxMessages: 100 });
+    await Promise.all(ids(250).map((id) => batcher.publish(message(id), 'at-least-once')));
+    expect(events).toEqual(['start 1 (100)', 'done 1', 'start 2 (100)', 'done 2', 'start 3 (50)', 'done 3']);
+  });
+
+  it('a refused batch does not hold back the next one of its topic', async () => {
+    let calls = 0;
+    const { transport } = recording(undefined, () => ++calls === 1);
+    const batcher = new PublishBatcher(transport, { lingerMs: 0, maxMessages: 2 });
+    const results = await Promise.allSettled(
+      ids(4).map((id) => batcher.publish(message(id), 'at-least-once')),
+    );
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'fulfilled', 'fulfilled']);
+  });
+
   it('a call made after an earlier one settled goes out in a later batch', async () => {
     const { transport, calls } = recording();
     const batcher = new PublishBatcher(transport, { lingerMs: 0, maxMessages: 1000 });
@@ -125,6 +154,15 @@ describe('bus.publish batching', () => {
     expect(calls).toHaveLength(1);
     expect(calls[0].ids).toHaveLength(2);
     await bus.stop();
+  });
+
+  it('stop() sends what is still waiting for its batch before the transport closes', async () => {
+    const { transport, calls } = recording();
+    const bus = createBus({ transport });
+    const pending = bus.publish('t', { n: 1 }); // not awaited before stop
+    await bus.stop();
+    await expect(pending).resolves.toMatchObject({ topic: 't' });
+    expect(calls).toHaveLength(1);
   });
 
   it('batching: false sends each call alone', async () => {

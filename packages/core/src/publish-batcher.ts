@@ -33,8 +33,9 @@ interface Batch {
  * Kafka produce request, one Redis pipeline, one confirm window, SendMessageBatch calls on SQS.
  *
  * Contract:
- * - Messages go out in call order, so order per key is kept within a batch; a call made after
- *   another one's promise settled goes out after it, as without batching.
+ * - Messages go out in call order, and one batch per topic and guarantee is in flight at a time,
+ *   so order per key holds across batches too (a burst larger than one batch keeps its order, even
+ *   when the client retries a request).
  * - A batch holds at most `maxMessages` messages and about the transport's `maxMessageBytes` (so
  *   a batch that the broker counts as one record batch, as Kafka does per partition, fits where
  *   each of its messages fits); a full batch goes out at once.
@@ -44,6 +45,8 @@ interface Batch {
  */
 export class PublishBatcher {
   private readonly open = new Map<string, Batch>();
+  /** The batch in flight per topic and guarantee: the next one goes out once it settled. */
+  private readonly sending = new Map<string, Promise<void>>();
   private readonly maxMessages: number;
   private readonly maxBytes: number;
   private timer: ReturnType<typeof setImmediate> | ReturnType<typeof setTimeout> | undefined;
@@ -87,13 +90,21 @@ export class PublishBatcher {
 
   private send(id: string, batch: Batch): void {
     this.open.delete(id);
-    let sent: Promise<void>;
+    const before = this.sending.get(id);
+    const sent = before === undefined ? this.sendNow(batch) : before.then(() => this.sendNow(batch));
+    const settled = sent.then(batch.resolve, batch.reject);
+    this.sending.set(id, settled);
+    void settled.then(() => {
+      if (this.sending.get(id) === settled) this.sending.delete(id);
+    });
+  }
+
+  private sendNow(batch: Batch): Promise<void> {
     try {
-      sent = this.transport.publish(batch.messages, { guarantee: batch.guarantee });
+      return this.transport.publish(batch.messages, { guarantee: batch.guarantee });
     } catch (error) {
-      sent = Promise.reject(error);
+      return Promise.reject(error);
     }
-    sent.then(batch.resolve, batch.reject);
   }
 }
 
