@@ -1,0 +1,111 @@
+import { MeterProvider, MetricReader, type DataPoint, type MetricData } from '@opentelemetry/sdk-metrics';
+import { createBus, memoryTransport, silentLogger } from '@polybus/core';
+import { waitFor } from '@polybus/core/testing';
+import { instrumentBus } from '@polybus/opentelemetry';
+import { unique } from './otel-harness';
+
+/** Collects on demand, as a Prometheus scrape would. */
+class ScrapeReader extends MetricReader {
+  protected async onForceFlush(): Promise<void> {}
+  protected async onShutdown(): Promise<void> {}
+}
+
+async function scrape(reader: ScrapeReader): Promise<Map<string, MetricData>> {
+  const { resourceMetrics, errors } = await reader.collect();
+  expect(errors).toEqual([]);
+  return new Map(
+    resourceMetrics.scopeMetrics.flatMap((scope) => scope.metrics).map((m) => [m.descriptor.name, m]),
+  );
+}
+
+const points = (metric: MetricData | undefined): DataPoint<unknown>[] =>
+  (metric?.dataPoints ?? []) as DataPoint<unknown>[];
+
+it("the bus's counters and in-flight count are observed, and each attempt's duration is recorded", async () => {
+  const reader = new ScrapeReader();
+  const meterProvider = new MeterProvider({ readers: [reader] });
+  const topic = unique('metrics');
+  const bus = instrumentBus(
+    createBus({ transport: memoryTransport({ namespace: topic }), logger: silentLogger }),
+    {
+      meterProvider,
+    },
+  );
+  let calls = 0;
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  bus.bind(
+    topic,
+    async (message) => {
+      calls += 1;
+      if (calls === 1) throw new Error('once');
+      if ((message.body as { n: number }).n === 2) await held;
+    },
+    { group: 'billing', retry: { initialDelayMs: 1, jitter: false } },
+  );
+  await bus.start();
+  await bus.publish(topic, { n: 1 });
+  await bus.publish(topic, { n: 2 });
+  const binding = {
+    'messaging.system': 'memory',
+    'messaging.destination.name': topic,
+    'messaging.consumer.group.name': 'billing',
+  };
+  const inFlight = async () =>
+    points((await scrape(reader)).get('polybus.consumer.in_flight')).map((p) => [p.attributes, p.value]);
+  await waitFor(() => bus.stats()[0]?.counters.processed === 1 && bus.stats()[0].inFlight === 1);
+  expect(await inFlight()).toEqual([[binding, 1]]); // message 2's handler holds its slot
+  release();
+  await waitFor(() => bus.stats()[0].counters.processed === 2 && bus.stats()[0].inFlight === 0);
+
+  const metrics = await scrape(reader);
+  const byOutcome = Object.fromEntries(
+    points(metrics.get('polybus.consumer.messages')).map((p) => [p.attributes['polybus.outcome'], p.value]),
+  );
+  expect(byOutcome).toMatchObject({
+    received: 2,
+    processed: 2,
+    failed: 1,
+    retried: 1,
+    dead_lettered: 0,
+    duplicates: 0,
+  });
+  expect(points(metrics.get('polybus.consumer.messages'))[0].attributes).toMatchObject(binding);
+  expect(await inFlight()).toEqual([[binding, 0]]);
+
+  const durations = points(metrics.get('messaging.process.duration')).map((p) => ({
+    errorType: p.attributes['error.type'],
+    count: (p.value as { count: number }).count,
+  }));
+  expect(durations).toEqual(
+    expect.arrayContaining([
+      { errorType: undefined, count: 2 },
+      { errorType: 'Error', count: 1 },
+    ]),
+  );
+  expect(durations).toHaveLength(2);
+  expect(metrics.get('messaging.process.duration')?.descriptor.unit).toBe('s');
+
+  await bus.stop();
+  await meterProvider.shutdown();
+});
+
+it('metrics: false creates no instruments', async () => {
+  const reader = new ScrapeReader();
+  const meterProvider = new MeterProvider({ readers: [reader] });
+  const topic = unique('no-metrics');
+  const bus = instrumentBus(
+    createBus({ transport: memoryTransport({ namespace: topic }), logger: silentLogger }),
+    {
+      meterProvider,
+      metrics: false,
+    },
+  );
+  bus.bind(topic, () => {}, { group: 'g' });
+  await bus.start();
+  await bus.publish(topic, {});
+  await waitFor(() => bus.stats()[0]?.counters.processed === 1);
+  expect([...(await scrape(reader)).keys()]).toEqual([]);
+  await bus.stop();
+  await meterProvider.shutdown();
+});
