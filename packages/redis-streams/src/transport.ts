@@ -62,10 +62,19 @@ class RedisStreamsTransport implements Transport {
       this.config.redis ??
       new Redis(this.config.url!, { lazyConnect: true, connectTimeout: connectTimeoutMs });
     if (!this.config.redis) {
-      // ioredis reconnects by itself; without a listener it would print every socket error.
-      commands.on('error', (error: Error) =>
-        this.config.logger.warn('redis-streams: connection error', { error: error.message }),
-      );
+      // ioredis reconnects by itself; without a listener it would print every socket error. One
+      // warning per outage, not one per reconnect attempt; the rest go to debug.
+      let down = false;
+      commands.on('error', (error: Error) => {
+        if (down)
+          return this.config.logger.debug('redis-streams: connection error', { error: error.message });
+        down = true;
+        this.config.logger.warn('redis-streams: connection lost, reconnecting', { error: error.message });
+      });
+      commands.on('ready', () => {
+        if (down) this.config.logger.info('redis-streams: reconnected');
+        down = false;
+      });
     }
     this.commands = commands;
     this.publisher = new Publisher(commands, this.config);
