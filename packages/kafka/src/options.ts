@@ -79,7 +79,11 @@ export interface KafkaTransportOptions {
     /** Most deliveries committed in one Kafka transaction. Default 2000. */
     maxBatchSize?: number;
   };
-  /** Largest payload + headers accepted by publish, in bytes. Default 1000000 (broker message.max.bytes). */
+  /**
+   * Largest payload + headers accepted by publish, in bytes. Default: the broker's
+   * `message.max.bytes` less 1 KiB for the batch's framing, read at connect (1000000 when the broker
+   * does not say, e.g. without DescribeConfigs permission).
+   */
   maxMessageBytes?: number;
   /**
    * Non-blocking retries (default false). When true, a retry the core delays goes to the binding's
@@ -117,6 +121,8 @@ export interface ResolvedKafkaOptions {
   };
   transactions: { idPrefix: string; timeoutMs: number; maxBatchSize: number };
   maxMessageBytes: number;
+  /** `maxMessageBytes` was given: the broker's limit is not read. */
+  maxMessageBytesGiven: boolean;
   retryTopics: boolean;
   logger: Logger;
 }
@@ -213,6 +219,7 @@ export function resolveOptions(options: KafkaTransportOptions): ResolvedKafkaOpt
       maxBatchSize: integerOption('transactions.maxBatchSize', x.maxBatchSize, 2_000, { min: 1 }),
     },
     maxMessageBytes: integerOption('maxMessageBytes', options.maxMessageBytes, 1_000_000, { min: 1 }),
+    maxMessageBytesGiven: options.maxMessageBytes !== undefined,
     retryTopics: options.retryTopics ?? false,
     logger: options.logger ?? consoleLogger,
   };

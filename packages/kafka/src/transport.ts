@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { ConfigResourceTypes, Kafka, logLevel, type Admin } from 'kafkajs';
 import {
   ConfigurationError,
   ConnectionError,
@@ -29,9 +29,12 @@ import { ensureKafkaTopics } from './topics';
  * binding is its own consumer in its group; exactly-once bindings commit outputs and consumed
  * offsets in Kafka transactions.
  */
+/** Room left in `message.max.bytes` for the record batch's header and each record's framing. */
+const BATCH_FRAMING_BYTES = 1024;
+
 export class KafkaTransport implements Transport {
   readonly name = 'kafka';
-  readonly capabilities: TransportCapabilities;
+  capabilities: TransportCapabilities;
   readonly options: ResolvedKafkaOptions;
   private readonly kafka: Kafka;
   private readonly admin: Admin;
@@ -105,7 +108,47 @@ export class KafkaTransport implements Transport {
         { cause },
       );
     });
+    if (!this.options.maxMessageBytesGiven)
+      this.connected = this.connected.then(() =>
+        // Bounded like the connect: a broker that stops answering here keeps the default limit.
+        withTimeout(this.readBrokerLimit(), ms, () => new Error('no answer')).catch(() => undefined),
+      );
     return this.connected;
+  }
+
+  /**
+   * The broker's `message.max.bytes` (its record-batch limit) as this transport's message limit,
+   * less 1 KiB for the batch's framing: publish refuses, and dead letters are cut to, what the
+   * broker would take, not a fixed 1,000,000. Kept as it was when the broker does not say.
+   */
+  private async readBrokerLimit(): Promise<void> {
+    try {
+      const { brokers } = await this.admin.describeCluster();
+      const { resources } = await this.admin.describeConfigs({
+        includeSynonyms: false,
+        resources: [
+          {
+            type: ConfigResourceTypes.BROKER,
+            name: String(brokers[0]!.nodeId),
+            configNames: ['message.max.bytes'],
+          },
+        ],
+      });
+      const value = Number(
+        resources[0]?.configEntries.find((e) => e.configName === 'message.max.bytes')?.configValue,
+      );
+      if (!Number.isInteger(value) || value <= BATCH_FRAMING_BYTES) return;
+      this.options.maxMessageBytes = value - BATCH_FRAMING_BYTES;
+      this.capabilities = { ...this.capabilities, maxMessageBytes: this.options.maxMessageBytes };
+    } catch (error) {
+      this.options.logger.debug(
+        "kafka: the broker's message.max.bytes could not be read; maxMessageBytes stays",
+        {
+          maxMessageBytes: this.options.maxMessageBytes,
+          error: (error as Error).message,
+        },
+      );
+    }
   }
 
   async publish(messages: readonly TransportMessage[], options: { guarantee: Guarantee }): Promise<void> {

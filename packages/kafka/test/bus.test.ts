@@ -53,11 +53,12 @@ describe('kafka bus', () => {
   it.each(['at-least-once', 'exactly-once'] as const)(
     'a record too large for its dead letter is dead-lettered cut to fit, with its size, and the partition moves on (%s)',
     async (guarantee) => {
-      // 1,040,000 B fits the broker (message.max.bytes 1,048,588) but its copy plus the envelope
-      // does not fit the producer's maxMessageBytes (1,000,000): it used to be handed back forever.
+      // 1,047,400 B fits the broker (message.max.bytes 1,048,588) but its copy plus the envelope
+      // does not fit the transport's limit read from it (1,048,588 - 1 KiB of framing): it used to
+      // be handed back forever.
       const topic = unique('oversize');
       await createTopic(topic, 1);
-      const big = Buffer.alloc(1_040_000, 'x'); // not JSON: decode-error
+      const big = Buffer.alloc(1_047_400, 'x'); // not JSON: decode-error
       const producer = rawKafka().producer();
       await producer.connect();
       await producer.send({ topic, messages: [{ value: big }, { value: '{"ok":true}' }] });
@@ -71,13 +72,26 @@ describe('kafka bus', () => {
       const [dead] = await readAll(`${topic}.dlq`, (r) => r.length >= 1);
       const header = (name: string) => dead.headers![name]?.toString();
       expect(header(Headers.dlqReason)).toBe('decode-error');
-      expect(header(Headers.dlqTruncated)).toBe('1040000');
-      expect(dead.value!.length).toBeLessThan(1_000_000);
-      expect(dead.value!.length).toBeGreaterThan(990_000);
+      expect(header(Headers.dlqTruncated)).toBe('1047400');
+      expect(dead.value!.length).toBeLessThan(1_048_588 - 1024);
+      expect(dead.value!.length).toBeGreaterThan(1_037_000);
       expect(dead.value!.equals(big.subarray(0, dead.value!.length))).toBe(true);
     },
     60_000,
   );
+
+  it("takes its message limit from the broker's message.max.bytes: a record the broker takes is not refused", async () => {
+    const topic = unique('limit');
+    await createTopic(topic, 1);
+    const b = bus();
+    // 1,020,000 B: over the fixed 1,000,000 this transport refused before, under the broker's 1,048,588.
+    const sent = await b.publish(topic, Buffer.alloc(1_020_000, 'y'));
+    expect(b.transport!.capabilities.maxMessageBytes).toBe(1_048_588 - 1024);
+    const [record] = await readAll(topic, (r) => r.length >= 1);
+    expect(record.value!.length).toBe(1_020_000);
+    expect(record.headers![Headers.id]?.toString()).toBe(sent.id);
+    await expect(b.publish(topic, Buffer.alloc(1_048_000))).rejects.toThrow(/limit of 1047564 bytes/);
+  });
 
   it('a rebalance with two consumers (one joins, then the first leaves) loses nothing', async () => {
     const topic = unique('rebalance');
