@@ -5,16 +5,28 @@ export type {
   ProcessedEvent,
   DeadLetteredEvent,
   ConsumerKilledEvent,
+  FaultStartedEvent,
+  FaultEndedEvent,
+  ConsumerHealthEvent,
   RunSpec,
 } from './ledger/events';
 export { ledgerWriter, type LedgerWriter } from './ledger/ledger-writer';
 export { parseLedger, readLedgerDir, type ReadLedger } from './ledger/read-ledger';
 export { findAnomalies } from './checker/find';
-export type { Findings, Counts, DuplicatedId, ReorderedId } from './checker/findings';
+export { recoveriesOf } from './checker/recovery';
+export type {
+  Findings,
+  Counts,
+  DuplicatedId,
+  ReorderedId,
+  FaultRecovery,
+  UnhealthyConsumer,
+} from './checker/findings';
 export { check, type CheckResult, type RuleVerdict } from './checker/rules';
 export { runWorkload, specOf, type VerifyResult, type RunHooks } from './workload/runner';
 export {
   resolveOptions,
+  FAULTS,
   type WorkloadOptions,
   type Profile,
   type Fault,

@@ -8,14 +8,15 @@ function history() {
   const seqs = new Map<string, number>();
   const api = {
     events,
-    acked(id: string, key = 'k', copy = 0) {
-      const seq = copy > 0 ? seqs.get(id)! : nextSeq(key);
+    acked(id: string, key = 'k', copy = 0, retry = false) {
+      const seq = copy > 0 || retry ? seqs.get(id)! : nextSeq(key);
       seqs.set(id, seq);
       events.push({ type: 'publish-acked', id, key, seq, copy, at: ++at });
       return api;
     },
-    rejected(id: string, key = 'k') {
-      const seq = nextSeq(key);
+    /** A rejected attempt; a later `acked(id, key, 0, true)`/`rejected(id, key, true)` retries it. */
+    rejected(id: string, key = 'k', retry = false) {
+      const seq = retry ? seqs.get(id)! : nextSeq(key);
       seqs.set(id, seq);
       events.push({ type: 'publish-rejected', id, key, seq, copy: 0, error: 'boom', at: ++at });
       return api;
@@ -30,6 +31,15 @@ function history() {
     },
     killed(consumer: string) {
       events.push({ type: 'consumer-killed', consumer, at: ++at });
+      return api;
+    },
+    fault(fault: 'cut' | 'stall', n: number, phase: 'started' | 'ended', after = 1) {
+      at += after;
+      events.push({ type: `fault-${phase}`, fault, n, at });
+      return api;
+    },
+    wait(ms: number) {
+      at += ms;
       return api;
     },
   };
@@ -159,6 +169,96 @@ describe('check', () => {
     expect(excused.duplicated).toEqual([{ id: 'a', times: 2, limit: 1, inCrashWindow: true }]);
     expect(excused.rules.find((r) => r.rule === 'duplicated = 0')?.note).toMatch(/crash window/);
     expect(excused.counts.consumerKills).toBe(1);
+  });
+});
+
+describe('check: publishes retried after a rejection', () => {
+  it('judges an id acknowledged after rejected attempts as acknowledged', () => {
+    // a: rejected twice, then acked, never processed: lost. b: rejected, acked, processed: fine.
+    const h = history()
+      .rejected('a')
+      .rejected('a', 'k', true)
+      .acked('a', 'k', 0, true)
+      .rejected('b')
+      .acked('b', 'k', 0, true)
+      .processed('b');
+    const result = run(h.events, 'at-least-once');
+    expect(result.lost).toEqual(['a']);
+    expect(result.recovered).toEqual([]);
+    expect(result.counts).toMatchObject({
+      published: 2,
+      acknowledged: 2,
+      rejected: 0,
+      publishRejections: 3,
+      ackedAfterRejection: 2,
+      publishAttempts: 5,
+    });
+  });
+
+  it('allows the landed rejected attempt to be processed too, except under exactly-once', () => {
+    // The rejected attempt reached the broker after all (a timeout during a stall): two copies.
+    const h = history().rejected('a').acked('a', 'k', 0, true).processed('a').processed('a', 'c1');
+    expect(run(h.events, 'at-least-once').ok).toBe(true);
+    // Each attempt may be processed once at most once: two attempts, two processings.
+    expect(run(h.events, 'at-most-once').ok).toBe(true);
+    expect(run(h.events, 'exactly-once').duplicated).toEqual([
+      { id: 'a', times: 2, limit: 1, inCrashWindow: false },
+    ]);
+  });
+
+  it('does not take a retry for a reorder', () => {
+    const h = history()
+      .acked('a')
+      .rejected('b')
+      .acked('b', 'k', 0, true)
+      .acked('c')
+      .processed('a')
+      .processed('b')
+      .processed('c');
+    expect(run(h.events, 'at-least-once')).toMatchObject({ ok: true, counts: { reordered: 0 } });
+  });
+});
+
+describe('check: recovery after faults', () => {
+  it('measures from the end of each fault to the next processing and the next acknowledged publish', () => {
+    const h = history()
+      .acked('a')
+      .processed('a', 'c0')
+      .processed('a', 'c1')
+      .fault('cut', 0, 'started')
+      .rejected('b')
+      .rejected('b', 'k', true)
+      .fault('cut', 0, 'ended', 10)
+      .wait(4)
+      .acked('b', 'k', 0, true)
+      .wait(2)
+      .processed('b', 'c0')
+      .fault('stall', 1, 'started')
+      .fault('stall', 1, 'ended', 5);
+    const { faults, counts } = run(h.events, 'at-least-once');
+    expect(counts.faults).toBe(2);
+    expect(faults[0]).toMatchObject({
+      fault: 'cut',
+      n: 0,
+      durationMs: 12,
+      recoveryMs: 8,
+      publishRecoveryMs: 5,
+      rejectedPublishes: 2,
+      // c1 worked before the cut and never after it.
+      silentConsumers: ['c1'],
+    });
+    // Nothing followed the stall: no recovery seen.
+    expect(faults[1]).toMatchObject({ fault: 'stall', durationMs: 5, rejectedPublishes: 0 });
+    expect(faults[1].recoveryMs).toBeUndefined();
+  });
+
+  it('lists the consumers that were not healthy at the end', () => {
+    const events: LedgerEvent[] = [
+      ...clean().events,
+      { type: 'consumer-health', consumer: 'c0', ok: true, at: 100 },
+      { type: 'consumer-health', consumer: 'c1', ok: false, detail: '{"ok":false}', at: 101 },
+    ];
+    expect(run(events, 'at-least-once').unhealthy).toEqual([{ consumer: 'c1', detail: '{"ok":false}' }]);
   });
 });
 

@@ -60,6 +60,38 @@ describe('resolveOptions', () => {
   });
 });
 
+describe('parseCliArgs: faults', () => {
+  it('reads the network faults and their durations', () => {
+    const args = parseCliArgs([
+      '--url',
+      'redis://127.0.0.1:6379',
+      '--faults',
+      'cut,stall,kill-consumer',
+      '--cut-seconds',
+      '5',
+      '--stall-seconds',
+      '12',
+      '--publish-rate',
+      '40',
+    ]);
+    expect(args.options).toMatchObject({
+      faults: ['cut', 'stall', 'kill-consumer'],
+      cutSeconds: 5,
+      stallSeconds: 12,
+      publishRate: 40,
+    });
+  });
+
+  it('gives the ci profile every fault, and refuses a URL the proxy cannot stand in front of', () => {
+    expect(resolveOptions({ url: 'redis://x' }, 'ci').faults).toEqual(['kill-consumer', 'cut', 'stall']);
+    expect(() => resolveOptions({ url: 'kafka://a:9092,b:9092', faults: ['cut'] })).toThrow(/single Kafka/);
+    expect(() => resolveOptions({ url: 'rediss://h:6380', faults: ['stall'] })).toThrow(/plain/);
+    expect(resolveOptions({ url: 'kafka://a:9092,b:9092', faults: ['kill-consumer'] }).faults).toEqual([
+      'kill-consumer',
+    ]);
+  });
+});
+
 describe('formatReport', () => {
   it('prints the counts table, each rule, and the ids behind a broken one', () => {
     const options = resolveOptions({ url: 'amqp://guest:secret@h:5672', guarantee: 'at-least-once' }, 'ci');
@@ -75,6 +107,7 @@ describe('formatReport', () => {
       dir: '/tmp/run',
       settled: true,
       badLedgerLines: 0,
+      startedAt: 0,
       durationMs: 1,
     };
     const report = formatReport(result);
@@ -85,5 +118,32 @@ describe('formatReport', () => {
     expect(report).toContain('lost: m1');
     expect(report).not.toContain('secret');
     expect(report).toMatch(/^BROKEN/m);
+  });
+
+  it('shows each fault with its recovery', () => {
+    const options = resolveOptions({ url: 'redis://h:6379' }, 'ci');
+    const events = [
+      { type: 'publish-acked', id: 'm0', key: 'k0', seq: 0, copy: 0, at: 1_000 },
+      { type: 'fault-started', fault: 'cut', n: 0, at: 2_000 },
+      { type: 'publish-rejected', id: 'm1', key: 'k0', seq: 1, copy: 0, error: 'x', at: 2_500 },
+      { type: 'fault-ended', fault: 'cut', n: 0, at: 10_000 },
+      { type: 'publish-acked', id: 'm1', key: 'k0', seq: 1, copy: 0, at: 10_500 },
+      { type: 'processed', id: 'm0', key: 'k0', seq: 0, consumer: 'c', at: 12_000 },
+      { type: 'processed', id: 'm1', key: 'k0', seq: 1, consumer: 'c', at: 12_100 },
+    ] as const;
+    const report = formatReport({
+      ...check(events, specOf(options)),
+      options,
+      topic: 't',
+      dir: '/tmp/run',
+      settled: true,
+      badLedgerLines: 0,
+      startedAt: 0,
+      durationMs: 1,
+    });
+    expect(report).toMatch(/fault\s+at s\s+lasted s\s+recovery s\s+publish recovery s\s+rejected publishes/);
+    expect(report).toMatch(/^cut\s+2\.0\s+8\.0\s+2\.0\s+0\.5\s+1$/m);
+    expect(report).toContain('1 messages acknowledged after a rejection');
+    expect(report).toMatch(/^OK/m);
   });
 });

@@ -1,6 +1,7 @@
 import { resolveOptions } from '@polybus/verify';
-import { killSchedule, messageAt, publisherPlan } from '../src/workload/plan';
+import { faultSchedule, messageAt, publisherPlan } from '../src/workload/plan';
 import { seeded } from '../src/workload/seeded';
+import { GATE_LEAD, gateFraction, publishGate } from '../src/workload/publish-gate';
 
 const options = resolveOptions({
   url: 'memory://',
@@ -26,9 +27,34 @@ describe('workload plan', () => {
   it('is fixed by the seed', () => {
     expect(seeded(1, 'a', 2)).toBe(seeded(1, 'a', 2));
     expect(seeded(1, 'a', 2)).not.toBe(seeded(2, 'a', 2));
-    expect(killSchedule(options)).toEqual(killSchedule({ ...options }));
-    const at = killSchedule(options).map((k) => k.afterOutcomes);
+    expect(faultSchedule(options)).toEqual(faultSchedule({ ...options }));
+    const at = faultSchedule(options).map((k) => k.afterOutcomes);
     expect(at).toEqual([...at].sort((a, b) => a - b));
     expect(at.every((n) => n >= 20 && n <= 80)).toBe(true);
+  });
+
+  it('schedules every kill and one cut and one stall, each with its duration', () => {
+    const all = faultSchedule({ ...options, faults: ['kill-consumer', 'cut', 'stall'], kills: 2 });
+    expect(all.map((f) => f.fault).sort()).toEqual(['cut', 'kill-consumer', 'kill-consumer', 'stall']);
+    expect(all.find((f) => f.fault === 'cut')?.durationMs).toBe(options.cutSeconds * 1_000);
+    expect(all.find((f) => f.fault === 'stall')?.durationMs).toBe(options.stallSeconds * 1_000);
+    expect(new Set(all.map((f) => f.afterOutcomes)).size).toBe(4);
+    expect(faultSchedule({ ...options, faults: [] })).toEqual([]);
+  });
+});
+
+describe('publish gate', () => {
+  it('lets each key through up to the allowed fraction, and on when it is raised', async () => {
+    const gate = publishGate(0.5);
+    const passed: number[] = [];
+    const key = Promise.all([0, 1, 2, 3].map((seq) => gate.pass(seq, 4).then(() => passed.push(seq))));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(passed.sort()).toEqual([0, 1]);
+    gate.allow(0.2); // never lowered
+    gate.allow(1);
+    await key;
+    expect(passed.sort()).toEqual([0, 1, 2, 3]);
+    expect(gateFraction(undefined, 100)).toBe(1);
+    expect(gateFraction(30, 100)).toBeCloseTo(0.3 + GATE_LEAD);
   });
 });

@@ -15,6 +15,8 @@ function expectFaultsBit(result: VerifyResult): void {
 }
 
 describe('runWorkload on real brokers (ci profile, one consumer kill)', () => {
+  jest.setTimeout(120_000);
+
   it('loses nothing at-least-once on Redis Streams', async () => {
     // claimIdleMs: the killed consumer's pending entries are claimed after 2 s instead of 30 s.
     const result = await runWorkload(

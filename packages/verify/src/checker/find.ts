@@ -1,11 +1,14 @@
 import type { LedgerEvent, ProcessedEvent, RunSpec } from '../ledger/events';
 import type { DuplicatedId, Findings, ReorderedId } from './findings';
+import { recoveriesOf, unhealthyOf } from './recovery';
 
 interface Published {
   key: string;
   seq: number;
   attempts: number;
   acked: boolean;
+  /** A rejected attempt came before the first acknowledgement. */
+  rejectedFirst: boolean;
 }
 
 /**
@@ -19,6 +22,7 @@ export function findAnomalies(events: readonly LedgerEvent[], spec: RunSpec): Fi
   const deadLettered = new Set<string>();
   const kills = new Map<string, number[]>();
   let publishAttempts = 0;
+  let publishRejections = 0;
   let processings = 0;
 
   for (const e of events) {
@@ -26,9 +30,20 @@ export function findAnomalies(events: readonly LedgerEvent[], spec: RunSpec): Fi
       case 'publish-acked':
       case 'publish-rejected': {
         publishAttempts++;
-        const p = published.get(e.id) ?? { key: e.key, seq: e.seq, attempts: 0, acked: false };
+        const p = published.get(e.id) ?? {
+          key: e.key,
+          seq: e.seq,
+          attempts: 0,
+          acked: false,
+          rejectedFirst: false,
+        };
+        // Every attempt counts towards what at-most-once allows: a rejected one may have landed.
         p.attempts++;
         if (e.type === 'publish-acked') p.acked = true;
+        else {
+          publishRejections++;
+          if (!p.acked) p.rejectedFirst = true;
+        }
         published.set(e.id, p);
         break;
       }
@@ -45,6 +60,8 @@ export function findAnomalies(events: readonly LedgerEvent[], spec: RunSpec): Fi
     }
   }
 
+  // An id acknowledged after rejected attempts is acknowledged: lost without an outcome, and
+  // not `recovered` (that is for ids the broker had though every publish of them was rejected).
   const lost: string[] = [];
   const recovered: string[] = [];
   for (const [id, p] of published) {
@@ -55,6 +72,7 @@ export function findAnomalies(events: readonly LedgerEvent[], spec: RunSpec): Fi
   const unexpected = [...new Set([...processed.keys(), ...deadLettered])].filter((id) => !published.has(id));
 
   const reordered = reordersOf(events, published);
+  const faults = recoveriesOf(events);
   const duplicated: DuplicatedId[] = [];
   for (const [id, times] of processed) {
     const attempts = published.get(id)?.attempts ?? 1;
@@ -77,6 +95,8 @@ export function findAnomalies(events: readonly LedgerEvent[], spec: RunSpec): Fi
       publishAttempts,
       acknowledged: [...published.values()].filter((p) => p.acked).length,
       rejected: [...published.values()].filter((p) => !p.acked).length,
+      publishRejections,
+      ackedAfterRejection: [...published.values()].filter((p) => p.acked && p.rejectedFirst).length,
       processed: processed.size,
       processings,
       deadLettered: deadLettered.size,
@@ -86,12 +106,15 @@ export function findAnomalies(events: readonly LedgerEvent[], spec: RunSpec): Fi
       recovered: recovered.length,
       reordered: reordered.length,
       consumerKills: [...kills.values()].reduce((n, k) => n + k.length, 0),
+      faults: faults.length,
     },
     lost,
     duplicated,
     unexpected,
     recovered,
     reordered,
+    faults,
+    unhealthy: unhealthyOf(events),
   };
 }
 

@@ -1,3 +1,5 @@
+import type { Fault } from '../workload/options';
+
 /** A message processed more often than its guarantee allows (or, for at-least-once, more than once). */
 export interface DuplicatedId {
   readonly id: string;
@@ -21,6 +23,36 @@ export interface ReorderedId {
   readonly afterSeq: number;
 }
 
+/** A fault of the run and how long the run took to come back from it (ms; absent: never seen). */
+export interface FaultRecovery {
+  readonly fault: Fault;
+  /** Its number in the run, from 0. */
+  readonly n: number;
+  readonly startedAt: number;
+  /** Absent when the run ended during the fault. */
+  readonly endedAt?: number;
+  readonly durationMs?: number;
+  /** The killed consumer, for `kill-consumer`. */
+  readonly consumer?: string;
+  /** From the end to the next `processed` event, any consumer. */
+  readonly recoveryMs?: number;
+  /** From the end to the next acknowledged publish (absent when the publishers were done). */
+  readonly publishRecoveryMs?: number;
+  /** Rejected publish attempts from its start until the next fault's start. */
+  readonly rejectedPublishes: number;
+  /**
+   * Consumers that processed before a cut or stall, were not killed, and processed nothing after
+   * it: a connection that never came back, or only nothing left for them to do.
+   */
+  readonly silentConsumers: readonly string[];
+}
+
+/** A consumer whose `bus.health()` was not ok when it was told to stop, at the end of the run. */
+export interface UnhealthyConsumer {
+  readonly consumer: string;
+  readonly detail: string;
+}
+
 export interface Counts {
   /** Distinct ids the publishers tried to publish. */
   readonly published: number;
@@ -30,6 +62,10 @@ export interface Counts {
   readonly acknowledged: number;
   /** Distinct ids whose every publish was rejected. */
   readonly rejected: number;
+  /** Rejected publish attempts in all (each is retried with the same id until acknowledged). */
+  readonly publishRejections: number;
+  /** Distinct ids acknowledged after at least one rejected attempt: judged as acknowledged. */
+  readonly ackedAfterRejection: number;
   /** Distinct ids processed at least once. */
   readonly processed: number;
   /** `processed` events in all (redeliveries and duplicates included). */
@@ -41,6 +77,8 @@ export interface Counts {
   readonly recovered: number;
   readonly reordered: number;
   readonly consumerKills: number;
+  /** Faults injected: kills, cuts and stalls. */
+  readonly faults: number;
 }
 
 /** What the ledger shows, before any rule is applied. */
@@ -54,4 +92,6 @@ export interface Findings {
   /** Every publish rejected, yet processed: the broker had it after all (not a failure). */
   readonly recovered: string[];
   readonly reordered: ReorderedId[];
+  readonly faults: FaultRecovery[];
+  readonly unhealthy: UnhealthyConsumer[];
 }

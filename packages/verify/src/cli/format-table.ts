@@ -16,19 +16,19 @@ export function formatReport(r: VerifyResult): string {
     ['reordered', c.reordered],
     ['unexpected', c.unexpected],
   ];
-  const widths = columns.map(([name, n]) => Math.max(name.length, String(n).length));
-  const row = (cells: string[]) => cells.map((cell, i) => cell.padStart(widths[i])).join('  ');
   const o = r.options;
   const lines = [
     `polybus-verify ${o.url.replace(/\/\/[^@/]*@/, '//***@')}  ${o.guarantee}  seed ${o.seed}  ` +
       `${o.publishers} publishers, ${o.consumers} consumers, ordering ${o.ordering}` +
       (o.guarantee === 'exactly-once' ? `, store ${o.store}` : '') +
-      (c.consumerKills > 0 ? `, ${c.consumerKills} consumer kills` : ''),
+      (c.consumerKills > 0 ? `, ${c.consumerKills} consumer kills` : '') +
+      (o.faults.includes('cut') ? `, cut ${o.cutSeconds} s` : '') +
+      (o.faults.includes('stall') ? `, stall ${o.stallSeconds} s` : ''),
     '',
-    row(columns.map(([name]) => name)),
-    row(columns.map(([, n]) => String(n))),
+    ...table([columns.map(([name]) => name), columns.map(([, n]) => String(n))]),
     '',
   ];
+  if (r.faults.length > 0) lines.push(...faultTable(r), '');
   for (const rule of r.rules)
     lines.push(
       `${rule.holds ? 'PASS' : 'FAIL'}  ${rule.rule} (observed ${rule.observed})${rule.note ? `; ${rule.note}` : ''}`,
@@ -37,8 +37,16 @@ export function formatReport(r: VerifyResult): string {
   if (c.processings > c.processed) notes.push(`${c.processings - c.processed} redundant processings`);
   if (crashWindow > 0 && r.spec.guarantee === 'at-least-once')
     notes.push(`${crashWindow} duplicates followed a consumer kill`);
+  if (c.publishRejections > 0)
+    notes.push(
+      `${c.publishRejections} publish attempts rejected and retried; ${c.ackedAfterRejection} messages acknowledged after a rejection`,
+    );
   if (c.rejected > 0)
-    notes.push(`${c.rejected} publishes rejected (${c.recovered} of them processed anyway)`);
+    notes.push(`${c.rejected} messages never acknowledged (${c.recovered} of them processed anyway)`);
+  for (const f of r.faults)
+    if (f.silentConsumers.length > 0)
+      notes.push(`${f.silentConsumers.join(', ')} processed nothing after ${f.fault} #${f.n}`);
+  for (const u of r.unhealthy) notes.push(`${u.consumer} was not healthy at the end: ${u.detail}`);
   if (!r.spec.perKeyOrdering && c.reordered > 0)
     notes.push('reorders are not a failure without --ordering per-key');
   if (!r.settled) notes.push('the run stopped waiting before every message had an outcome');
@@ -59,4 +67,31 @@ export function formatReport(r: VerifyResult): string {
   }
   lines.push('', `${r.ok ? 'OK' : 'BROKEN'}: ledgers and result.json in ${r.dir}`);
   return lines.join('\n');
+}
+
+/** Each fault: when (seconds into the run), how long, and how long until work resumed after it. */
+function faultTable(r: VerifyResult): string[] {
+  const s = (ms: number | undefined) => (ms === undefined ? '-' : (ms / 1_000).toFixed(1));
+  return table(
+    [
+      ['fault', 'at s', 'lasted s', 'recovery s', 'publish recovery s', 'rejected publishes'],
+      ...r.faults.map((f) => [
+        `${f.fault}${f.consumer ? ` ${f.consumer}` : ''}`,
+        s(f.startedAt - r.startedAt),
+        s(f.durationMs),
+        s(f.recoveryMs),
+        s(f.publishRecoveryMs),
+        String(f.rejectedPublishes),
+      ]),
+    ],
+    true,
+  );
+}
+
+/** Right-aligned columns; with `named`, the first (names) left-aligned. */
+function table(rows: string[][], named = false): string[] {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
+  return rows.map((cells) =>
+    cells.map((cell, i) => (i === 0 && named ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  '),
+  );
 }

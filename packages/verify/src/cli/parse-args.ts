@@ -16,8 +16,11 @@ export const USAGE = `usage: polybus-verify --url <url> [options]
   --guarantee <g>        at-least-once (default) | exactly-once | at-most-once
   --messages <n>         distinct messages to publish
   --seed <s>             seed of every random choice (default 1): a seed names a run
-  --faults <list>        comma-separated faults: kill-consumer
+  --faults <list>        comma-separated faults: kill-consumer, cut, stall (ci: all three)
   --kills <n>            consumer SIGKILLs with kill-consumer
+  --cut-seconds <n>      how long the cut lasts (default 10, ci 8)
+  --stall-seconds <n>    how long the stall lasts (default 10, ci 8)
+  --publish-rate <n>     messages per second over all publishers, 0 = unpaced (ci: 15)
   --profile <p>          default | ci (small and quick)
   --ordering <o>         none (default) | per-key
   --store <s>            idempotency store for exactly-once: redis (default) | memory | none
@@ -43,6 +46,9 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {
         seed: { type: 'string' },
         faults: { type: 'string' },
         kills: { type: 'string' },
+        'cut-seconds': { type: 'string' },
+        'stall-seconds': { type: 'string' },
+        'publish-rate': { type: 'string' },
         profile: { type: 'string' },
         ordering: { type: 'string' },
         store: { type: 'string' },
@@ -82,6 +88,9 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {
         .map((f) => f.trim())
         .filter((f) => f !== '') as Fault[] | undefined,
       kills: int('kills'),
+      cutSeconds: int('cut-seconds'),
+      stallSeconds: int('stall-seconds'),
+      publishRate: int('publish-rate'),
       ordering: str('ordering') as WorkloadOptions['ordering'] | undefined,
       store: str('store') as StoreKind | undefined,
       storeUrl: str('store-url'),

@@ -1,4 +1,5 @@
 import type { Guarantee } from '@polybus/core';
+import type { Fault } from '../workload/options';
 
 /**
  * One line of a ledger. Every process of a run appends its own events; the checker reads the merge.
@@ -6,7 +7,14 @@ import type { Guarantee } from '@polybus/core';
  * clock), used only to order the processing of one key across consumers.
  */
 export type LedgerEvent =
-  PublishAckedEvent | PublishRejectedEvent | ProcessedEvent | DeadLetteredEvent | ConsumerKilledEvent;
+  | PublishAckedEvent
+  | PublishRejectedEvent
+  | ProcessedEvent
+  | DeadLetteredEvent
+  | ConsumerKilledEvent
+  | FaultStartedEvent
+  | FaultEndedEvent
+  | ConsumerHealthEvent;
 
 /** The broker acknowledged a publish of `id` (for at-most-once publishes: the client took it). */
 export interface PublishAckedEvent {
@@ -20,7 +28,10 @@ export interface PublishAckedEvent {
   readonly at: number;
 }
 
-/** A publish of `id` failed: the broker may or may not have it. */
+/**
+ * A publish of `id` failed: the broker may or may not have it. The publisher tries again with the
+ * same id and idempotency key (what a user does), so a `publish-acked` of the same `copy` may follow.
+ */
 export interface PublishRejectedEvent {
   readonly type: 'publish-rejected';
   readonly id: string;
@@ -53,6 +64,40 @@ export interface DeadLetteredEvent {
 export interface ConsumerKilledEvent {
   readonly type: 'consumer-killed';
   readonly consumer: string;
+  readonly at: number;
+}
+
+/**
+ * The runner injected fault number `n` of the run. For `kill-consumer`, `consumer` is the victim;
+ * for `cut` and `stall`, every worker's connections to the broker are hit.
+ */
+export interface FaultStartedEvent {
+  readonly type: 'fault-started';
+  readonly fault: Fault;
+  readonly n: number;
+  readonly consumer?: string;
+  readonly at: number;
+}
+
+/**
+ * Fault `n` is over: the network is restored or resumed, or the killed consumer's replacement
+ * (`consumer`) is started. Recovery is measured from here.
+ */
+export interface FaultEndedEvent {
+  readonly type: 'fault-ended';
+  readonly fault: Fault;
+  readonly n: number;
+  readonly consumer?: string;
+  readonly at: number;
+}
+
+/** A consumer process's `bus.health()` when the runner told it to stop, at the end of the run. */
+export interface ConsumerHealthEvent {
+  readonly type: 'consumer-health';
+  readonly consumer: string;
+  readonly ok: boolean;
+  /** What was not ok (the transport's detail, or the bus state), when `ok` is false. */
+  readonly detail?: string;
   readonly at: number;
 }
 

@@ -8,7 +8,16 @@ export interface ReadLedger {
   readonly badLines: number;
 }
 
-const TYPES = new Set(['publish-acked', 'publish-rejected', 'processed', 'dead-lettered', 'consumer-killed']);
+const TYPES = new Set([
+  'publish-acked',
+  'publish-rejected',
+  'processed',
+  'dead-lettered',
+  'consumer-killed',
+  'fault-started',
+  'fault-ended',
+  'consumer-health',
+]);
 
 /** Parses JSON-lines ledger text. */
 export function parseLedger(text: string): ReadLedger {

@@ -1,9 +1,7 @@
 import {
-  createBus,
   Headers,
   memoryIdempotencyStore,
   PermanentError,
-  silentLogger,
   type BindOptions,
   type Bus,
   type IdempotencyStore,
@@ -11,12 +9,14 @@ import {
 import { redisIdempotencyStore } from '@polybus/store-redis';
 import { now } from '../ledger/events';
 import type { LedgerWriter } from '../ledger/ledger-writer';
-import { failsPermanently, failsTransiently, type WorkloadMessage } from './plan';
+import { workerBus } from '../network/worker-bus';
+import { failsPermanently, failsTransiently, isPoison, type WorkloadMessage } from './plan';
 import type { WorkerConfig } from './protocol';
 
 /**
  * Starts a consumer: the workload topic in the run's group, with the guarantee under test and a
- * handler whose failures are seeded, and its dead-letter topic, whose arrivals are the ledger's
+ * handler whose failures are seeded (transient, permanent, poison: failing every attempt until the
+ * retries are spent), and its dead-letter topic, whose arrivals are the ledger's
  * `dead-lettered` events. The `processed` line is the handler's effect: written (synchronously)
  * as its last step, so a delivery that is processed but not yet acked when the process dies shows.
  */
@@ -26,7 +26,7 @@ export async function startConsumer(
   onOutcome: () => void,
 ): Promise<Bus> {
   const o = config.options;
-  const bus = createBus({ url: o.url, logger: silentLogger });
+  const bus = await workerBus(config);
   const deadLetter = `${config.topic}.dlq`;
 
   bus.bind<WorkloadMessage>(
@@ -34,6 +34,7 @@ export async function startConsumer(
     (msg, ctx) => {
       const m = msg.body;
       if (failsPermanently(o, m.id)) throw new PermanentError('polybus-verify: seeded permanent failure');
+      if (isPoison(o, m.id)) throw new Error('polybus-verify: seeded poison message (fails every attempt)');
       if (failsTransiently(o, m.id, ctx.attempt)) throw new Error('polybus-verify: seeded transient failure');
       ledger.append({
         type: 'processed',

@@ -1,6 +1,13 @@
 import { ConfigurationError, type Guarantee } from '@polybus/core';
+import { brokerAddress } from '../network/broker-address';
 
-export type Fault = 'kill-consumer';
+/**
+ * `kill-consumer`: SIGKILL a consumer process and restart it. `cut`: the proxy between the workers
+ * and the broker drops every connection and refuses new ones for `cutSeconds`. `stall`: it holds
+ * every byte, connections left open, for `stallSeconds`.
+ */
+export type Fault = 'kill-consumer' | 'cut' | 'stall';
+export const FAULTS: readonly Fault[] = ['kill-consumer', 'cut', 'stall'];
 export type StoreKind = 'redis' | 'memory' | 'none';
 
 /** A verification run. Every random choice derives from `seed`, so a seed names a run. */
@@ -22,11 +29,19 @@ export interface WorkloadOptions {
   readonly transientFailureRate: number;
   /** Chance that a message's handler throws `PermanentError` (dead letter at once). */
   readonly permanentFailureRate: number;
+  /** Chance that a message's handler throws an ordinary error on every attempt (dead letter once retries are spent). */
+  readonly poisonRate: number;
   /** Chance that a message is published a second time under the same idempotency key. */
   readonly duplicatePublishRate: number;
+  /** Messages per second over all publishers; 0 publishes as fast as the broker acknowledges. */
+  readonly publishRate: number;
   readonly faults: readonly Fault[];
   /** SIGKILLs of a consumer (each restarted at once), spread over the run, with `kill-consumer`. */
   readonly kills: number;
+  /** How long the one `cut` lasts. */
+  readonly cutSeconds: number;
+  /** How long the one `stall` lasts. */
+  readonly stallSeconds: number;
   /** Idempotency store of exactly-once bindings: `redis` is shared by every consumer process. */
   readonly store: StoreKind;
   readonly storeUrl: string;
@@ -42,7 +57,7 @@ export interface WorkloadOptions {
 
 export type Profile = 'default' | 'ci';
 
-const PROFILES: Record<Profile, Omit<WorkloadOptions, 'url' | 'guarantee' | 'seed' | 'store' | 'faults'>> = {
+const PROFILES: Record<Profile, Omit<WorkloadOptions, 'url' | 'guarantee' | 'seed' | 'store'>> = {
   default: {
     messages: 2_000,
     publishers: 2,
@@ -51,8 +66,13 @@ const PROFILES: Record<Profile, Omit<WorkloadOptions, 'url' | 'guarantee' | 'see
     ordering: 'none',
     transientFailureRate: 0.05,
     permanentFailureRate: 0.01,
+    poisonRate: 0.005,
     duplicatePublishRate: 0.02,
+    publishRate: 0,
+    faults: [],
     kills: 3,
+    cutSeconds: 10,
+    stallSeconds: 10,
     storeUrl: 'redis://127.0.0.1:6379',
     concurrency: 8,
     idempotencyLockTtlMs: 5_000,
@@ -66,8 +86,14 @@ const PROFILES: Record<Profile, Omit<WorkloadOptions, 'url' | 'guarantee' | 'see
     ordering: 'none',
     transientFailureRate: 0.05,
     permanentFailureRate: 0.02,
+    poisonRate: 0.01,
     duplicatePublishRate: 0.03,
+    // Slow enough that every fault of the schedule lands while the publishers are still at work.
+    publishRate: 15,
+    faults: ['kill-consumer', 'cut', 'stall'],
     kills: 1,
+    cutSeconds: 8,
+    stallSeconds: 8,
     storeUrl: 'redis://127.0.0.1:6379',
     concurrency: 8,
     idempotencyLockTtlMs: 5_000,
@@ -87,7 +113,6 @@ export function resolveOptions(
     ...PROFILES[profile],
     guarantee,
     seed: 1,
-    faults: [],
     store: guarantee === 'exactly-once' ? 'redis' : 'none',
     ...withoutUndefined(given),
     url: given.url,
@@ -106,10 +131,23 @@ function validate(o: WorkloadOptions): void {
   for (const name of ['messages', 'publishers', 'consumers', 'keys', 'concurrency'] as const)
     if (!Number.isInteger(o[name]) || o[name] < 1)
       throw new ConfigurationError(name, `must be an integer >= 1, got ${String(o[name])}`);
-  for (const name of ['kills', 'seed', 'idempotencyLockTtlMs', 'settleTimeoutMs'] as const)
+  for (const name of [
+    'kills',
+    'seed',
+    'idempotencyLockTtlMs',
+    'settleTimeoutMs',
+    'publishRate',
+    'cutSeconds',
+    'stallSeconds',
+  ] as const)
     if (!Number.isInteger(o[name]) || o[name] < 0)
       throw new ConfigurationError(name, `must be an integer >= 0, got ${String(o[name])}`);
-  for (const name of ['transientFailureRate', 'permanentFailureRate', 'duplicatePublishRate'] as const)
+  for (const name of [
+    'transientFailureRate',
+    'permanentFailureRate',
+    'poisonRate',
+    'duplicatePublishRate',
+  ] as const)
     if (!(o[name] >= 0 && o[name] < 1))
       throw new ConfigurationError(name, `must be in [0, 1), got ${String(o[name])}`);
   if (!['none', 'per-key'].includes(o.ordering))
@@ -117,8 +155,10 @@ function validate(o: WorkloadOptions): void {
   if (!['redis', 'memory', 'none'].includes(o.store))
     throw new ConfigurationError('store', `must be redis, memory or none, got '${o.store}'`);
   for (const fault of o.faults)
-    if (fault !== 'kill-consumer')
-      throw new ConfigurationError('faults', `unknown fault '${String(fault)}'; known: kill-consumer`);
+    if (!FAULTS.includes(fault))
+      throw new ConfigurationError('faults', `unknown fault '${String(fault)}'; known: ${FAULTS.join(', ')}`);
+  // Refuses, before any process starts, a URL the fault proxy cannot stand in front of.
+  if (o.faults.includes('cut') || o.faults.includes('stall')) brokerAddress(o.url);
 }
 
 function withoutUndefined<T extends object>(value: T): Partial<T> {

@@ -1,5 +1,5 @@
 import { seeded } from './seeded';
-import type { WorkloadOptions } from './options';
+import type { Fault, WorkloadOptions } from './options';
 
 /** The body every workload message carries: the ledger's coordinates travel with it. */
 export interface WorkloadMessage {
@@ -36,17 +36,40 @@ export const failsPermanently = (o: WorkloadOptions, id: string): boolean =>
 export const failsTransiently = (o: WorkloadOptions, id: string, attempt: number): boolean =>
   seeded(o.seed, 'transient', id, attempt) < o.transientFailureRate;
 
-/** One planned SIGKILL: when this many outcomes (processed + dead-lettered) are in, kill `slot`. */
-export interface PlannedKill {
+export const isPoison = (o: WorkloadOptions, id: string): boolean =>
+  seeded(o.seed, 'poison', id) < o.poisonRate;
+
+/**
+ * One planned fault: when this many outcomes (processed + dead-lettered) are in, inject `fault`
+ * (`slot`: the consumer a kill hits; `durationMs`: how long a cut or stall lasts).
+ */
+export interface PlannedFault {
+  readonly fault: Fault;
   readonly afterOutcomes: number;
   readonly slot: number;
+  readonly durationMs: number;
 }
 
-/** Kills spread over the middle of the run (20-80 % of the messages), in order of `afterOutcomes`. */
-export function killSchedule(o: WorkloadOptions): PlannedKill[] {
-  if (!o.faults.includes('kill-consumer')) return [];
-  return Array.from({ length: o.kills }, (_, k) => ({
-    afterOutcomes: Math.floor(o.messages * (0.2 + (0.6 * (k + seeded(o.seed, 'kill-at', k))) / o.kills)),
+/**
+ * Every fault of the run (`kills` kills, one cut, one stall, as `faults` asks) spread over the
+ * middle of the run (20-80 % of the messages), each in its own seeded share of it, in order of
+ * `afterOutcomes`. The runner injects them one at a time, so two faults never overlap.
+ */
+export function faultSchedule(o: WorkloadOptions): PlannedFault[] {
+  const kinds: Fault[] = [];
+  for (const fault of o.faults)
+    if (fault === 'kill-consumer') kinds.push(...Array.from({ length: o.kills }, () => fault));
+    else kinds.push(fault);
+  // Which fault takes which share of the run is seeded too.
+  const order = kinds
+    .map((fault, i) => ({ fault, rank: seeded(o.seed, 'fault-order', fault, i) }))
+    .sort((a, b) => a.rank - b.rank);
+  return order.map(({ fault }, k) => ({
+    fault,
+    afterOutcomes: Math.floor(
+      o.messages * (0.2 + (0.6 * (k + seeded(o.seed, 'fault-at', k))) / kinds.length),
+    ),
     slot: Math.floor(seeded(o.seed, 'kill-slot', k) * o.consumers),
+    durationMs: 1_000 * (fault === 'cut' ? o.cutSeconds : fault === 'stall' ? o.stallSeconds : 0),
   }));
 }

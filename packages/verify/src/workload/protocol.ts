@@ -10,7 +10,13 @@ export interface WorkerConfig {
   readonly ledgerPath: string;
   readonly topic: string;
   readonly group: string;
+  /** The broker as this process reaches it: `options.url`, or through the runner's fault proxy. */
+  readonly brokerUrl: string;
+  /** The fault proxy's port on 127.0.0.1, when `cut` or `stall` is among the faults. */
+  readonly proxyPort?: number;
   readonly options: WorkloadOptions;
+  /** Publishers: the publish gate's fraction at start (see publish-gate.ts). */
+  readonly allowed: number;
 }
 
 export const WORKER_ENV = 'POLYBUS_VERIFY_WORKER';
@@ -22,5 +28,8 @@ export type WorkerReport =
   | { readonly type: 'progress'; readonly outcomes: number }
   | { readonly type: 'failed'; readonly error: string };
 
-/** Runner → worker. A consumer told to stop stops its bus (drain, ack) and exits 0. */
-export type RunnerCommand = { readonly type: 'stop' };
+/**
+ * Runner → worker. A consumer told to stop stops its bus (drain, ack) and exits 0. A publisher
+ * told to allow may publish further into its keys' messages (the publish gate's fraction).
+ */
+export type RunnerCommand = { readonly type: 'stop' } | { readonly type: 'allow'; readonly fraction: number };
