@@ -1,3 +1,4 @@
+import type { DeadLetterAccess } from './dead-letter-access';
 import type { Logger } from './logger';
 import type { Guarantee, MessageHeaders, TransportMessage } from './message';
 
@@ -135,6 +136,8 @@ export interface Transport {
   /** Throw `ConfigurationError` / `GuaranteeNotSupportedError` for subscriptions this broker refuses. */
   validateSubscription?(options: SubscribeOptions, existing: readonly SubscribeOptions[]): void;
   health?(): Promise<TransportHealth>;
+  /** Read access to dead letters this broker keeps (see `DeadLetterAccess`); after `connect`. */
+  deadLetters?(): DeadLetterAccess;
 }
 
 /**

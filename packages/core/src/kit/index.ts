@@ -10,6 +10,7 @@ export type {
   TransportFromUrl,
   TransportContext,
 } from '../transport';
+export type { DeadLetterAccess, DeadLetterBatch, StoredDeadLetter } from '../dead-letter-access';
 export { payloadBuffer, payloadBytesAtMost } from '../message';
 export { encodeMessage } from '../encode';
 export { deadLetterHeaders, type EnvelopeInput } from '../engine/envelope';
