@@ -9,3 +9,4 @@ export { expectBrokerDownContract } from './broker-down';
 export { tcpProxy, type TcpProxy } from './tcp-proxy';
 export { expectHealthFollowsConnection } from './health-contract';
 export { expectStalledBrokerAnswered, STALL_TIMEOUTS } from './stall-contract';
+export { expectOutageLoggedOnce } from './outage-logging';

@@ -9,6 +9,7 @@ import {
   type TransportMessage,
 } from '@polybus/core';
 import {
+  OutageLog,
   withoutCredentials,
   withTimeout,
   type DeliveryHandler,
@@ -64,17 +65,12 @@ class RedisStreamsTransport implements Transport {
     if (!this.config.redis) {
       // ioredis reconnects by itself; without a listener it would print every socket error. One
       // warning per outage, not one per reconnect attempt; the rest go to debug.
-      let down = false;
-      commands.on('error', (error: Error) => {
-        if (down)
-          return this.config.logger.debug('redis-streams: connection error', { error: error.message });
-        down = true;
-        this.config.logger.warn('redis-streams: connection lost, reconnecting', { error: error.message });
+      const outage = new OutageLog(this.config.logger, {
+        lost: 'redis-streams: connection lost, reconnecting',
+        back: 'redis-streams: reconnected',
       });
-      commands.on('ready', () => {
-        if (down) this.config.logger.info('redis-streams: reconnected');
-        down = false;
-      });
+      commands.on('error', (error: Error) => outage.failed(error));
+      commands.on('ready', () => outage.succeeded());
     }
     this.commands = commands;
     this.publisher = new Publisher(commands, this.config);

@@ -5,16 +5,16 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { Logger } from '@polybus/core';
-import { backoffDelay, sleep, type BackoffPolicy, type Slots } from '@polybus/core/transport';
+import { backoffDelay, OutageLog, sleep, type BackoffPolicy, type Slots } from '@polybus/core/transport';
 import { reasonOf } from './publisher';
 import type { Queue } from './queues';
 
-/** After a failed receive: 200 ms doubling to 5 s, until one succeeds. */
+/** After a failed receive: 200 ms doubling to 5 s, jittered so a fleet does not retry in step. */
 const RECEIVE_BACKOFF: BackoffPolicy = {
   initialDelayMs: 200,
   maxDelayMs: 5_000,
   multiplier: 2,
-  jitter: false,
+  jitter: true,
 };
 
 export interface ReceiveLoopDeps {
@@ -34,13 +34,20 @@ export interface ReceiveLoopDeps {
 /**
  * The receive side of a subscription: long-polls its queue for as many messages as the slots
  * leave room for (at most 10, SQS's limit), reserving them first so parallel loops do not
- * overshoot, and backs off from 200 ms doubling to 5 s while receives fail.
+ * overshoot, and backs off from 200 ms doubling to 5 s while receives fail, logging the outage once
+ * for all its loops (not once per failed receive).
  */
 export class ReceiveLoop {
   private readonly cancellable: { abortSignal: AbortSignal };
+  private readonly outage: OutageLog;
 
   constructor(private readonly deps: ReceiveLoopDeps) {
     this.cancellable = { abortSignal: deps.signal };
+    this.outage = new OutageLog(
+      deps.logger,
+      { lost: 'sqs: receive failed, retrying', back: 'sqs: receiving again' },
+      { queue: deps.queue.name },
+    );
   }
 
   /** One long-polling loop; resolves once the signal aborted. Several run side by side. */
@@ -58,15 +65,13 @@ export class ReceiveLoop {
       try {
         messages = (await this.receive(max, busy)).Messages ?? [];
         failures = 0;
+        if (this.outage.down) this.outage.succeeded();
       } catch (error) {
         this.deps.slots.give(max);
         busy = false;
         if (this.deps.signal.aborted) return;
         failures++;
-        this.deps.logger.warn('sqs: receive failed, retrying', {
-          queue: this.deps.queue.name,
-          error: reasonOf(error),
-        });
+        this.outage.failed(reasonOf(error));
         await sleep(backoffDelay(failures, RECEIVE_BACKOFF), this.deps.signal);
         continue;
       }

@@ -31,3 +31,4 @@ export { withoutCredentials } from './address';
 export { fitWithin, messageBytes, type WireSize } from './fit-within';
 export { carriedAttempt } from './attempt';
 export { withTimeout } from './with-timeout';
+export { OutageLog, type OutageMessages } from './outage-log';
