@@ -41,8 +41,13 @@ export interface BindOptions<T = unknown> {
   ordering?: 'none' | 'per-key';
   /** Standard Schema validator; a body that fails goes to the dead letter with `validation-error`. */
   schema?: StandardSchemaV1<unknown, T>;
-  /** Per-attempt handler time limit; the handler's `ctx.signal` is aborted when it passes. */
-  timeoutMs?: number;
+  /**
+   * Per-attempt handler time limit: an attempt that runs longer fails with `HandlerTimeoutError`
+   * (retried like any transient error) and its `ctx.signal` is aborted. Default 300 000 ms (5 min),
+   * so a handler that hangs cannot hold its concurrency slot for ever; `false` = no limit. It
+   * fires up to 20 % late (checked a few times per `timeoutMs`, not by a timer per message).
+   */
+  timeoutMs?: number | false;
   /** Default: the bus's codec (JSON). */
   codec?: Codec;
   /** Your middlewares for this binding, inside the bus's (`createBus({ middleware })`); see `Middleware`. */
@@ -85,6 +90,7 @@ export interface ResolvedBinding<T = unknown> {
   readonly concurrency: number;
   readonly ordering: 'none' | 'per-key';
   readonly schema: StandardSchemaV1<unknown, T> | undefined;
+  /** Undefined when the binding said `timeoutMs: false`. */
   readonly timeoutMs: number | undefined;
   readonly codec: Codec;
   /** The bus's middlewares, then the binding's. */

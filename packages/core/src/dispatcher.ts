@@ -4,6 +4,7 @@ import { calledWithin } from './engine/called-within';
 import { buildChain } from './engine/chain';
 import { newCounters, type BindingCounters } from './engine/counters';
 import { InFlight } from './engine/in-flight';
+import { expireOverdue, timeoutTick } from './engine/timeout';
 import { Processing, type Step } from './engine/processing';
 import type { BindingRuntime, EncodeOptions } from './engine/runtime';
 import type { Handler } from './handler';
@@ -31,6 +32,8 @@ export class Dispatcher {
   private readonly chain: Step;
   private readonly runtime: BindingRuntime;
   private idle: (() => void) | undefined;
+  /** Runs `expireOverdue` while deliveries are in flight on a binding with a timeout. */
+  private watchdog: NodeJS.Timeout | undefined;
 
   constructor(
     readonly binding: ResolvedBinding,
@@ -45,6 +48,8 @@ export class Dispatcher {
     const p = new Processing(delivery, this.runtime);
     this.counters.received++;
     this.inFlight.add(p);
+    if (this.watchdog === undefined && this.binding.timeoutMs !== undefined)
+      this.watch(this.binding.timeoutMs);
     let run: Promise<void>;
     try {
       run = this.chain(p);
@@ -83,6 +88,16 @@ export class Dispatcher {
   }
   private observedProcessed = 0;
   private observedAt: number | undefined;
+
+  /** Checks the timed attempts a few times per `timeoutMs`; stops itself once nothing is in flight. */
+  private watch(timeoutMs: number): void {
+    this.watchdog = setInterval(() => {
+      if (this.inFlight.size > 0) return expireOverdue(this.inFlight, Date.now(), timeoutMs);
+      clearInterval(this.watchdog);
+      this.watchdog = undefined;
+    }, timeoutTick(timeoutMs));
+    this.watchdog.unref();
+  }
 
   private done(p: Processing): void {
     this.inFlight.remove(p);

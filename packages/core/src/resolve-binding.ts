@@ -1,4 +1,5 @@
 import { DEFAULT_RETRY, type BindOptions, type ResolvedBinding, type ResolvedRetry } from './bind-options';
+import { DEFAULT_HANDLER_TIMEOUT_MS } from './engine/timeout';
 import type { Codec } from './codec';
 import type { Middleware } from './middleware';
 import { integerOption } from './kit/options';
@@ -114,7 +115,10 @@ export function resolveBinding<T>(
     concurrency: integerOption('concurrency', options.concurrency, 8),
     ordering,
     schema,
-    timeoutMs: options.timeoutMs === undefined ? undefined : integerOption('timeoutMs', options.timeoutMs, 0),
+    timeoutMs:
+      options.timeoutMs === false
+        ? undefined
+        : integerOption('timeoutMs', options.timeoutMs, DEFAULT_HANDLER_TIMEOUT_MS),
     codec: options.codec ?? defaults.codec,
     use: middlewares('use', options.use, defaults.middleware),
     isPermanent: fn('isPermanent', options.isPermanent),

@@ -33,3 +33,33 @@ describe('a delivery the chain cannot settle', () => {
     await bus.stop();
   });
 });
+
+describe('handler timeouts through the bus', () => {
+  it('frees the slot of a handler that hangs and ignores its signal: the retry succeeds, the letter is not stuck', async () => {
+    const bus = createBus({ url: 'memory://dispatcher-timeout', logger: silentLogger });
+    const attempts: number[] = [];
+    const done: string[] = [];
+    bus.bind<{ n: number }>(
+      'jobs',
+      async (m, ctx) => {
+        attempts.push(ctx.attempt);
+        if (ctx.attempt === 1) return new Promise<void>(() => undefined); // hangs for ever
+        done.push(String(m.body.n));
+      },
+      {
+        group: 'g',
+        concurrency: 1,
+        timeoutMs: 100,
+        retry: { maxAttempts: 3, initialDelayMs: 1, maxDelayMs: 1 },
+      },
+    );
+    await bus.start();
+    await bus.publish('jobs', { n: 1 });
+    await bus.publish('jobs', { n: 2 });
+    // With concurrency 1, the hung first attempt would block message 2 for ever without the timeout.
+    await waitFor(() => done.length === 2, { timeoutMs: 5_000, description: 'both processed' });
+    expect(done).toEqual(['1', '2']);
+    expect(bus.stats()[0].counters.retried).toBe(2);
+    await bus.stop({ timeoutMs: 1_000 });
+  });
+});

@@ -42,6 +42,6 @@ export function buildChain(rt: BindingRuntime): Step {
     if (b.idempotency) policies.push(idempotency(rt, b.idempotency));
   }
   if (b.use.length > 0) policies.push(userMiddleware(b.use));
-  if (b.timeoutMs !== undefined) policies.push(timeout(b.timeoutMs));
+  if (b.timeoutMs !== undefined) policies.push(timeout());
   return policies.reduceRight<Step>((next, policy) => policy(next), invokeHandler(rt));
 }

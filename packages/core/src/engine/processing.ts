@@ -36,6 +36,10 @@ export class Processing implements HandlerContext, InFlightLink {
   private logger: Logger | undefined = undefined;
   /** Created on demand: most handlers never read `ctx.signal`. */
   controller: AbortController | undefined = undefined;
+  /** While a timed attempt runs: fails it (see `timeout`). */
+  expire: ((error: unknown) => void) | undefined = undefined;
+  /** Epoch ms of the first `expireOverdue` that saw the current timed attempt. */
+  timedSince: number | undefined = undefined;
   /** The dispatcher's in-flight list (see `InFlight`). */
   prevInFlight: InFlightLink | undefined = undefined;
   nextInFlight: InFlightLink | undefined = undefined;
