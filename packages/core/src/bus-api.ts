@@ -1,3 +1,4 @@
+import type { ShutdownSignals } from './shutdown-signals';
 import type { BindOptions } from './bind-options';
 import type { Codec } from './codec';
 import type { BindingCounters } from './engine/counters';
@@ -27,6 +28,12 @@ export interface BusOptions {
   health?: { stuckAfterMs?: number };
   /** Middlewares around every binding's handler, outside each binding's own `use`; see `Middleware`. */
   middleware?: readonly Middleware[];
+  /**
+   * Stop the bus when the process is asked to end (`true`: SIGTERM and SIGINT), from `start` until
+   * `stop`: in-flight work drains, then the process ends by the signal unless the application
+   * listens for it too; a second signal ends it at once. Default false. See docs/health.md.
+   */
+  shutdownSignals?: ShutdownSignals;
 }
 
 export type BusState = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';

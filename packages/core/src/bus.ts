@@ -16,6 +16,7 @@ import { PublishBatcher, type BatchingOptions } from './publish-batcher';
 import { middlewares, resolveBinding, type BindingDefaults } from './resolve-binding';
 import type { Transport, TransportHealth } from './transport';
 import { transportFromUrl } from './transport-loader';
+import { onShutdownSignals } from './shutdown-signals';
 
 export type { Bus, BusOptions, BusState, BindingHealth, BusHealth } from './bus-api';
 
@@ -47,11 +48,20 @@ class PolybusBus implements Bus {
   private batcher: PublishBatcher | undefined;
   private warnedNotStarted = false;
   private readonly stuckAfterMs: number;
+  /** Removes the `shutdownSignals` listeners. */
+  private unlistenSignals: (() => void) | undefined;
 
   constructor(private readonly options: BusOptions) {
     if ((options.url === undefined) === (options.transport === undefined))
       throw new ConfigurationError('url', 'give exactly one of `url` and `transport`');
     this.batching = batchingOf(options.batching);
+    const signals = options.shutdownSignals;
+    if (
+      signals !== undefined &&
+      typeof signals !== 'boolean' &&
+      !(Array.isArray(signals) && signals.every((s) => typeof s === 'string' && s.startsWith('SIG')))
+    )
+      throw new ConfigurationError('shutdownSignals', "must be true, false or signal names (['SIGTERM'])");
     this.stuckAfterMs = integerOption('health.stuckAfterMs', options.health?.stuckAfterMs, 300_000);
     this.codec = options.codec ?? jsonCodec;
     this.bindingDefaults = { codec: this.codec, middleware: middlewares('middleware', options.middleware) };
@@ -115,6 +125,12 @@ class PolybusBus implements Bus {
       for (const d of this.dispatchers)
         d.subscription = await transport.subscribe(toSubscribeOptions(d.binding), d.handle);
       this.state = 'running';
+      if (this.options.shutdownSignals)
+        this.unlistenSignals = onShutdownSignals(
+          this.options.shutdownSignals,
+          () => this.stop(),
+          this.logger,
+        );
     } catch (error) {
       this.state = 'idle';
       await Promise.allSettled(this.dispatchers.map((d) => d.subscription?.close()));
@@ -158,6 +174,8 @@ class PolybusBus implements Bus {
   }
 
   stop(options: { timeoutMs?: number } = {}): Promise<void> {
+    // From now on a signal is the process's again: a second Ctrl-C while draining ends it.
+    this.unlistenSignals?.();
     return (this.stopped ??= this.shutdown(options.timeoutMs ?? 10_000));
   }
 

@@ -66,3 +66,4 @@ export {
   type MemoryIdempotencyStoreOptions,
 } from './memory/memory-idempotency-store';
 // Test doubles are `@polybus/core/testing`.
+export type { ShutdownSignals } from './shutdown-signals';
