@@ -2,6 +2,7 @@
 // TypeScript loader; it loads the built core. Modes (each first handles 20 000 warm-up messages):
 //   node consume-instructions.js bare <n>     the handler over encoded payloads in a loop (JSON decode, await)
 //   node consume-instructions.js polybus <n>  bind + at-least-once on the memory transport, concurrency 64
+//   node consume-instructions.js untimed <n>  the same with timeoutMs: false (what the default timeout costs)
 // The payloads are published before either loop; publishing is the same in both counts.
 const { createBus, jsonCodec, silentLogger } = require('../dist/index.js');
 
@@ -36,7 +37,7 @@ async function polybus(n, namespace) {
         await handler(m, ctx);
         if (++processed === n) done();
       },
-      { group: 'g', guarantee: 'at-least-once', concurrency: 64 },
+      { group: 'g', guarantee: 'at-least-once', concurrency: 64, ...(mode === 'untimed' ? { timeoutMs: false } : {}) },
     );
     await bus.start();
     await finished;

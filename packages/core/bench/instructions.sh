@@ -9,3 +9,4 @@ source "$here/../../../scripts/bench/count-instructions.sh"
 messages=${1:-60000}
 per_message "bare loop        " "$messages" "$here/consume-instructions.js" bare
 per_message "Polybus on memory" "$messages" "$here/consume-instructions.js" polybus
+per_message "Polybus, no timeout" "$messages" "$here/consume-instructions.js" untimed

@@ -26,12 +26,16 @@ describe('timeout', () => {
     expect(p.expire).toBeUndefined();
   });
 
-  it('lets a fast attempt through untouched, and a finished attempt is not expired later', async () => {
+  it('lets a fast attempt through untouched; a late check of a finished attempt changes nothing', async () => {
     const p = processing();
-    await expect(timeout()(async () => undefined)(p)).resolves.toBeUndefined();
+    const run = timeout()(async () => undefined)(p);
+    await expect(run).resolves.toBeUndefined();
     expireOverdue([p], 0, 1);
-    expireOverdue([p], 10_000, 1);
-    expect(p.controller).toBeUndefined();
+    expireOverdue([p], 10_000, 1); // rejects a promise already resolved: no effect
+    await expect(run).resolves.toBeUndefined();
+    let aborted: boolean | undefined;
+    await timeout()(async (q) => void (aborted = q.signal.aborted))(p);
+    expect(aborted).toBe(false); // the next attempt's signal is its own
   });
 
   it('passes the handler’s own failure through', async () => {
