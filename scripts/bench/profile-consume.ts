@@ -7,11 +7,12 @@
 // The profile lands in bench-results/profile/; the worker's top self-time functions are printed,
 // those in packages/*/src marked, with their share of all samples and of the consume windows.
 import { fork } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { createBus, silentLogger } from '@polybus/core';
 import { body, name, URLS, type BrokerName } from './common';
+import { report } from './cpu-profile';
 
 const broker = (process.env.BENCH_PROFILE_BROKER ?? 'redis') as BrokerName;
 const N = Number(process.env.BENCH_MESSAGES ?? 20_000);
@@ -37,45 +38,6 @@ async function consume(topic: string): Promise<{ ms: number }> {
   const ms = performance.now() - started;
   await bus.stop();
   return { ms };
-}
-
-interface Node {
-  id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
-  hitCount: number;
-}
-
-function report(file: string): void {
-  const profile = JSON.parse(readFileSync(file, 'utf8')) as { nodes: Node[]; samples: number[] };
-  const self = new Map<string, number>();
-  let total = 0;
-  let idle = 0;
-  for (const node of profile.nodes) {
-    const { functionName, url, lineNumber } = node.callFrame;
-    total += node.hitCount;
-    if (functionName === '(idle)') idle += node.hitCount;
-    const where = url ? `${relative(process.cwd(), url.replace(/^file:\/\//, ''))}:${lineNumber + 1}` : '';
-    const key = `${functionName || '(anonymous)'} ${where}`.trim();
-    self.set(key, (self.get(key) ?? 0) + node.hitCount);
-  }
-  const busy = total - idle;
-  const rows = [...self.entries()].sort((a, b) => b[1] - a[1]);
-  const pct = (n: number, of: number) => ((100 * n) / of).toFixed(1).padStart(5);
-  console.log(`\n${file}: ${total} samples, ${busy} not idle`);
-  console.log('top 30 self time (share of non-idle samples):');
-  for (const [key, hits] of rows.slice(0, 30)) console.log(`  ${pct(hits, busy)} %  ${key}`);
-  const polybus = rows.filter(([key]) => /packages\/[^/]+\/src\//.test(key));
-  const polybusTotal = polybus.reduce((sum, [, hits]) => sum + hits, 0);
-  console.log(`\nPolybus code (packages/*/src), ${pct(polybusTotal, busy)} % of non-idle in all; top 25:`);
-  for (const [key, hits] of polybus.slice(0, 25)) console.log(`  ${pct(hits, busy)} %  ${key}`);
-  const byFile = new Map<string, number>();
-  for (const [key, hits] of polybus) {
-    const file = /(packages\/[^ ]+):\d+$/.exec(key)?.[1] ?? key;
-    byFile.set(file, (byFile.get(file) ?? 0) + hits);
-  }
-  console.log('\nPolybus self time by file:');
-  for (const [file, hits] of [...byFile.entries()].sort((a, b) => b[1] - a[1]).slice(0, 15))
-    console.log(`  ${pct(hits, busy)} %  ${file}`);
 }
 
 async function main(): Promise<void> {

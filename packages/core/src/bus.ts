@@ -11,12 +11,12 @@ import type { BindingHealth, Bus, BusHealth, BusOptions, BusState } from './bus-
 import { uuidv7 } from './id';
 import { consoleLogger, isPinoLike, pinoLogger, type Logger } from './logger';
 import type { BatchEntry, Guarantee, PublishOptions, PublishReceipt, TransportMessage } from './message';
-import { integerOption, optionNames, rejectUnknownOptions } from './kit/options';
-import { PublishBatcher, type BatchingOptions } from './publish-batcher';
+import { integerOption } from './kit/options';
+import { PublishBatcher, resolveBatching } from './publish-batcher';
 import { middlewares, resolveBinding, type BindingDefaults } from './resolve-binding';
 import type { Transport, TransportHealth } from './transport';
 import { transportFromUrl } from './transport-loader';
-import { onShutdownSignals } from './shutdown-signals';
+import { checkShutdownSignals, onShutdownSignals } from './shutdown-signals';
 
 export type { Bus, BusOptions, BusState, BindingHealth, BusHealth } from './bus-api';
 
@@ -54,14 +54,8 @@ class PolybusBus implements Bus {
   constructor(private readonly options: BusOptions) {
     if ((options.url === undefined) === (options.transport === undefined))
       throw new ConfigurationError('url', 'give exactly one of `url` and `transport`');
-    this.batching = batchingOf(options.batching);
-    const signals = options.shutdownSignals;
-    if (
-      signals !== undefined &&
-      typeof signals !== 'boolean' &&
-      !(Array.isArray(signals) && signals.every((s) => typeof s === 'string' && s.startsWith('SIG')))
-    )
-      throw new ConfigurationError('shutdownSignals', "must be true, false or signal names (['SIGTERM'])");
+    this.batching = resolveBatching(options.batching);
+    checkShutdownSignals(options.shutdownSignals);
     this.stuckAfterMs = integerOption('health.stuckAfterMs', options.health?.stuckAfterMs, 300_000);
     this.codec = options.codec ?? jsonCodec;
     this.bindingDefaults = { codec: this.codec, middleware: middlewares('middleware', options.middleware) };
@@ -296,16 +290,3 @@ class PolybusBus implements Bus {
     return toSubscribeOptions(resolveBinding(b.topic, b.options, this.bindingDefaults));
   }
 }
-
-function batchingOf(options: BusOptions['batching']): { lingerMs: number; maxMessages: number } | false {
-  if (options === false) return false;
-  if (options !== undefined && (typeof options !== 'object' || options === null))
-    throw new ConfigurationError('batching', 'must be false or { lingerMs?, maxMessages? }');
-  rejectUnknownOptions(options ?? {}, BATCHING_OPTIONS, 'batching.');
-  return {
-    lingerMs: integerOption('batching.lingerMs', options?.lingerMs, 0, { min: 0, max: 1000 }),
-    maxMessages: integerOption('batching.maxMessages', options?.maxMessages, 1000, { min: 1 }),
-  };
-}
-
-const BATCHING_OPTIONS = optionNames<BatchingOptions>({ lingerMs: true, maxMessages: true });

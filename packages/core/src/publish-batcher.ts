@@ -1,3 +1,5 @@
+import { ConfigurationError } from './errors/configuration-error';
+import { integerOption, optionNames, rejectUnknownOptions } from './kit/options';
 import { payloadBytesAtMost, type Guarantee, type TransportMessage } from './message';
 import type { Transport } from './transport';
 
@@ -113,4 +115,20 @@ function openBatch(topic: string, guarantee: Guarantee): Batch {
   let reject!: (error: unknown) => void;
   const done = new Promise<void>((yes, no) => ((resolve = yes), (reject = no)));
   return { topic, guarantee, messages: [], bytes: 0, done, resolve, reject };
+}
+
+const BATCHING_OPTIONS = optionNames<BatchingOptions>({ lingerMs: true, maxMessages: true });
+
+/** `createBus({ batching })` checked, with its defaults: `{ lingerMs: 0, maxMessages: 1000 }`, or false. */
+export function resolveBatching(
+  options: BatchingOptions | false | undefined,
+): Required<BatchingOptions> | false {
+  if (options === false) return false;
+  if (options !== undefined && (typeof options !== 'object' || options === null))
+    throw new ConfigurationError('batching', 'must be false or { lingerMs?, maxMessages? }');
+  rejectUnknownOptions(options ?? {}, BATCHING_OPTIONS, 'batching.');
+  return {
+    lingerMs: integerOption('batching.lingerMs', options?.lingerMs, 0, { min: 0, max: 1000 }),
+    maxMessages: integerOption('batching.maxMessages', options?.maxMessages, 1000, { min: 1 }),
+  };
 }

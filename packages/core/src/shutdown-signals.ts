@@ -1,7 +1,15 @@
+import { ConfigurationError } from './errors/configuration-error';
 import type { Logger } from './logger';
 
 /** What `createBus({ shutdownSignals })` takes: `true` is SIGTERM and SIGINT. */
 export type ShutdownSignals = boolean | readonly NodeJS.Signals[];
+
+/** Throws `ConfigurationError` unless `value` is undefined, a boolean or a list of signal names. */
+export function checkShutdownSignals(value: unknown): asserts value is ShutdownSignals | undefined {
+  if (value === undefined || typeof value === 'boolean') return;
+  if (Array.isArray(value) && value.every((s) => typeof s === 'string' && s.startsWith('SIG'))) return;
+  throw new ConfigurationError('shutdownSignals', "must be true, false or signal names (['SIGTERM'])");
+}
 
 /**
  * Stops the bus when the process is asked to end, then lets the process end as it would have.
