@@ -48,14 +48,34 @@ export function appendEntry(
   return args;
 }
 
+/**
+ * The `headers` field of a message with nothing but the defaults (its id and JSON's content type),
+ * which is most messages: written and recognised as this constant, without a JSON.stringify or a
+ * JSON.parse per message.
+ */
+const DEFAULT_HEADERS_JSON = JSON.stringify({ [Headers.contentType]: 'application/json' });
+const DEFAULT_HEADERS_BYTES = Buffer.from(DEFAULT_HEADERS_JSON);
+
+/** True when `headers` holds exactly `polybus-id` = `id` and the JSON content type. */
+function onlyDefaults(headers: MessageHeaders, id: string): boolean {
+  if (headers[Headers.id] !== id || headers[Headers.contentType] !== 'application/json') return false;
+  let count = 0;
+  for (const _name in headers) if (++count > 2) return false;
+  return count === 2;
+}
+
 function headersJson(headers: MessageHeaders, id: string): string {
+  if (onlyDefaults(headers, id)) return DEFAULT_HEADERS_JSON;
   if (headers[Headers.id] !== id) return JSON.stringify(headers);
   const { [Headers.id]: _id, ...rest } = headers;
   return JSON.stringify(rest);
 }
 
 /** The `headers` field as Polybus writes it (a JSON object of strings), or undefined: no Polybus writer made it. */
-function parseHeaders(raw: string | undefined): MessageHeaders | undefined {
+function parseHeaders(rawHeaders: Bulk): MessageHeaders | undefined {
+  if (typeof rawHeaders !== 'string' && rawHeaders.equals(DEFAULT_HEADERS_BYTES))
+    return { [Headers.contentType]: 'application/json' };
+  const raw = utf8Text(rawHeaders);
   if (raw === undefined) return undefined;
   let parsed: unknown;
   try {
@@ -163,7 +183,7 @@ export function decodeEntry(stream: string, entryId: string, fields: readonly Bu
   const own =
     rawHeaders === undefined || (rawId !== undefined && id === undefined)
       ? undefined
-      : parseHeaders(utf8Text(rawHeaders));
+      : parseHeaders(rawHeaders);
   let headers: MessageHeaders;
   if (own === undefined) {
     // Not Polybus's shape: what a foreign writer put in `id` and `headers` stays visible.

@@ -21,6 +21,37 @@ describe('entry codec', () => {
     }
   });
 
+  it('writes the default headers as the same JSON any reader parses, and reads back separate objects', () => {
+    const message = (headers: Record<string, string>) => ({
+      id: 'm-2',
+      topic: 's',
+      headers: { 'polybus-id': 'm-2', ...headers },
+      payload: '{}',
+      timestamp: 1,
+    });
+    const field = (fields: Array<string | Buffer | number>) => fields[fields.indexOf('headers') + 1];
+    const plain = appendEntry([], message({ 'content-type': 'application/json' }));
+    expect(JSON.parse(field(plain) as string)).toEqual({ 'content-type': 'application/json' });
+    // One more header, another content type, or an id that differs: not the defaults.
+    for (const headers of [
+      { 'content-type': 'application/json', tenant: 'a' },
+      { 'content-type': 'text/plain' },
+      { 'content-type': 'application/json', 'polybus-id': 'other' },
+    ]) {
+      const fields = appendEntry([], message(headers));
+      const written = JSON.parse(field(fields) as string) as Record<string, string>;
+      expect(decodeEntry('s', '1-0', asBuffers(fields)).headers).toEqual({
+        ...headers,
+        'polybus-id': headers['polybus-id'] ?? 'm-2',
+      });
+      expect(written['content-type']).toBe(headers['content-type']);
+    }
+    const first = decodeEntry('s', '1-0', asBuffers(plain));
+    const second = decodeEntry('s', '2-0', asBuffers(plain));
+    expect(first.headers).toEqual({ 'content-type': 'application/json', 'polybus-id': 'm-2' });
+    expect(first.headers).not.toBe(second.headers); // a handler may change its own
+  });
+
   it('reads a timestamp field the way Number() does, and falls back to the entry id time', () => {
     const timestampOf = (value: string) =>
       decodeEntry('s', '42-0', asBuffers(['timestamp', value, 'body', '1'])).timestamp;
