@@ -50,10 +50,10 @@ export function instrumentBus(bus: Bus, options: InstrumentOptions = {}): Bus {
       try {
         receipts = await bus.publishBatch(sent, batchOptions);
       } catch (error) {
-        for (const { span } of started) endPublish(span, system, undefined, error);
+        for (const each of started) endPublish(t, each, system, undefined, error);
         throw error;
       }
-      started.forEach(({ span }, i) => endPublish(span, system, receipts[i]));
+      started.forEach((each, i) => endPublish(t, each, system, receipts[i]));
       return receipts;
     },
     start: () => bus.start(),

@@ -6,6 +6,13 @@ import type { Telemetry } from './telemetry';
 /** The transport's `messaging.system`, once known (a bus resolves its transport at start or first publish). */
 export type SystemOf = () => string | undefined;
 
+/** A publish span begun, with the headers to send and the attributes its metric is counted with. */
+export interface StartedPublish {
+  readonly span: Span;
+  readonly headers: MessageHeaders | undefined;
+  readonly topic: string;
+}
+
 /**
  * Starts `publish <topic>` (PRODUCER) under the active context and returns the headers to send: the
  * caller's, plus the span's trace context unless the caller set a `traceparent` of their own (a
@@ -17,7 +24,7 @@ export function startPublish(
   topic: string,
   headers: MessageHeaders | undefined,
   id: string | undefined,
-): { span: Span; headers: MessageHeaders | undefined } {
+): StartedPublish {
   const attributes: Attributes = {
     [Attr.operationName]: 'publish',
     [Attr.operationType]: 'send',
@@ -28,25 +35,32 @@ export function startPublish(
   if (id !== undefined) attributes[Attr.messageId] = id;
   const active = context.active();
   const span = t.tracer.startSpan(`publish ${topic}`, { kind: SpanKind.PRODUCER, attributes }, active);
-  if (headers?.[Headers.traceparent] !== undefined) return { span, headers };
+  if (headers?.[Headers.traceparent] !== undefined) return { span, headers, topic };
   const carrier: MessageHeaders = { ...headers };
   t.inject(trace.setSpan(active, span), carrier);
-  return { span, headers: carrier };
+  return { span, headers: carrier, topic };
 }
 
-/** Ends a publish span with what the broker answered. */
+/** Ends a publish span with what the broker answered, and counts the message in `messaging.client.sent.messages`. */
 export function endPublish(
-  span: Span,
+  t: Telemetry,
+  started: StartedPublish,
   system: SystemOf,
   receipt: PublishReceipt | undefined,
   error?: unknown,
 ): void {
+  const { span } = started;
   // the transport is known now even when it was resolved by this very publish
   const name = system();
   if (name !== undefined) span.setAttribute(Attr.system, name);
   if (receipt) span.setAttribute(Attr.messageId, receipt.id);
   if (error !== undefined) failSpan(span, error);
   span.end();
+  if (t.sentMessages === undefined) return;
+  const attributes: Attributes = { [Attr.operationName]: 'publish', [Attr.destination]: started.topic };
+  if (name !== undefined) attributes[Attr.system] = name;
+  if (error !== undefined) attributes[Attr.errorType] = errorType(error);
+  t.sentMessages.add(1, attributes);
 }
 
 /** Records the error on the span (exception event, ERROR status, `error.type`). */
@@ -73,9 +87,9 @@ export async function tracedPublish(
   try {
     receipt = await context.with(trace.setSpan(context.active(), started.span), () => send(started.headers));
   } catch (error) {
-    endPublish(started.span, system, undefined, error);
+    endPublish(t, started, system, undefined, error);
     throw error;
   }
-  endPublish(started.span, system, receipt);
+  endPublish(t, started, system, receipt);
   return receipt;
 }

@@ -5,6 +5,7 @@ import {
   propagation,
   trace,
   type Context,
+  type Counter,
   type Histogram,
   type Meter,
   type MeterProvider,
@@ -44,8 +45,12 @@ export interface TelemetryOptions {
 export interface Telemetry {
   readonly tracer: Tracer;
   readonly meter: Meter | undefined;
-  /** `messaging.process.duration`, seconds; undefined with `metrics: false`. */
+  /** `messaging.process.duration`, seconds; undefined with `metrics: false` (as the next two). */
   readonly processDuration: Histogram | undefined;
+  /** `messaging.client.sent.messages`: publishes answered, with `error.type` on the refused ones. */
+  readonly sentMessages: Counter | undefined;
+  /** `polybus.consumer.message_age`, seconds from the publisher's timestamp to the first attempt. */
+  readonly messageAge: Histogram | undefined;
   readonly producerContext: 'parent' | 'link';
   inject(ctx: Context, headers: MessageHeaders): void;
   extract(ctx: Context, headers: Readonly<MessageHeaders>): Context;
@@ -69,6 +74,14 @@ export function resolveTelemetry(options: TelemetryOptions): Telemetry {
     meter,
     processDuration: meter?.createHistogram('messaging.process.duration', {
       description: 'Duration of one processing attempt (middleware and handler)',
+      unit: 's',
+    }),
+    sentMessages: meter?.createCounter('messaging.client.sent.messages', {
+      description: 'Messages published, counted when the broker answered (error.type when it refused)',
+      unit: '{message}',
+    }),
+    messageAge: meter?.createHistogram('polybus.consumer.message_age', {
+      description: "End-to-end latency: from the message's publish timestamp to its first processing attempt",
       unit: 's',
     }),
     producerContext,

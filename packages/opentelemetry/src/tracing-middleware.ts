@@ -73,6 +73,8 @@ export function processSpans(t: Telemetry, system: SystemOf): Middleware {
     const restorePublish = tracePublishes(ctx, t, system);
     traced.add(ctx);
     const started = performance.now();
+    if (ctx.attempt === 1 && t.messageAge !== undefined && message.timestamp > 0)
+      t.messageAge.record(Math.max(0, Date.now() - message.timestamp) / 1000, metricAttributes);
     try {
       await context.with(trace.setSpan(parent, span), next);
     } catch (error) {

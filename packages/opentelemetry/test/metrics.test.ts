@@ -109,3 +109,50 @@ it('metrics: false creates no instruments', async () => {
   await bus.stop();
   await meterProvider.shutdown();
 });
+
+it('counts published messages (refused ones with error.type) and records end-to-end age once per message', async () => {
+  const reader = new ScrapeReader();
+  const meterProvider = new MeterProvider({ readers: [reader] });
+  const topic = unique('sent');
+  const transport = memoryTransport({ namespace: topic });
+  const bus = instrumentBus(createBus({ transport, logger: silentLogger, batching: false }), {
+    meterProvider,
+  });
+  let calls = 0;
+  bus.bind(
+    topic,
+    async () => {
+      if (++calls === 1) throw new Error('once'); // a retry must not be a second age sample
+    },
+    { group: 'g', retry: { initialDelayMs: 1, jitter: false } },
+  );
+  await bus.start();
+  await bus.publish(topic, { n: 1 });
+  await bus.publishBatch([{ topic, body: { n: 2 } }]);
+  transport.faults.publishFailureRate = 1;
+  await expect(bus.publish(topic, { n: 3 })).rejects.toThrow();
+  transport.faults.publishFailureRate = 0;
+  await waitFor(() => bus.stats()[0]?.counters.processed === 2);
+
+  const metrics = await scrape(reader);
+  const sent = points(metrics.get('messaging.client.sent.messages')).map((p) => [
+    p.attributes['error.type'],
+    p.value,
+  ]);
+  expect(sent).toEqual(
+    expect.arrayContaining([
+      [undefined, 2],
+      ['PublishError', 1],
+    ]),
+  );
+  expect(sent).toHaveLength(2);
+  const ages = points(metrics.get('polybus.consumer.message_age'));
+  expect(ages.map((p) => (p.value as { count: number }).count)).toEqual([2]);
+  expect(ages[0].attributes).toMatchObject({
+    'messaging.destination.name': topic,
+    'messaging.consumer.group.name': 'g',
+  });
+  expect((ages[0].value as { max: number }).max).toBeLessThan(60); // seconds, not milliseconds
+  await bus.stop();
+  await meterProvider.shutdown();
+});
