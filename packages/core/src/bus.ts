@@ -192,19 +192,7 @@ class PolybusBus implements Bus {
 
   stats(): BindingHealth[] {
     const now = Date.now();
-    return this.dispatchers.map((d) => {
-      const { lastProcessedAt, oldestInFlightMs, stuck } = d.observe(now, this.stuckAfterMs);
-      return {
-        topic: d.binding.topic,
-        group: d.binding.group,
-        guarantee: d.binding.guarantee,
-        inFlight: d.inFlight.size,
-        counters: { ...d.counters },
-        lastProcessedAt,
-        oldestInFlightMs,
-        stuck,
-      };
-    });
+    return this.dispatchers.map((d) => d.health(now, this.stuckAfterMs));
   }
 
   private async shutdown(timeoutMs: number): Promise<void> {

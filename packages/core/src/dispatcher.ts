@@ -1,4 +1,5 @@
 import type { ResolvedBinding } from './bind-options';
+import type { BindingHealth } from './bus-api';
 import { backoffDelay } from './engine/backoff';
 import { calledWithin } from './engine/called-within';
 import { buildChain } from './engine/chain';
@@ -64,15 +65,12 @@ export class Dispatcher {
   };
 
   /**
-   * What a health read at `now` sees: when progress was last observed (the first read that found
-   * `processed` grown, so accurate to the interval between reads), the age of the oldest delivery
-   * in flight and how many are older than `stuckAfterMs`. Reads stamp the deliveries they see;
-   * the hot path stamps nothing.
+   * What a health read at `now` sees of this binding: its counters, when progress was last
+   * observed (the first read that found `processed` grown, so accurate to the interval between
+   * reads), the age of the oldest delivery in flight and how many are older than `stuckAfterMs`.
+   * Reads stamp the deliveries they see; the hot path stamps nothing.
    */
-  observe(
-    now: number,
-    stuckAfterMs: number,
-  ): { lastProcessedAt?: number; oldestInFlightMs: number; stuck: number } {
+  health(now: number, stuckAfterMs: number): BindingHealth {
     if (this.counters.processed !== this.observedProcessed) {
       this.observedProcessed = this.counters.processed;
       this.observedAt = now;
@@ -84,7 +82,17 @@ export class Dispatcher {
       if (seen < oldest) oldest = seen;
       if (now - seen > stuckAfterMs) stuck++;
     }
-    return { lastProcessedAt: this.observedAt, oldestInFlightMs: now - oldest, stuck };
+    const { topic, group, guarantee } = this.binding;
+    return {
+      topic,
+      group,
+      guarantee,
+      inFlight: this.inFlight.size,
+      counters: { ...this.counters },
+      lastProcessedAt: this.observedAt,
+      oldestInFlightMs: now - oldest,
+      stuck,
+    };
   }
   private observedProcessed = 0;
   private observedAt: number | undefined;

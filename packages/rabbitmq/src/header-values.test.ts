@@ -3,7 +3,6 @@ import { restoreTypes, typedText, typedValue, TYPES_HEADER } from './header-valu
 
 // amqplib's own field-table codec (not exported by the package), so that these cases see the
 // values amqplib really decodes and check that what goes back is what amqplib can encode.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const codec = require(path.join(path.dirname(require.resolve('amqplib')), 'lib/codec.js')) as {
   encodeTable(buffer: Buffer, value: object, offset: number): number;
   decodeFields(slice: Buffer): Record<string, unknown>;

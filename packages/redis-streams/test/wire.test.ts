@@ -33,11 +33,12 @@ describe('entry codec', () => {
     const plain = appendEntry([], message({ 'content-type': 'application/json' }));
     expect(JSON.parse(field(plain) as string)).toEqual({ 'content-type': 'application/json' });
     // One more header, another content type, or an id that differs: not the defaults.
-    for (const headers of [
+    const others: Array<Record<string, string>> = [
       { 'content-type': 'application/json', tenant: 'a' },
       { 'content-type': 'text/plain' },
       { 'content-type': 'application/json', 'polybus-id': 'other' },
-    ]) {
+    ];
+    for (const headers of others) {
       const fields = appendEntry([], message(headers));
       const written = JSON.parse(field(fields) as string) as Record<string, string>;
       expect(decodeEntry('s', '1-0', asBuffers(fields)).headers).toEqual({
