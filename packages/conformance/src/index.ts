@@ -10,3 +10,4 @@ export { tcpProxy, type TcpProxy } from './tcp-proxy';
 export { expectHealthFollowsConnection } from './health-contract';
 export { expectStalledBrokerAnswered, STALL_TIMEOUTS } from './stall-contract';
 export { expectOutageLoggedOnce } from './outage-logging';
+export { runDeadLetterAccessSuite, browseAll } from './dead-letter-access';

@@ -40,6 +40,8 @@ export interface DeadLetterAccess {
    * Up to `limit` letters of `deadLetterTopic`, oldest first. To page: on a log (Kafka, Redis) pass
    * `after`, the last ref of the previous batch; on a queue (RabbitMQ, SQS) keep the previous batch
    * unreleased, and the next browse returns the letters after it. An empty batch means none are left.
+   * A topic the broker does not have rejects with `ConfigurationError` naming it, so a mistyped name
+   * is not read as an empty topic.
    */
   browse(deadLetterTopic: string, options: { limit: number; after?: string }): Promise<DeadLetterBatch>;
 }

@@ -11,11 +11,13 @@ import {
 import {
   Slots,
   withTimeout,
+  type DeadLetterAccess,
   type DeliveryHandler,
   type SubscribeOptions,
   type Subscription,
 } from '@polybus/core/transport';
 import { registerCodecs } from './codecs';
+import { KafkaDeadLetters } from './dead-letters';
 import { kafkaLogCreator } from './kafka-logger';
 import { KafkaSubscription, type RetryRoute } from './subscription';
 import { retryTopicOf } from './wire';
@@ -227,6 +229,11 @@ export class KafkaTransport implements Transport {
       // Transactions run on the idempotent producer; reuse its acks check for the error message.
       planPublish('exactly-once', this.options.acks);
     }
+  }
+
+  /** Reads with throw-away groups of their own clients (see `KafkaDeadLetters`). */
+  deadLetters(): DeadLetterAccess {
+    return new KafkaDeadLetters(this.admin, () => this.newClient(), this.options);
   }
 
   /**

@@ -12,11 +12,13 @@ import {
   OutageLog,
   withoutCredentials,
   withTimeout,
+  type DeadLetterAccess,
   type DeliveryHandler,
   type SubscribeOptions,
   type Subscription,
 } from '@polybus/core/transport';
 import Redis from 'ioredis';
+import { RedisDeadLetters } from './dead-letters';
 import { resolveOptions, type RedisStreamsOptions, type ResolvedOptions } from './options';
 import { Publisher } from './publisher';
 import { StreamSubscription } from './subscription';
@@ -136,6 +138,11 @@ class RedisStreamsTransport implements Transport {
       throw error;
     }
     return subscription;
+  }
+
+  /** XRANGE / XDEL on the command connection (see `RedisDeadLetters`). */
+  deadLetters(): DeadLetterAccess {
+    return new RedisDeadLetters(() => this.commands);
   }
 
   /** Ok when the command connection is ready and answers PING (a reconnecting one would queue it). */
