@@ -1,6 +1,7 @@
 import type { Channel } from 'amqplib';
 import { ConfigurationError } from '@polybus/core';
 import type { ConnectionManager } from './connection';
+import { copyRetainedLetters, isNewGroupOfRetainedTopic } from './dead-letters';
 import { groupQueueName, retainedQueueName, retryQueueName } from './naming';
 
 export interface GroupQueueSpec {
@@ -26,6 +27,8 @@ export class Topology {
     private readonly connection: ConnectionManager,
     private readonly queueType: 'classic' | 'quorum',
     private readonly deliveryLimit: number | undefined,
+    /** Publishes the copies of retained letters: RabbitMQ may throttle it without stalling acks. */
+    private readonly copies: ConnectionManager = connection,
   ) {
     connection.onReconnect(() => this.done.clear());
   }
@@ -48,8 +51,11 @@ export class Topology {
       args['x-dead-letter-exchange'] = spec.deadLetterTopic;
     }
     await this.once(`q:${queue}`, async (ch) => {
+      // A new group of a dead-letter topic starts with the letters retained so far (issue 24).
+      const seed = await isNewGroupOfRetainedTopic(this.connection, spec.topic, queue);
       await ch.assertQueue(queue, { durable: true, arguments: args });
       await ch.bindQueue(queue, spec.topic, '#');
+      if (seed) await copyRetainedLetters(this.copies, spec.topic, queue);
     });
     return queue;
   }

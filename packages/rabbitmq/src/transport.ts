@@ -7,8 +7,14 @@ import {
   type TransportHealth,
   type TransportMessage,
 } from '@polybus/core';
-import { type DeliveryHandler, type SubscribeOptions, type Subscription } from '@polybus/core/transport';
+import {
+  type DeadLetterAccess,
+  type DeliveryHandler,
+  type SubscribeOptions,
+  type Subscription,
+} from '@polybus/core/transport';
 import { ConnectionManager } from './connection';
+import { RabbitDeadLetters } from './dead-letters';
 import { groupQueueName } from './naming';
 import { resolveOptions, type RabbitmqTransportOptions, type ResolvedOptions } from './options';
 import { Publisher } from './publisher';
@@ -48,7 +54,7 @@ class RabbitmqTransport implements Transport {
     this.publishing = new ConnectionManager(options, 'publish', logger);
     this.consuming = new ConnectionManager(options, 'consume', logger);
     this.publishTopology = new Topology(this.publishing, queueType, deliveryLimit);
-    this.consumeTopology = new Topology(this.consuming, queueType, deliveryLimit);
+    this.consumeTopology = new Topology(this.consuming, queueType, deliveryLimit, this.publishing);
     this.publisher = new Publisher(this.publishing, this.publishTopology, options.publishTimeoutMs);
   }
 
@@ -118,6 +124,11 @@ class RabbitmqTransport implements Transport {
       if (other.deadLetterTopic !== options.deadLetterTopic)
         throw new ConfigurationError('deadLetter', `queue '${queue}' cannot dead-letter to two topics`);
     }
+  }
+
+  /** Browses the retention queues on the consuming connection (see `RabbitDeadLetters`). */
+  deadLetters(): DeadLetterAccess {
+    return new RabbitDeadLetters(this.consuming);
   }
 
   /** Ok only while both connections are up: not while amqplib reconnects, nor after close. */

@@ -9,9 +9,15 @@ import {
   type TransportHealth,
   type TransportMessage,
 } from '@polybus/core';
-import { type DeliveryHandler, type SubscribeOptions, type Subscription } from '@polybus/core/transport';
+import {
+  type DeadLetterAccess,
+  type DeliveryHandler,
+  type SubscribeOptions,
+  type Subscription,
+} from '@polybus/core/transport';
 import { AttemptMemory } from './attempt-memory';
 import { createSqsClient } from './client';
+import { SqsDeadLetters } from './dead-letters';
 import { Heartbeat } from './heartbeat';
 import { resolveOptions, type ResolvedSqsOptions, type SqsTransportOptions } from './options';
 import { Publisher, reasonOf } from './publisher';
@@ -152,6 +158,13 @@ class SqsTransport implements Transport {
 
   validateSubscription(options: SubscribeOptions, existing: readonly SubscribeOptions[]): void {
     validateSqsSubscription(options, existing, this.options.fifo);
+  }
+
+  /** Browses the dead-letter queues, letters held by this transport's heartbeat (see `SqsDeadLetters`). */
+  deadLetters(): DeadLetterAccess {
+    const { client, queues, settler, heartbeat } = this;
+    const { visibilityTimeoutSeconds } = this.options;
+    return new SqsDeadLetters({ client, queues, settler, heartbeat, visibilityTimeoutSeconds });
   }
 
   async health(): Promise<TransportHealth> {
