@@ -1,10 +1,10 @@
+import { createServer, type AddressInfo } from 'node:net';
 import Redis from 'ioredis';
 import { ConfigurationError, silentLogger, type TransportMessage } from '@polybus/core';
 import { waitFor } from '@polybus/core/testing';
 import { OutputsTooLargeError, redisIdempotencyStore } from '@polybus/store-redis';
 
 const REDIS_URL = process.env.POLYBUS_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const CLOSED_URL = 'redis://127.0.0.1:6390';
 const unique = (): string => `t-${Date.now()}-${Math.random().toString(36).slice(2)}`;
 
 describe('redisIdempotencyStore on a real Redis', () => {
@@ -149,6 +149,17 @@ describe('redisIdempotencyStore on a real Redis', () => {
 });
 
 describe('redisIdempotencyStore with Redis unreachable', () => {
+  // A port nothing listens on: taken from the OS and given back, not a fixed number another
+  // process (a scratch Redis) may be using.
+  let CLOSED_URL = '';
+  beforeAll(async () => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    await new Promise((resolve) => server.close(resolve));
+    CLOSED_URL = `redis://127.0.0.1:${port}`;
+  });
+
   it('rejects every call instead of hanging (store made from a URL)', async () => {
     const store = redisIdempotencyStore({ redis: CLOSED_URL, logger: silentLogger });
     await expect(store.acquire('g:k', 'a', 1_000)).rejects.toThrow();
