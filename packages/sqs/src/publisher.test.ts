@@ -78,3 +78,47 @@ describe('Publisher per-entry outcomes', () => {
     expect(sent).toHaveLength(3);
   });
 });
+
+describe('Publisher with a queue configured below maxMessageBytes', () => {
+  // AWS reports a queue's MaximumMessageSize; ElasticMQ neither reports nor enforces it, so the
+  // queue's reported limit is played here.
+  function smallQueuePublisher(): { publisher: Publisher; sent: number[] } {
+    const sent: number[] = [];
+    const client = {
+      send: async (command: SendMessageBatchCommand) => {
+        sent.push(command.input.Entries!.length);
+        return { Successful: command.input.Entries!.map((e) => ({ Id: e.Id! })) };
+      },
+    } as unknown as SQSClient;
+    const queue = { url: 'http://sqs/small', name: 'small', fifo: false, maxMessageBytes: 2_048 };
+    const queues = { peek: () => queue, resolve: async () => queue } as unknown as QueueRegistry;
+    const publisher = new Publisher(client, queues, {
+      lingerMs: 1,
+      maxMessageBytes: 262_144,
+      defaultMessageGroupId: 'g',
+      publishTimeoutMs: 10_000,
+      logger: silentLogger,
+    });
+    return { publisher, sent };
+  }
+  const sized = (n: number, bytes: number): TransportMessage => ({
+    ...message(n),
+    payload: `"${'x'.repeat(bytes)}"`,
+  });
+
+  it('refuses the whole call before any send when one message is over the queue’s own limit', async () => {
+    const { publisher, sent } = smallQueuePublisher();
+    const refused = await publisher
+      .publish([sized(0, 100), sized(1, 3_000)], 'at-least-once')
+      .catch((e: unknown) => e);
+    expect(PublishError.is(refused)).toBe(true);
+    expect((refused as Error).message).toMatch(/over the 2048-byte queue 'small' limit/);
+    await publisher.publish([sized(2, 100)], 'at-least-once');
+    expect(sent).toEqual([1]); // only the later call went out
+  });
+
+  it('sizes dead-letter copies to the queue: maxMessageBytesFor is the lower of the two limits', async () => {
+    const { publisher } = smallQueuePublisher();
+    expect(await publisher.maxMessageBytesFor('t')).toBe(2_048);
+  });
+});

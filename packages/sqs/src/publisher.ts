@@ -43,6 +43,12 @@ export class Publisher {
     return this.options.maxMessageBytes;
   }
 
+  /** The largest message `topic`'s queue takes: `maxMessageBytes`, or the queue's own limit when lower. */
+  async maxMessageBytesFor(topic: string): Promise<number> {
+    const queue = this.queues.peek(topic) ?? (await this.queues.resolve(topic));
+    return limitOf(queue, this.options.maxMessageBytes);
+  }
+
   publish(messages: readonly TransportMessage[], guarantee: Guarantee): Promise<void> {
     // Encode and size-check everything first, so an oversize message refuses the call before any send.
     try {
@@ -62,11 +68,7 @@ export class Publisher {
   private encodeChecked(message: TransportMessage): EncodedMessage {
     const wire = encodeMessage(message);
     if (wire.bytes > this.options.maxMessageBytes)
-      throw new PublishError(
-        message.topic,
-        `message '${message.id}' is ${wire.bytes} bytes as sent to SQS (body ${Buffer.byteLength(wire.body)} + attributes), ` +
-          `over the ${this.options.maxMessageBytes}-byte limit; store large payloads elsewhere (e.g. S3) and send a reference`,
-      );
+      throw tooLarge(message, wire, this.options.maxMessageBytes, 'limit');
     return wire;
   }
 
@@ -96,6 +98,14 @@ export class Publisher {
     guarantee: Guarantee,
     resolved: ReadonlyMap<string, Queue> | undefined,
   ): Promise<void> {
+    // A queue configured below maxMessageBytes (checked in encodeChecked) refuses the call too.
+    for (let i = 0; i < messages.length; i++) {
+      const queue = (resolved?.get(messages[i].topic) ?? this.queues.peek(messages[i].topic)) as Queue;
+      if (queue.maxMessageBytes !== undefined && encoded[i].bytes > queue.maxMessageBytes)
+        return Promise.reject(
+          tooLarge(messages[i], encoded[i], queue.maxMessageBytes, `queue '${queue.name}' limit`),
+        );
+    }
     const sends: Promise<void>[] = [];
     for (let i = 0; i < messages.length; i++) {
       const message = messages[i];
@@ -184,4 +194,24 @@ export class Publisher {
 export function reasonOf(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return String(error);
+}
+
+/** `maxMessageBytes`, or the queue's own limit when SQS reported a lower one. */
+function limitOf(queue: Queue, maxMessageBytes: number): number {
+  return queue.maxMessageBytes === undefined
+    ? maxMessageBytes
+    : Math.min(maxMessageBytes, queue.maxMessageBytes);
+}
+
+function tooLarge(
+  message: TransportMessage,
+  wire: EncodedMessage,
+  limit: number,
+  what: string,
+): PublishError {
+  return new PublishError(
+    message.topic,
+    `message '${message.id}' is ${wire.bytes} bytes as sent to SQS (body ${Buffer.byteLength(wire.body)} + attributes), ` +
+      `over the ${limit}-byte ${what}; store large payloads elsewhere (e.g. S3) and send a reference`,
+  );
 }

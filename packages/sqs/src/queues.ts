@@ -9,6 +9,12 @@ import { queueNameFor, type FifoMode, type QueueName } from './queue-name';
 
 export interface Queue extends QueueName {
   readonly url: string;
+  /**
+   * The queue's own `MaximumMessageSize` in bytes, when SQS reports it (AWS does; ElasticMQ
+   * neither reports nor enforces it): a queue configured below the transport's `maxMessageBytes`
+   * refuses larger messages, so publishes and dead-letter copies are sized to it.
+   */
+  readonly maxMessageBytes?: number;
 }
 
 export interface QueueRegistryOptions {
@@ -84,7 +90,7 @@ export class QueueRegistry {
     const queue = this.nameOf(topic);
     try {
       const found = await this.client.send(new GetQueueUrlCommand({ QueueName: queue.name }));
-      return { ...queue, url: found.QueueUrl as string };
+      return await this.withLimit({ ...queue, url: found.QueueUrl as string });
     } catch (error) {
       if (!isMissingQueue(error)) throw error;
       if (!this.options.autoCreate)
@@ -104,12 +110,25 @@ export class QueueRegistry {
       const created = await this.client.send(
         new CreateQueueCommand({ QueueName: queue.name, Attributes: attributes }),
       );
-      return { ...queue, url: created.QueueUrl as string };
+      return await this.withLimit({ ...queue, url: created.QueueUrl as string });
     } catch (error) {
       // Someone created it with other attributes: use it as it is rather than fail.
       if ((error as { name?: string }).name !== 'QueueNameExists') throw error;
       const found = await this.client.send(new GetQueueUrlCommand({ QueueName: queue.name }));
-      return { ...queue, url: found.QueueUrl as string };
+      return await this.withLimit({ ...queue, url: found.QueueUrl as string });
+    }
+  }
+
+  /** The queue with its `MaximumMessageSize`, when SQS reports one (a failed read leaves it out). */
+  private async withLimit(queue: Queue): Promise<Queue> {
+    try {
+      const { Attributes } = await this.client.send(
+        new GetQueueAttributesCommand({ QueueUrl: queue.url, AttributeNames: ['MaximumMessageSize'] }),
+      );
+      const limit = Number(Attributes?.MaximumMessageSize);
+      return Number.isInteger(limit) && limit > 0 ? { ...queue, maxMessageBytes: limit } : queue;
+    } catch {
+      return queue;
     }
   }
 }

@@ -215,7 +215,7 @@ export class SqsSubscription implements Subscription, DeliverySettler<HeldMessag
     try {
       const copy = copyWithHeaders(message, headers, topic);
       // A dead letter must fit, or it would fail on every receive and never leave the queue.
-      const fitted = fitWithin(copy, this.ctx.publisher.maxMessageBytes, wireBytes);
+      const fitted = fitWithin(copy, await this.ctx.publisher.maxMessageBytesFor(topic), wireBytes);
       await this.ctx.publisher.publish([fitted], 'at-least-once');
       if (!this.atMostOnce)
         await this.ctx.settler
