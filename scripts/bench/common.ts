@@ -38,3 +38,15 @@ export function loadAverage(): string {
     return '';
   }
 }
+
+/**
+ * Messages per column and round on `broker`: BENCH_MESSAGES (20,000); on SQS BENCH_SQS_MESSAGES,
+ * by default BENCH_MESSAGES up to 5,000, as ElasticMQ holds every message in its (small) heap.
+ */
+export function messagesFor(broker: BrokerName): number {
+  const n = Number(process.env.BENCH_MESSAGES ?? 20_000);
+  return broker === 'sqs' ? Number(process.env.BENCH_SQS_MESSAGES ?? Math.min(n, 5000)) : n;
+}
+
+/** The `headers` Polybus's handler sees on a message published with none of its own. */
+export const DEFAULT_CONTENT_TYPE = 'application/json';

@@ -1,7 +1,8 @@
 // Consuming as users call it, next to the raw client's idiomatic fast path, same broker, same run.
 //   pnpm bench                        (publish, then consume; BENCH_ONLY=consume for this one only)
 //   BENCH_BROKERS=kafka,redis BENCH_ONLY=consume pnpm bench
-// Env: BENCH_MESSAGES (20000), BENCH_ROUNDS (3; medians), BENCH_WARMUP (1 round, not counted).
+// Env: BENCH_MESSAGES (20000; SQS: BENCH_SQS_MESSAGES, 5000), BENCH_ROUNDS (3; medians),
+// BENCH_WARMUP (1 round, not counted).
 // Each round fills a fresh topic (queue, stream) with N messages of ~120 bytes of JSON, off the
 // clock and in this process, then one column consumes them all in a worker process of its own
 // (isolate.ts says why). The clock and the worker's CPU meter run from the first message seen to
@@ -12,6 +13,12 @@
 //                  XREADGROUP COUNT 500 + one XACK per batch; amqplib prefetch 500 + `ack` per
 //                  message; ReceiveMessage of 10 from 10 concurrent pollers + DeleteMessageBatch per
 //                  receive. Each message's JSON is parsed; no handler is called.
+//   raw same-wire  the same loop on messages `bus.publishBatch` wrote, decoding what each adapter's
+//                  wire.ts reads into the message a Polybus handler gets (id, timestamp, headers with
+//                  `polybus-id` and `content-type`, the parsed body) and handing it to a function;
+//                  SQS receives with Polybus's receive parameters (all message attributes,
+//                  ApproximateReceiveCount, SentTimestamp, MessageGroupId). The wire's cost, without
+//                  the SDK's work.
 //   Polybus        `createBus({ url })` + `bus.bind(topic, async handler, { group, concurrency: 500 })`
 //                  with the at-least-once defaults, `bus.start()`, on messages `bus.publishBatch`
 //                  wrote (id, timestamp, headers, body), until the handler has seen N.
@@ -32,11 +39,20 @@ import {
 } from '@aws-sdk/client-sqs';
 import { createBus, silentLogger, type Bus } from '@polybus/core';
 import { queueNameFor } from '@polybus/sqs';
-import { body, loadAverage, name, selectedBrokers, URLS, type BrokerName } from './common';
+import {
+  body,
+  DEFAULT_CONTENT_TYPE,
+  loadAverage,
+  messagesFor,
+  name,
+  selectedBrokers,
+  URLS,
+  type BrokerName,
+} from './common';
 import { isWorker, serve, startWorker, type Worker } from './isolate';
 import { median, meter, type Measured } from './measure';
 
-const N = Number(process.env.BENCH_MESSAGES ?? 20_000);
+let N = messagesFor('kafka'); // per broker: set by benchBroker, and in a worker by each task
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 1);
 const CONCURRENCY = 500; // Polybus's concurrency; the raw batch / prefetch size
@@ -79,7 +95,25 @@ function counter(): { start(): void; seen(k?: number): void; done: Promise<Measu
 
 // ---------------------------------------------------------------- raw consumers (in workers)
 
-async function rawKafka(topic: string): Promise<Measured> {
+/** What a Polybus handler gets of a message, as the raw same-wire consumers decode it. */
+interface Decoded {
+  readonly id: string;
+  readonly key?: string;
+  readonly timestamp: number;
+  readonly headers: Record<string, string>;
+  readonly body: unknown;
+}
+/** The raw same-wire consumers' "handler": keeps the last message, so no decoding is optimised away. */
+let lastDecoded: Decoded | undefined;
+const hand = (message: Decoded): void => void (lastDecoded = message);
+
+/** Both headers Polybus's handler sees on a message published with none of its own. */
+const defaultHeaders = (id: string): Record<string, string> => ({
+  'polybus-id': id,
+  'content-type': DEFAULT_CONTENT_TYPE,
+});
+
+async function rawKafka(topic: string, sameWire: boolean): Promise<Measured> {
   const consumer = kafka.consumer({ groupId: name('raw-g') });
   const count = counter();
   await consumer.connect();
@@ -92,7 +126,17 @@ async function rawKafka(topic: string): Promise<Measured> {
       count.start();
       for (const message of batch.messages) {
         if (!isRunning() || isStale()) break;
-        JSON.parse(message.value!.toString());
+        if (sameWire) {
+          // packages/kafka/src/wire.ts: the id in `polybus-id`, JSON when there is no content-type.
+          const id = (message.headers!['polybus-id'] as Buffer).toString();
+          hand({
+            id,
+            key: message.key?.toString(),
+            timestamp: Number(message.timestamp),
+            headers: defaultHeaders(id),
+            body: JSON.parse(message.value!.toString()),
+          });
+        } else JSON.parse(message.value!.toString());
         resolveOffset(message.offset);
         count.seen();
       }
@@ -106,7 +150,7 @@ async function rawKafka(topic: string): Promise<Measured> {
 }
 
 let redisOfWorker: Redis | undefined;
-async function rawRedis(stream: string): Promise<Measured> {
+async function rawRedis(stream: string, sameWire: boolean): Promise<Measured> {
   const redis = (redisOfWorker ??= new Redis(URLS.redis));
   await redis.xgroup('CREATE', stream, GROUP, '0', 'MKSTREAM');
   const count = counter();
@@ -129,7 +173,8 @@ async function rawRedis(stream: string): Promise<Measured> {
     count.start();
     const ids: string[] = [];
     for (const [id, fields] of entries) {
-      for (let f = 0; f < fields.length; f += 2) if (fields[f] === 'body') JSON.parse(fields[f + 1]!);
+      if (sameWire) handRedisEntry(fields);
+      else for (let f = 0; f < fields.length; f += 2) if (fields[f] === 'body') JSON.parse(fields[f + 1]!);
       ids.push(id);
     }
     await redis.xack(stream, GROUP, ...ids);
@@ -139,8 +184,38 @@ async function rawRedis(stream: string): Promise<Measured> {
   return count.done;
 }
 
+/** packages/redis-streams/src/wire.ts: `id <id> [key <key>] timestamp <ms> headers <json> body <json>`. */
+function handRedisEntry(fields: string[]): void {
+  let id = '';
+  let key: string | undefined;
+  let timestamp = 0;
+  let headers: Record<string, string> = {};
+  let parsed: unknown;
+  for (let f = 0; f < fields.length; f += 2) {
+    const value = fields[f + 1]!;
+    switch (fields[f]) {
+      case 'id':
+        id = value;
+        break;
+      case 'key':
+        key = value;
+        break;
+      case 'timestamp':
+        timestamp = Number(value);
+        break;
+      case 'headers':
+        headers = JSON.parse(value) as Record<string, string>;
+        break;
+      case 'body':
+        parsed = JSON.parse(value);
+    }
+  }
+  headers['polybus-id'] = id; // the id travels once, in `id`
+  hand({ id, key, timestamp, headers, body: parsed });
+}
+
 let rabbitOfWorker: Promise<ChannelModel> | undefined;
-async function rawRabbit(queue: string): Promise<Measured> {
+async function rawRabbit(queue: string, sameWire: boolean): Promise<Measured> {
   const connection = await (rabbitOfWorker ??= amqpConnect(rabbitUrl));
   const ch = await connection.createChannel();
   await ch.prefetch(CONCURRENCY);
@@ -148,7 +223,18 @@ async function rawRabbit(queue: string): Promise<Measured> {
   const { consumerTag } = await ch.consume(queue, (msg) => {
     if (!msg) return;
     count.start();
-    JSON.parse(msg.content.toString());
+    if (sameWire) {
+      // packages/rabbitmq/src/wire.ts: id and content type as properties, ms in `polybus-timestamp`.
+      const p = msg.properties;
+      const id = String(p.messageId);
+      const headers: Record<string, string> = { 'polybus-id': id, 'content-type': String(p.contentType) };
+      hand({
+        id,
+        timestamp: Number(p.headers?.['polybus-timestamp']),
+        headers,
+        body: JSON.parse(msg.content.toString()),
+      });
+    } else JSON.parse(msg.content.toString());
     ch.ack(msg);
     count.seen();
   });
@@ -159,7 +245,7 @@ async function rawRabbit(queue: string): Promise<Measured> {
 }
 
 let sqsOfWorker: SQSClient | undefined;
-async function rawSqs(queueUrl: string): Promise<Measured> {
+async function rawSqs(queueUrl: string, sameWire: boolean): Promise<Measured> {
   const client = (sqsOfWorker ??= new SQSClient(sqsConfig));
   const count = counter();
   let received = 0;
@@ -168,11 +254,23 @@ async function rawSqs(queueUrl: string): Promise<Measured> {
     Array.from({ length: SQS_POLLERS }, async () => {
       while (received < N) {
         const { Messages = [] } = await client.send(
-          new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+          new ReceiveMessageCommand(
+            sameWire
+              ? {
+                  QueueUrl: queueUrl,
+                  MaxNumberOfMessages: 10,
+                  WaitTimeSeconds: 1,
+                  MessageAttributeNames: ['All'],
+                  MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp', 'MessageGroupId'],
+                }
+              : { QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 },
+          ),
         );
         if (Messages.length === 0) continue;
         count.start();
-        for (const m of Messages) JSON.parse(m.Body!);
+        if (sameWire)
+          for (const m of Messages) handSqsMessage(m.Body!, m.MessageAttributes!.polybus!.StringValue!);
+        else for (const m of Messages) JSON.parse(m.Body!);
         deletes.push(
           client.send(
             new DeleteMessageBatchCommand({
@@ -190,6 +288,24 @@ async function rawSqs(queueUrl: string): Promise<Measured> {
   return count.done;
 }
 
+/** packages/sqs/src/wire.ts: the body as it is, the `polybus` attribute's `{ id, timestamp, key?, headers }`. */
+function handSqsMessage(text: string, attribute: string): void {
+  const envelope = JSON.parse(attribute) as {
+    id: string;
+    timestamp: number;
+    key?: string;
+    headers: Record<string, string>;
+  };
+  envelope.headers['polybus-id'] = envelope.id;
+  hand({
+    id: envelope.id,
+    key: envelope.key,
+    timestamp: envelope.timestamp,
+    headers: envelope.headers,
+    body: JSON.parse(text),
+  });
+}
+
 // ---------------------------------------------------------------- Polybus consumer (in a worker)
 
 async function polybusConsume(broker: BrokerName, topic: string): Promise<Measured> {
@@ -202,20 +318,36 @@ async function polybusConsume(broker: BrokerName, topic: string): Promise<Measur
   return measured;
 }
 
+interface Task {
+  broker: BrokerName;
+  /** What filler.raw() or filler.polybus() returned. */
+  target: string;
+  /** Messages to consume (the parent's N for this broker). */
+  n: number;
+  /** Raw same-wire: target is a topic Polybus filled. */
+  sameWire?: boolean;
+}
+
 const tasks = {
-  raw: async ({ broker, target }: { broker: BrokerName; target: string }): Promise<Measured> => {
+  raw: async ({ broker, target, n, sameWire = false }: Task): Promise<Measured> => {
+    N = n;
     switch (broker) {
       case 'kafka':
-        return rawKafka(target);
+        return rawKafka(target, sameWire);
       case 'redis':
-        return rawRedis(target);
+        return rawRedis(target, sameWire);
       case 'rabbitmq':
-        return rawRabbit(target);
-      case 'sqs':
-        return rawSqs(target);
+        return rawRabbit(sameWire ? `${target}.${GROUP}` : target, sameWire); // the group's queue
+      case 'sqs': {
+        if (!sameWire) return rawSqs(target, false);
+        const client = (sqsOfWorker ??= new SQSClient(sqsConfig));
+        const QueueName = queueNameFor(target).name;
+        const { QueueUrl } = await client.send(new GetQueueUrlCommand({ QueueName }));
+        return rawSqs(QueueUrl!, true);
+      }
     }
   },
-  polybus: ({ broker, target }: { broker: BrokerName; target: string }) => polybusConsume(broker, target),
+  polybus: ({ broker, target, n }: Task) => ((N = n), polybusConsume(broker, target)),
 };
 
 // ---------------------------------------------------------------- filling, in the parent
@@ -396,8 +528,8 @@ function sqsFiller(publisher: Bus): Filler {
 
 // ---------------------------------------------------------------- orchestration
 
-type Column = 'raw before' | 'Polybus' | 'raw after';
-const COLUMNS: Column[] = ['raw before', 'Polybus', 'raw after'];
+type Column = 'raw before' | 'raw same-wire' | 'Polybus' | 'raw after';
+const COLUMNS: Column[] = ['raw before', 'raw same-wire', 'Polybus', 'raw after'];
 interface Figures {
   perSecond: number;
   cpuUs: number;
@@ -406,6 +538,7 @@ interface Figures {
 }
 
 async function benchBroker(broker: BrokerName): Promise<Record<Column, Figures>> {
+  N = messagesFor(broker);
   const publisher = createBus({ url: URLS[broker], logger: silentLogger });
   const makers = { kafka: kafkaFiller, redis: redisFiller, rabbitmq: rabbitFiller, sqs: sqsFiller };
   const filler = makers[broker](publisher);
@@ -413,17 +546,16 @@ async function benchBroker(broker: BrokerName): Promise<Record<Column, Figures>>
     Column,
     Worker
   >;
-  const counted: Record<Column, Measured[]> = { 'raw before': [], Polybus: [], 'raw after': [] };
-  const trail: Record<Column, number[]> = { 'raw before': [], Polybus: [], 'raw after': [] };
+  const counted = Object.fromEntries(COLUMNS.map((c) => [c, []])) as unknown as Record<Column, Measured[]>;
+  const trail = Object.fromEntries(COLUMNS.map((c) => [c, []])) as unknown as Record<Column, number[]>;
   try {
     for (let round = -WARMUP; round < ROUNDS; round++) {
       for (const column of COLUMNS) {
-        const polybus = column === 'Polybus';
-        const target = polybus ? await filler.polybus() : await filler.raw();
-        const measured = await workers[column].run<Measured>(polybus ? 'polybus' : 'raw', {
-          broker,
-          target,
-        });
+        const sameWire = column === 'raw same-wire';
+        const polybusWire = sameWire || column === 'Polybus';
+        const target = polybusWire ? await filler.polybus() : await filler.raw();
+        const task: Task = { broker, target, n: N, sameWire };
+        const measured = await workers[column].run<Measured>(column === 'Polybus' ? 'polybus' : 'raw', task);
         trail[column].push(Math.round(N / (measured.ms / 1000)));
         if (round >= 0) counted[column].push(measured);
       }
@@ -454,7 +586,7 @@ async function main(): Promise<void> {
       JSON.stringify(
         {
           date: new Date().toISOString(),
-          messages: N,
+          messages: Object.fromEntries(brokers.map((b) => [b, messagesFor(b)])),
           rounds: ROUNDS,
           warmup: WARMUP,
           concurrency: CONCURRENCY,
@@ -467,10 +599,19 @@ async function main(): Promise<void> {
     );
   };
   console.log(
-    `consume, ${N} messages pre-filled per column and round, median of ${ROUNDS} rounds after ${WARMUP} warm-up, ` +
+    `consume, ${brokers.map((b) => `${b} ${messagesFor(b)}`).join(', ')} messages pre-filled per column and round, median of ${ROUNDS} rounds after ${WARMUP} warm-up, ` +
       `one worker process per column (msg/s | client CPU µs/msg); load ${loadAverage()}`,
   );
-  console.log(['broker', ...COLUMNS, 'Polybus / raw', 'CPU Polybus / raw'].join(' | '));
+  console.log(
+    [
+      'broker',
+      ...COLUMNS,
+      'Polybus / raw',
+      'Polybus / same-wire',
+      'CPU Polybus / raw',
+      'CPU Polybus / same-wire',
+    ].join(' | '),
+  );
   for (const broker of brokers) {
     const r = await benchBroker(broker);
     results[broker] = r;
@@ -483,14 +624,16 @@ async function main(): Promise<void> {
         broker,
         ...COLUMNS.map((c) => `${r[c].perSecond} | ${r[c].cpuUs}`),
         (r.Polybus.perSecond / raw).toFixed(2),
+        (r.Polybus.perSecond / r['raw same-wire'].perSecond).toFixed(2),
         (r.Polybus.cpuUs / rawCpu).toFixed(2),
+        (r.Polybus.cpuUs / r['raw same-wire'].cpuUs).toFixed(2),
       ].join(' | '),
     );
   }
   console.log('\nmsg/s per round, warm-up rounds first:');
   for (const [broker, r] of Object.entries(results) as Array<[string, Record<Column, Figures>]>)
     for (const column of COLUMNS)
-      console.log(`  ${broker.padEnd(9)} ${column.padEnd(11)} ${r[column].rounds.join(' ')}`);
+      console.log(`  ${broker.padEnd(9)} ${column.padEnd(13)} ${r[column].rounds.join(' ')}`);
   console.log(`load average (1, 5, 15 min): ${loads.join('; ')}`);
 }
 

@@ -1,10 +1,17 @@
 // Publishing as users call it, next to the raw client's idiomatic fast path, same broker, same run.
 //   pnpm bench                      (all brokers, publish then consume.ts; start them with `pnpm brokers:up`)
 //   BENCH_BROKERS=kafka,redis BENCH_ONLY=publish pnpm bench
-// Env: BENCH_MESSAGES (20000), BENCH_WINDOW (1000 concurrent calls), BENCH_ROUNDS (3; medians).
+// Env: BENCH_MESSAGES (20000; SQS: BENCH_SQS_MESSAGES, 5000), BENCH_WINDOW (1000 concurrent
+// calls), BENCH_ROUNDS (3; medians, after one warm-up round).
 // Columns, each over the same N messages of ~120 bytes of JSON:
 //   raw            the raw client's fast path: one batched send per window (kafkajs `send`, pipelined
-//                  XADD, confirm channel + waitForConfirms, SendMessageBatch of 10 in parallel)
+//                  XADD, confirm channel + waitForConfirms, SendMessageBatch of 10 in parallel), the
+//                  body only
+//   raw same-wire  the same sends writing exactly what Polybus writes: a UUIDv7 id, the timestamp
+//                  and the default headers as each adapter's wire.ts puts them (Kafka: `polybus-id`
+//                  header + record timestamp; Redis: id, timestamp, headers, body fields; RabbitMQ:
+//                  message-id, content-type, timestamp properties + `polybus-timestamp` header; SQS:
+//                  the `polybus` attribute's JSON envelope). The wire's cost, without the SDK's work.
 //   publish        N × `bus.publish`, a window of concurrent calls at a time (`Promise.all`), defaults
 //   publish, unbatched   the same with `batching: false` (each call its own broker round trip)
 //   publishBatch   one `bus.publishBatch` per window
@@ -20,11 +27,11 @@ import {
   SendMessageBatchCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { createBus, silentLogger, type Bus } from '@polybus/core';
-import { body, loadAverage, name } from './common';
+import { createBus, silentLogger, uuidv7, type Bus } from '@polybus/core';
+import { body, DEFAULT_CONTENT_TYPE, loadAverage, messagesFor, name, type BrokerName } from './common';
 import { median, meter, type Measured } from './measure';
 
-const N = Number(process.env.BENCH_MESSAGES ?? 20_000);
+let N = messagesFor('kafka'); // set per broker by benchBroker
 const WINDOW = Number(process.env.BENCH_WINDOW ?? 1000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const ONLY = (process.env.BENCH_BROKERS ?? 'kafka,redis,rabbitmq,sqs').split(',');
@@ -36,10 +43,16 @@ interface Broker {
   prepare(topic: string): Promise<void>;
   /** Sends N messages the raw client's fastest idiomatic way, a window at a time. */
   raw(topic: string): Promise<void>;
+  /** The same sends, each message written as Polybus writes it (id, timestamp, default headers). */
+  rawSameWire(topic: string): Promise<void>;
   /** Drops a round's topic once measured, where keeping it costs the broker (ElasticMQ keeps all in heap). */
   release?(topic: string): Promise<void>;
   cleanup(): Promise<void>;
 }
+
+/** The headers of a message published with none of its own, without `polybus-id` (the id carries it). */
+const DEFAULT_HEADERS = { 'content-type': DEFAULT_CONTENT_TYPE };
+const DEFAULT_HEADERS_JSON = JSON.stringify(DEFAULT_HEADERS);
 
 async function windows(send: (from: number, to: number) => Promise<unknown>): Promise<void> {
   for (let from = 0; from < N; from += WINDOW) await send(from, Math.min(N, from + WINDOW));
@@ -65,6 +78,21 @@ function kafkaBroker(): Broker {
         for (let i = from; i < to; i++) messages.push({ value: JSON.stringify(body(i)) });
         return producer.send({ topic, messages, acks: -1 });
       }),
+    // packages/kafka/src/wire.ts: the id as the one header (no content-type: JSON is the default).
+    rawSameWire: (topic) =>
+      windows((from, to) => {
+        const messages = [];
+        for (let i = from; i < to; i++) {
+          const timestamp = Date.now();
+          messages.push({
+            key: null,
+            value: JSON.stringify(body(i)),
+            headers: { 'polybus-id': uuidv7(timestamp) },
+            timestamp: String(timestamp),
+          });
+        }
+        return producer.send({ topic, messages, acks: -1 });
+      }),
     cleanup: () => producer.disconnect(),
   };
 }
@@ -80,6 +108,27 @@ function redisBroker(): Broker {
       windows((from, to) => {
         const pipeline = redis.pipeline();
         for (let i = from; i < to; i++) pipeline.xadd(topic, '*', 'body', JSON.stringify(body(i)));
+        return pipeline.exec();
+      }),
+    // packages/redis-streams/src/wire.ts: `id <id> timestamp <ms> headers <json> body <json>`.
+    rawSameWire: (topic) =>
+      windows((from, to) => {
+        const pipeline = redis.pipeline();
+        for (let i = from; i < to; i++) {
+          const timestamp = Date.now();
+          pipeline.xadd(
+            topic,
+            '*',
+            'id',
+            uuidv7(timestamp),
+            'timestamp',
+            String(timestamp),
+            'headers',
+            DEFAULT_HEADERS_JSON,
+            'body',
+            JSON.stringify(body(i)),
+          );
+        }
         return pipeline.exec();
       }),
     async cleanup() {
@@ -110,6 +159,25 @@ function rabbitBroker(): Broker {
       await windows((from, to) => {
         for (let i = from; i < to; i++)
           ch.publish(topic, '', Buffer.from(JSON.stringify(body(i))), { persistent: true, mandatory: true });
+        return ch.waitForConfirms();
+      });
+      await ch.close();
+    },
+    // packages/rabbitmq/src/wire.ts: id, content type and seconds as properties, ms as a header.
+    async rawSameWire(topic) {
+      const ch = await (await connection).createConfirmChannel();
+      await windows((from, to) => {
+        for (let i = from; i < to; i++) {
+          const timestamp = Date.now();
+          ch.publish(topic, '', Buffer.from(JSON.stringify(body(i))), {
+            messageId: uuidv7(timestamp),
+            contentType: DEFAULT_CONTENT_TYPE,
+            timestamp: Math.floor(timestamp / 1000),
+            persistent: true,
+            mandatory: true,
+            headers: { 'polybus-timestamp': String(timestamp) },
+          });
+        }
         return ch.waitForConfirms();
       });
       await ch.close();
@@ -150,6 +218,27 @@ function sqsBroker(): Broker {
         }
         return Promise.all(sends);
       }),
+    // packages/sqs/src/wire.ts: the body as it is, one `polybus` attribute with the JSON envelope.
+    rawSameWire: (topic) =>
+      windows((from, to) => {
+        const sends = [];
+        for (let i = from; i < to; i += 10) {
+          const Entries = [];
+          for (let j = i; j < Math.min(to, i + 10); j++) {
+            const timestamp = Date.now();
+            const envelope = { id: uuidv7(timestamp), timestamp, headers: DEFAULT_HEADERS };
+            Entries.push({
+              Id: String(j),
+              MessageBody: JSON.stringify(body(j)),
+              MessageAttributes: {
+                polybus: { DataType: 'String', StringValue: JSON.stringify(envelope) },
+              },
+            });
+          }
+          sends.push(client.send(new SendMessageBatchCommand({ QueueUrl: urls.get(topic), Entries })));
+        }
+        return Promise.all(sends);
+      }),
     async release(topic) {
       const QueueUrl = urls.get(topic)!;
       await client.send(new DeleteQueueCommand({ QueueUrl }));
@@ -181,10 +270,19 @@ async function polybus(bus: Bus, topic: string, mode: 'publish' | 'publishBatch'
   });
 }
 
-type Column = 'raw before' | 'publish' | 'publish, unbatched' | 'publishBatch' | 'raw after';
-const COLUMNS: Column[] = ['raw before', 'publish', 'publish, unbatched', 'publishBatch', 'raw after'];
+type Column =
+  'raw before' | 'raw same-wire' | 'publish' | 'publish, unbatched' | 'publishBatch' | 'raw after';
+const COLUMNS: Column[] = [
+  'raw before',
+  'raw same-wire',
+  'publish',
+  'publish, unbatched',
+  'publishBatch',
+  'raw after',
+];
 
 async function benchBroker(broker: Broker): Promise<Record<Column, { perSecond: number; cpuUs: number }>> {
+  N = messagesFor(broker.name as BrokerName);
   const batched = createBus({ url: broker.url, logger: silentLogger });
   const unbatched = createBus({ url: broker.url, logger: silentLogger, batching: false });
   const rounds: Record<Column, Measured[]> = Object.fromEntries(COLUMNS.map((c) => [c, []])) as never;
@@ -195,6 +293,7 @@ async function benchBroker(broker: Broker): Promise<Record<Column, { perSecond: 
     await unbatched.publish(topic, body(-1));
     const runs: Record<Column, () => Promise<void>> = {
       'raw before': () => broker.raw(topic),
+      'raw same-wire': () => broker.rawSameWire(topic),
       publish: () => polybus(batched, topic, 'publish'),
       'publish, unbatched': () => polybus(unbatched, topic, 'publish'),
       publishBatch: () => polybus(batched, topic, 'publishBatch'),
@@ -233,7 +332,7 @@ async function main(): Promise<void> {
       JSON.stringify(
         {
           date: new Date().toISOString(),
-          messages: N,
+          messages: Object.fromEntries(brokers.map(({ label }) => [label, messagesFor(label as BrokerName)])),
           window: WINDOW,
           rounds: ROUNDS,
           loadAverage: loads,
@@ -245,9 +344,12 @@ async function main(): Promise<void> {
     );
   };
   console.log(
-    `publish, ${N} messages, windows of ${WINDOW}, median of ${ROUNDS} rounds (msg/s | client CPU µs/msg); load ${loadAverage()}`,
+    `publish, ${brokers.map(({ label }) => `${label} ${messagesFor(label as BrokerName)}`).join(', ')} messages, ` +
+      `windows of ${WINDOW}, median of ${ROUNDS} rounds (msg/s | client CPU µs/msg); load ${loadAverage()}`,
   );
-  console.log(['broker', ...COLUMNS, 'publish / raw'].join(' | '));
+  console.log(
+    ['broker', ...COLUMNS, 'publish / raw', 'publish / same-wire', 'publishBatch / raw'].join(' | '),
+  );
   for (const { make, label } of brokers) {
     const r = await benchBroker(make());
     results[label] = r;
@@ -259,6 +361,8 @@ async function main(): Promise<void> {
         label,
         ...COLUMNS.map((c) => `${r[c].perSecond} | ${r[c].cpuUs}`),
         (r.publish.perSecond / raw).toFixed(2),
+        (r.publish.perSecond / r['raw same-wire'].perSecond).toFixed(2),
+        (r.publishBatch.perSecond / raw).toFixed(2),
       ].join(' | '),
     );
   }

@@ -37,7 +37,12 @@ async function polybus(n, namespace) {
         await handler(m, ctx);
         if (++processed === n) done();
       },
-      { group: 'g', guarantee: 'at-least-once', concurrency: 64, ...(mode === 'untimed' ? { timeoutMs: false } : {}) },
+      {
+        group: 'g',
+        guarantee: 'at-least-once',
+        concurrency: 64,
+        ...(mode === 'untimed' ? { timeoutMs: false } : {}),
+      },
     );
     await bus.start();
     await finished;

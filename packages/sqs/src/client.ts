@@ -6,8 +6,8 @@ import type { SqsTransportOptions } from './options';
  * `endpoint` and `credentials` (absent ones take the SDK's defaults).
  *
  * It turns on the SDK's `cacheMiddleware`: without it the SDK clones and sorts its middleware stack
- * on every call, a large share of a consumer's CPU at ten messages a receive (docs/benchmarks.md,
- * SQS). The cache has one condition: nobody changes the client's or a command's middleware stack
+ * on every call, a large share of a consumer's CPU at ten messages a receive
+ * (bench/client-cost-instructions.sh counts it). The cache has one condition: nobody changes the client's or a command's middleware stack
  * after the first call. Polybus never does. A client built here and then given to Polybus (the
  * `client` option) must not be changed either.
  */

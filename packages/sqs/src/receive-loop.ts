@@ -85,8 +85,7 @@ export class ReceiveLoop {
    * carries the abort signal. A receive that follows a full one (`busy`) almost always finds
    * messages at once: it goes without the signal and waits at most a second, so `close` waits
    * for it at most that long. The signal is dear: the SDK races every call that has one against
-   * it, ~34,000 instructions per message at 10 messages a receive (valgrind; docs/benchmarks.md),
-   * more than all of Polybus's own work per message. Still a long poll: a 1 s wait asks every
+   * it (bench/client-cost-instructions.sh counts what that costs per message), more than all of Polybus's own work per message. Still a long poll: a 1 s wait asks every
    * SQS server, as 20 s does, and returns as soon as there are messages.
    */
   private receive(max: number, busy: boolean): Promise<ReceiveMessageCommandOutput> {

@@ -15,8 +15,7 @@ export function ackTiming(rt: BindingRuntime): Policy {
     };
   // An async frame, not `run.then(() => ack())`: a promise returned from a `then` callback is
   // adopted through two more microtasks, and an `await` of an already settled ack takes one.
-  // Counted with valgrind on the memory transport: 200-480 fewer instructions per message
-  // (docs/benchmarks.md, "Instruction counts").
+  // Fewer instructions per message on the memory transport (bench/instructions.sh counts them).
   return (next) => async (p) => {
     await next(p);
     if (p.settled) return;
