@@ -49,6 +49,35 @@ describe('parseCliArgs', () => {
   });
 });
 
+describe('parseCliArgs: publisher kills, broker restart, PostgreSQL store', () => {
+  it('reads the flags', () => {
+    const args = parseCliArgs([
+      '--url',
+      'amqp://h',
+      '--guarantee',
+      'exactly-once',
+      '--faults',
+      'kill-publisher',
+      '--publisher-kills',
+      '2',
+      '--broker-restart-cmd',
+      'systemctl restart rabbitmq-server',
+      '--store',
+      'postgres',
+      '--store-url',
+      'postgres://u@db:5432/x',
+    ]);
+    expect(args.options).toMatchObject({
+      faults: ['kill-publisher'],
+      publisherKills: 2,
+      brokerRestartCmd: 'systemctl restart rabbitmq-server',
+      store: 'postgres',
+      storeUrl: 'postgres://u@db:5432/x',
+    });
+    expect(resolveOptions(args.options, 'ci').faults).toEqual(['kill-publisher', 'broker-restart']);
+  });
+});
+
 describe('resolveOptions', () => {
   it('picks the Redis store for exactly-once and refuses an unknown fault or guarantee', () => {
     expect(resolveOptions({ url: 'redis://x', guarantee: 'exactly-once' }, 'ci')).toMatchObject({

@@ -3,8 +3,9 @@ import { faultSchedule, messageAt, publisherPlan } from '../src/workload/plan';
 import { seeded } from '../src/workload/seeded';
 import { GATE_LEAD, gateFraction, publishGate } from '../src/workload/publish-gate';
 
+// A broker URL (nothing connects here): memory:// takes no faults.
 const options = resolveOptions({
-  url: 'memory://',
+  url: 'redis://127.0.0.1:6379',
   messages: 100,
   keys: 7,
   publishers: 3,
@@ -40,6 +41,33 @@ describe('workload plan', () => {
     expect(all.find((f) => f.fault === 'stall')?.durationMs).toBe(options.stallSeconds * 1_000);
     expect(new Set(all.map((f) => f.afterOutcomes)).size).toBe(4);
     expect(faultSchedule({ ...options, faults: [] })).toEqual([]);
+  });
+
+  it('aims publisher kills at publisher slots, and schedules one broker restart', () => {
+    const all = faultSchedule({
+      ...options,
+      faults: ['kill-publisher', 'broker-restart'],
+      publisherKills: 4,
+      brokerRestartCmd: 'true',
+    });
+    expect(all.map((f) => f.fault).sort()).toEqual([
+      'broker-restart',
+      'kill-publisher',
+      'kill-publisher',
+      'kill-publisher',
+      'kill-publisher',
+    ]);
+    for (const f of all.filter((x) => x.fault === 'kill-publisher'))
+      expect(f.slot).toBeLessThan(options.publishers);
+    expect(() => resolveOptions({ url: 'redis://h', faults: ['broker-restart'] })).toThrow(
+      /--broker-restart-cmd/,
+    );
+    expect(resolveOptions({ url: 'redis://h', brokerRestartCmd: 'true' }, 'ci').faults).toEqual([
+      'kill-consumer',
+      'cut',
+      'stall',
+      'broker-restart',
+    ]);
   });
 });
 

@@ -5,7 +5,10 @@ import { recoveriesOf, unhealthyOf } from './recovery';
 interface Published {
   key: string;
   seq: number;
+  /** `publish-acked` + `publish-rejected` events: attempts whose outcome the publisher saw. */
   attempts: number;
+  /** `publish-attempted` events (absent from older or hand-written ledgers). */
+  started: number;
   acked: boolean;
   /** A rejected attempt came before the first acknowledgement. */
   rejectedFirst: boolean;
@@ -25,18 +28,20 @@ export function findAnomalies(events: readonly LedgerEvent[], spec: RunSpec): Fi
   let publishRejections = 0;
   let processings = 0;
 
+  const entry = (e: { id: string; key: string; seq: number }): Published =>
+    published.get(e.id) ??
+    published
+      .set(e.id, { key: e.key, seq: e.seq, attempts: 0, started: 0, acked: false, rejectedFirst: false })
+      .get(e.id)!;
+
   for (const e of events) {
     switch (e.type) {
+      case 'publish-attempted':
+        entry(e).started++;
+        break;
       case 'publish-acked':
       case 'publish-rejected': {
-        publishAttempts++;
-        const p = published.get(e.id) ?? {
-          key: e.key,
-          seq: e.seq,
-          attempts: 0,
-          acked: false,
-          rejectedFirst: false,
-        };
+        const p = entry(e);
         // Every attempt counts towards what at-most-once allows: a rejected one may have landed.
         p.attempts++;
         if (e.type === 'publish-acked') p.acked = true;
@@ -44,7 +49,6 @@ export function findAnomalies(events: readonly LedgerEvent[], spec: RunSpec): Fi
           publishRejections++;
           if (!p.acked) p.rejectedFirst = true;
         }
-        published.set(e.id, p);
         break;
       }
       case 'processed':
@@ -60,8 +64,16 @@ export function findAnomalies(events: readonly LedgerEvent[], spec: RunSpec): Fi
     }
   }
 
+  // An attempt without an outcome was in flight when its publisher was killed: it counts as an
+  // attempt (it may have landed) but, unacknowledged, it can never be lost.
+  let unconfirmed = 0;
+  for (const p of published.values()) {
+    unconfirmed += Math.max(0, p.started - p.attempts);
+    p.attempts = Math.max(p.attempts, p.started);
+    publishAttempts += p.attempts;
+  }
   // An id acknowledged after rejected attempts is acknowledged: lost without an outcome, and
-  // not `recovered` (that is for ids the broker had though every publish of them was rejected).
+  // not `recovered` (that is for ids the broker had though every publish of them was unconfirmed).
   const lost: string[] = [];
   const recovered: string[] = [];
   for (const [id, p] of published) {
@@ -96,6 +108,7 @@ export function findAnomalies(events: readonly LedgerEvent[], spec: RunSpec): Fi
       acknowledged: [...published.values()].filter((p) => p.acked).length,
       rejected: [...published.values()].filter((p) => !p.acked).length,
       publishRejections,
+      unconfirmedPublishes: unconfirmed,
       ackedAfterRejection: [...published.values()].filter((p) => p.acked && p.rejectedFirst).length,
       processed: processed.size,
       processings,

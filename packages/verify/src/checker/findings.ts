@@ -34,6 +34,8 @@ export interface FaultRecovery {
   readonly durationMs?: number;
   /** The killed consumer, for `kill-consumer`. */
   readonly consumer?: string;
+  /** The killed publisher, for `kill-publisher`. */
+  readonly publisher?: string;
   /** From the end to the next `processed` event, any consumer. */
   readonly recoveryMs?: number;
   /** From the end to the next acknowledged publish (absent when the publishers were done). */
@@ -60,10 +62,12 @@ export interface Counts {
   readonly publishAttempts: number;
   /** Distinct ids with at least one publish acknowledged. */
   readonly acknowledged: number;
-  /** Distinct ids whose every publish was rejected. */
+  /** Distinct ids with no publish acknowledged (every one rejected, or in flight at a kill). */
   readonly rejected: number;
   /** Rejected publish attempts in all (each is retried with the same id until acknowledged). */
   readonly publishRejections: number;
+  /** Publish attempts in flight when their publisher was SIGKILLed: neither acked nor rejected. */
+  readonly unconfirmedPublishes: number;
   /** Distinct ids acknowledged after at least one rejected attempt: judged as acknowledged. */
   readonly ackedAfterRejection: number;
   /** Distinct ids processed at least once. */
@@ -77,7 +81,7 @@ export interface Counts {
   readonly recovered: number;
   readonly reordered: number;
   readonly consumerKills: number;
-  /** Faults injected: kills, cuts and stalls. */
+  /** Faults injected: kills, cuts, stalls and broker restarts. */
   readonly faults: number;
 }
 
@@ -89,7 +93,7 @@ export interface Findings {
   readonly duplicated: DuplicatedId[];
   /** Processed or dead-lettered, but never published. */
   readonly unexpected: string[];
-  /** Every publish rejected, yet processed: the broker had it after all (not a failure). */
+  /** No publish acknowledged (rejected, or in flight at a kill), yet processed: the broker had it after all (not a failure). */
   readonly recovered: string[];
   readonly reordered: ReorderedId[];
   readonly faults: FaultRecovery[];

@@ -18,6 +18,7 @@ export function recoveriesOf(events: readonly LedgerEvent[]): FaultRecovery[] {
         n: e.n,
         startedAt: e.at,
         ...(e.consumer !== undefined && { consumer: e.consumer }),
+        ...(e.publisher !== undefined && { publisher: e.publisher }),
         rejectedPublishes: 0,
         silentConsumers: [],
       };
@@ -42,7 +43,7 @@ export function recoveriesOf(events: readonly LedgerEvent[]): FaultRecovery[] {
     // Consumers that worked before the fault, were never killed, and did nothing after it: a
     // connection that did not come back, or simply nothing left for them (a note, not a rule).
     const endedAt = f.endedAt;
-    if (endedAt !== undefined && f.fault !== 'kill-consumer')
+    if (endedAt !== undefined && f.fault !== 'kill-consumer' && f.fault !== 'kill-publisher')
       f.silentConsumers = [...processedBy]
         .filter(([c, at]) => !killed.has(c) && at[0] < f.startedAt && at[at.length - 1] < endedAt)
         .map(([c]) => c);

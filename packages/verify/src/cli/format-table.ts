@@ -22,6 +22,10 @@ export function formatReport(r: VerifyResult): string {
       `${o.publishers} publishers, ${o.consumers} consumers, ordering ${o.ordering}` +
       (o.guarantee === 'exactly-once' ? `, store ${o.store}` : '') +
       (c.consumerKills > 0 ? `, ${c.consumerKills} consumer kills` : '') +
+      (r.faults.some((f) => f.fault === 'kill-publisher')
+        ? `, ${r.faults.filter((f) => f.fault === 'kill-publisher').length} publisher kills`
+        : '') +
+      (o.brokerRestartCmd ? ', broker restart' : '') +
       (o.faults.includes('cut') ? `, cut ${o.cutSeconds} s` : '') +
       (o.faults.includes('stall') ? `, stall ${o.stallSeconds} s` : ''),
     '',
@@ -40,6 +44,10 @@ export function formatReport(r: VerifyResult): string {
   if (c.publishRejections > 0)
     notes.push(
       `${c.publishRejections} publish attempts rejected and retried; ${c.ackedAfterRejection} messages acknowledged after a rejection`,
+    );
+  if (c.unconfirmedPublishes > 0)
+    notes.push(
+      `${c.unconfirmedPublishes} publishes in flight when their publisher was killed (neither acked nor rejected)`,
     );
   if (c.rejected > 0)
     notes.push(`${c.rejected} messages never acknowledged (${c.recovered} of them processed anyway)`);
@@ -65,7 +73,7 @@ export function formatReport(r: VerifyResult): string {
       `${rule.rule.split(' ')[0]}: ${ids.slice(0, SHOWN_IDS).join(', ')}${ids.length > SHOWN_IDS ? `, … (${ids.length})` : ''}`,
     );
   }
-  lines.push('', `${r.ok ? 'OK' : 'BROKEN'}: ledgers and result.json in ${r.dir}`);
+  lines.push('', `${r.ok ? 'OK' : 'BROKEN'}: ledgers, result.json and report.html in ${r.dir}`);
   return lines.join('\n');
 }
 
@@ -76,7 +84,7 @@ function faultTable(r: VerifyResult): string[] {
     [
       ['fault', 'at s', 'lasted s', 'recovery s', 'publish recovery s', 'rejected publishes'],
       ...r.faults.map((f) => [
-        `${f.fault}${f.consumer ? ` ${f.consumer}` : ''}`,
+        `${f.fault}${f.consumer ? ` ${f.consumer}` : ''}${f.publisher ? ` ${f.publisher}` : ''}`,
         s(f.startedAt - r.startedAt),
         s(f.durationMs),
         s(f.recoveryMs),

@@ -16,19 +16,24 @@ export const USAGE = `usage: polybus-verify --url <url> [options]
   --guarantee <g>        at-least-once (default) | exactly-once | at-most-once
   --messages <n>         distinct messages to publish
   --seed <s>             seed of every random choice (default 1): a seed names a run
-  --faults <list>        comma-separated faults: kill-consumer, cut, stall (ci: all three)
+  --faults <list>        comma-separated faults: kill-consumer, kill-publisher, cut, stall,
+                         broker-restart (ci: kill-consumer, cut, stall; memory://: none)
   --kills <n>            consumer SIGKILLs with kill-consumer
+  --publisher-kills <n>  publisher SIGKILLs with kill-publisher (default 1)
+  --broker-restart-cmd <shell command>
+                         restarts the broker once, at a seeded point (adds broker-restart)
   --cut-seconds <n>      how long the cut lasts (default 10, ci 8)
   --stall-seconds <n>    how long the stall lasts (default 10, ci 8)
   --publish-rate <n>     messages per second over all publishers, 0 = unpaced (ci: 15)
   --profile <p>          default | ci (small and quick)
   --ordering <o>         none (default) | per-key
-  --store <s>            idempotency store for exactly-once: redis (default) | memory | none
-  --store-url <url>      Redis of the store (default redis://127.0.0.1:6379)
+  --store <s>            idempotency store for exactly-once: redis (default) | postgres | memory | none
+  --store-url <url>      the store's Redis (default redis://127.0.0.1:6379) or PostgreSQL
+                         (postgres://…, required with --store postgres)
   --publishers <n>       publisher processes
   --consumers <n>        consumer processes
   --keys <n>             message keys
-  --out <dir>            where ledgers and result.json go (default: a temporary directory)
+  --out <dir>            where ledgers, result.json and report.html go (default: a temporary directory)
   --json                 print the JSON result instead of the table
 `;
 
@@ -46,6 +51,8 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {
         seed: { type: 'string' },
         faults: { type: 'string' },
         kills: { type: 'string' },
+        'publisher-kills': { type: 'string' },
+        'broker-restart-cmd': { type: 'string' },
         'cut-seconds': { type: 'string' },
         'stall-seconds': { type: 'string' },
         'publish-rate': { type: 'string' },
@@ -88,6 +95,8 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {
         .map((f) => f.trim())
         .filter((f) => f !== '') as Fault[] | undefined,
       kills: int('kills'),
+      publisherKills: int('publisher-kills'),
+      brokerRestartCmd: str('broker-restart-cmd'),
       cutSeconds: int('cut-seconds'),
       stallSeconds: int('stall-seconds'),
       publishRate: int('publish-rate'),

@@ -7,6 +7,7 @@ import type { Fault } from '../workload/options';
  * clock), used only to order the processing of one key across consumers.
  */
 export type LedgerEvent =
+  | PublishAttemptedEvent
   | PublishAckedEvent
   | PublishRejectedEvent
   | ProcessedEvent
@@ -15,6 +16,20 @@ export type LedgerEvent =
   | FaultStartedEvent
   | FaultEndedEvent
   | ConsumerHealthEvent;
+
+/**
+ * A publish of `id` is about to be made (written before `bus.publish` is called). An attempt with
+ * no `publish-acked`/`publish-rejected` after it was in flight when its publisher was SIGKILLed:
+ * the broker may or may not have it, so it is neither lost nor, if processed, unexpected.
+ */
+export interface PublishAttemptedEvent {
+  readonly type: 'publish-attempted';
+  readonly id: string;
+  readonly key: string;
+  readonly seq: number;
+  readonly copy: number;
+  readonly at: number;
+}
 
 /** The broker acknowledged a publish of `id` (for at-most-once publishes: the client took it). */
 export interface PublishAckedEvent {
@@ -68,26 +83,30 @@ export interface ConsumerKilledEvent {
 }
 
 /**
- * The runner injected fault number `n` of the run. For `kill-consumer`, `consumer` is the victim;
- * for `cut` and `stall`, every worker's connections to the broker are hit.
+ * The runner injected fault number `n` of the run. For `kill-consumer`, `consumer` is the victim,
+ * for `kill-publisher`, `publisher`; for `cut`, `stall` and `broker-restart`, every worker's
+ * connections to the broker are hit.
  */
 export interface FaultStartedEvent {
   readonly type: 'fault-started';
   readonly fault: Fault;
   readonly n: number;
   readonly consumer?: string;
+  readonly publisher?: string;
   readonly at: number;
 }
 
 /**
- * Fault `n` is over: the network is restored or resumed, or the killed consumer's replacement
- * (`consumer`) is started. Recovery is measured from here.
+ * Fault `n` is over: the network is restored or resumed, the killed consumer's (publisher's)
+ * replacement `consumer` (`publisher`) is started, or the restart command exited. Recovery is
+ * measured from here.
  */
 export interface FaultEndedEvent {
   readonly type: 'fault-ended';
   readonly fault: Fault;
   readonly n: number;
   readonly consumer?: string;
+  readonly publisher?: string;
   readonly at: number;
 }
 

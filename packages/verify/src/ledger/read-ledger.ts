@@ -9,6 +9,7 @@ export interface ReadLedger {
 }
 
 const TYPES = new Set([
+  'publish-attempted',
   'publish-acked',
   'publish-rejected',
   'processed',

@@ -6,7 +6,9 @@ import {
   type Bus,
   type IdempotencyStore,
 } from '@polybus/core';
+import { inboxClient } from '@polybus/store-postgres';
 import { redisIdempotencyStore } from '@polybus/store-redis';
+import { applyEffect, runInbox, verifyPool } from '../store/postgres-effects';
 import { now } from '../ledger/events';
 import type { LedgerWriter } from '../ledger/ledger-writer';
 import { workerBus } from '../network/worker-bus';
@@ -31,19 +33,15 @@ export async function startConsumer(
 
   bus.bind<WorkloadMessage>(
     config.topic,
-    (msg, ctx) => {
+    async (msg, ctx) => {
       const m = msg.body;
       if (failsPermanently(o, m.id)) throw new PermanentError('polybus-verify: seeded permanent failure');
       if (isPoison(o, m.id)) throw new Error('polybus-verify: seeded poison message (fails every attempt)');
       if (failsTransiently(o, m.id, ctx.attempt)) throw new Error('polybus-verify: seeded transient failure');
-      ledger.append({
-        type: 'processed',
-        id: m.id,
-        key: m.key,
-        seq: m.seq,
-        consumer: config.name,
-        at: now(),
-      });
+      const effect = { id: m.id, key: m.key, seq: m.seq, consumer: config.name, at: now() };
+      // The inbox's effect is a row in its transaction (see postgres-effects.ts), not a ledger line.
+      if (o.store === 'postgres') await applyEffect(inboxClient(ctx), config.topic, effect);
+      else ledger.append({ type: 'processed', ...effect });
       onOutcome();
     },
     {
@@ -93,6 +91,9 @@ function storeOf(config: WorkerConfig): IdempotencyStore | undefined {
         prefix: `polybus:verify:${config.topic}:`,
         ttlSeconds: 3_600,
       });
+    case 'postgres':
+      // One connection per message in flight, and one for the cleanup.
+      return runInbox(verifyPool(o.storeUrl, o.concurrency + 1), config.topic);
     case 'memory':
       return memoryIdempotencyStore();
     case 'none':

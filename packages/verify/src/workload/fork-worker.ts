@@ -1,14 +1,19 @@
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { dirname, extname, join } from 'node:path';
 import { WorkerFailedError } from '../errors/worker-failed-error';
 import { WORKER_ENV, type RunnerCommand, type WorkerConfig, type WorkerReport } from './protocol';
 
 const OUTPUT_TAIL = 4_000;
 
-/** A running workload process. */
+/** A running workload process (or, for memory://, a workload running inside the runner). */
 export interface Worker {
   readonly name: string;
-  readonly child: ChildProcess;
+  /** SIGKILLs the process (the fault: no drain, no ack, no goodbye). */
+  kill(): void;
+  /** The process has ended, by itself or by a signal. */
+  hasExited(): boolean;
+  /** How it ended (`1`, `SIGKILL`), once it has. */
+  exitStatus(): string;
   /** Resolves with the exit code (null when ended by a signal), whatever the reason. */
   readonly exited: Promise<number | null>;
   /** Resolves once the worker's bus is started; rejects with `WorkerFailedError` if it ends first. */
@@ -56,7 +61,9 @@ export function forkWorker(config: WorkerConfig, onReport: (report: WorkerReport
   ready.catch(() => undefined);
   return {
     name: config.name,
-    child,
+    kill: () => child.kill('SIGKILL'),
+    hasExited: () => child.exitCode !== null || child.signalCode !== null,
+    exitStatus: () => String(child.exitCode ?? child.signalCode),
     exited,
     ready,
     output: () => (failure ? `${failure}\n${tail}` : tail),

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TcpProxy } from '@polybus/conformance';
 import { now } from '../ledger/events';
@@ -15,6 +16,15 @@ export interface FaultTargets {
   kill(slot: number): Promise<void>;
   /** Starts a new consumer process in `slot`, resolves with its name once it is ready. */
   restart(slot: number): Promise<string>;
+  /** The publisher process in `slot` now, or undefined when it is done publishing. */
+  publisherIn(slot: number): string | undefined;
+  /**
+   * SIGKILLs the publisher in `slot` (`onKill` just before, told whether a publish was in flight),
+   * waits for its exit (`onExit`), starts its replacement; resolves with its name once ready.
+   */
+  killPublisher(slot: number, onKill: (inFlight: boolean) => void, onExit: () => void): Promise<string>;
+  /** `--broker-restart-cmd`. */
+  readonly brokerRestartCmd?: string;
 }
 
 /**
@@ -22,10 +32,24 @@ export interface FaultTargets {
  * in the runner's ledger around it: the report measures recovery from the end.
  */
 export async function injectFault(f: PlannedFault, n: number, t: FaultTargets): Promise<void> {
-  const started = (consumer?: string) =>
-    t.ledger.append({ type: 'fault-started', fault: f.fault, n, ...(consumer && { consumer }), at: now() });
-  const ended = (consumer?: string) =>
-    t.ledger.append({ type: 'fault-ended', fault: f.fault, n, ...(consumer && { consumer }), at: now() });
+  const started = (consumer?: string, publisher?: string) =>
+    t.ledger.append({
+      type: 'fault-started',
+      fault: f.fault,
+      n,
+      ...(consumer && { consumer }),
+      ...(publisher && { publisher }),
+      at: now(),
+    });
+  const ended = (consumer?: string, publisher?: string) =>
+    t.ledger.append({
+      type: 'fault-ended',
+      fault: f.fault,
+      n,
+      ...(consumer && { consumer }),
+      ...(publisher && { publisher }),
+      at: now(),
+    });
   switch (f.fault) {
     case 'kill-consumer': {
       const victim = t.consumerIn(f.slot);
@@ -35,6 +59,40 @@ export async function injectFault(f: PlannedFault, n: number, t: FaultTargets): 
       t.ledger.append({ type: 'consumer-killed', consumer: victim, at: now() });
       t.log(`killed ${victim} (SIGKILL), restarting slot ${f.slot}`);
       ended(await t.restart(f.slot));
+      return;
+    }
+    case 'kill-publisher': {
+      const victim = t.publisherIn(f.slot);
+      if (victim === undefined) {
+        t.log(`publisher slot ${f.slot} is done publishing: no publisher to kill`);
+        return;
+      }
+      let aimed = false;
+      const replacement = await t.killPublisher(
+        f.slot,
+        (inFlight) => {
+          aimed = inFlight;
+          started(undefined, victim);
+        },
+        () =>
+          t.log(
+            `killed ${victim} (SIGKILL${aimed ? ', a publish in flight' : ''}), restarting publisher slot ${f.slot}`,
+          ),
+      );
+      ended(undefined, replacement);
+      return;
+    }
+    case 'broker-restart': {
+      const command = t.brokerRestartCmd;
+      if (!command) throw new Error('polybus-verify: broker-restart without --broker-restart-cmd');
+      started();
+      t.log(`restarting the broker: ${command}`);
+      const { code, output } = await shell(command);
+      if (code !== 0)
+        throw new Error(
+          `polybus-verify: --broker-restart-cmd exited with ${String(code)}: ${output.slice(-2_000)}`,
+        );
+      ended();
       return;
     }
     case 'cut': {
@@ -58,6 +116,19 @@ export async function injectFault(f: PlannedFault, n: number, t: FaultTargets): 
       return;
     }
   }
+}
+
+/** Runs `command` in `sh -c`, stdout and stderr kept for an error report. */
+function shell(command: string): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn('sh', ['-c', command], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-8_000));
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
+    child.on('error', (error) => resolve({ code: -1, output: String(error) }));
+    child.on('close', (code) => resolve({ code, output }));
+  });
 }
 
 function required(proxy: TcpProxy | undefined): TcpProxy {

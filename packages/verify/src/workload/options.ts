@@ -2,13 +2,14 @@ import { ConfigurationError, type Guarantee } from '@polybus/core';
 import { brokerAddress } from '../network/broker-address';
 
 /**
- * `kill-consumer`: SIGKILL a consumer process and restart it. `cut`: the proxy between the workers
- * and the broker drops every connection and refuses new ones for `cutSeconds`. `stall`: it holds
- * every byte, connections left open, for `stallSeconds`.
+ * `kill-consumer` / `kill-publisher`: SIGKILL a consumer / publisher process and restart it.
+ * `cut`: the proxy between the workers and the broker drops every connection and refuses new ones
+ * for `cutSeconds`. `stall`: it holds every byte, connections left open, for `stallSeconds`.
+ * `broker-restart`: runs `brokerRestartCmd` (added by giving the command).
  */
-export type Fault = 'kill-consumer' | 'cut' | 'stall';
-export const FAULTS: readonly Fault[] = ['kill-consumer', 'cut', 'stall'];
-export type StoreKind = 'redis' | 'memory' | 'none';
+export type Fault = 'kill-consumer' | 'kill-publisher' | 'cut' | 'stall' | 'broker-restart';
+export const FAULTS: readonly Fault[] = ['kill-consumer', 'kill-publisher', 'cut', 'stall', 'broker-restart'];
+export type StoreKind = 'redis' | 'postgres' | 'memory' | 'none';
 
 /** A verification run. Every random choice derives from `seed`, so a seed names a run. */
 export interface WorkloadOptions {
@@ -38,12 +39,23 @@ export interface WorkloadOptions {
   readonly faults: readonly Fault[];
   /** SIGKILLs of a consumer (each restarted at once), spread over the run, with `kill-consumer`. */
   readonly kills: number;
+  /** SIGKILLs of a publisher (each restarted, resuming after its last acknowledged publish), with `kill-publisher`. */
+  readonly publisherKills: number;
+  /**
+   * A shell command that restarts the broker (`broker-restart`, added to `faults` when given): run
+   * once, at a seeded point; the fault lasts until it exits, recovery is measured from there.
+   */
+  readonly brokerRestartCmd?: string;
   /** How long the one `cut` lasts. */
   readonly cutSeconds: number;
   /** How long the one `stall` lasts. */
   readonly stallSeconds: number;
-  /** Idempotency store of exactly-once bindings: `redis` is shared by every consumer process. */
+  /**
+   * Idempotency store of exactly-once bindings: `redis` is shared by every consumer process;
+   * `postgres` is the `postgresInbox`, the handler's effect written in its transaction.
+   */
   readonly store: StoreKind;
+  /** The store's Redis (default `redis://127.0.0.1:6379`) or PostgreSQL (`postgres://…`, required). */
   readonly storeUrl: string;
   readonly concurrency: number;
   readonly idempotencyLockTtlMs: number;
@@ -57,7 +69,10 @@ export interface WorkloadOptions {
 
 export type Profile = 'default' | 'ci';
 
-const PROFILES: Record<Profile, Omit<WorkloadOptions, 'url' | 'guarantee' | 'seed' | 'store'>> = {
+const PROFILES: Record<
+  Profile,
+  Omit<WorkloadOptions, 'url' | 'guarantee' | 'seed' | 'store' | 'storeUrl'>
+> = {
   default: {
     messages: 2_000,
     publishers: 2,
@@ -71,9 +86,9 @@ const PROFILES: Record<Profile, Omit<WorkloadOptions, 'url' | 'guarantee' | 'see
     publishRate: 0,
     faults: [],
     kills: 3,
+    publisherKills: 1,
     cutSeconds: 10,
     stallSeconds: 10,
-    storeUrl: 'redis://127.0.0.1:6379',
     concurrency: 8,
     idempotencyLockTtlMs: 5_000,
     settleTimeoutMs: 90_000,
@@ -92,9 +107,9 @@ const PROFILES: Record<Profile, Omit<WorkloadOptions, 'url' | 'guarantee' | 'see
     publishRate: 15,
     faults: ['kill-consumer', 'cut', 'stall'],
     kills: 1,
+    publisherKills: 1,
     cutSeconds: 8,
     stallSeconds: 8,
-    storeUrl: 'redis://127.0.0.1:6379',
     concurrency: 8,
     idempotencyLockTtlMs: 5_000,
     settleTimeoutMs: 40_000,
@@ -109,17 +124,31 @@ export function resolveOptions(
   if (!(profile in PROFILES))
     throw new ConfigurationError('profile', `must be default or ci, got '${profile}'`);
   const guarantee = given.guarantee ?? 'at-least-once';
+  const store = given.store ?? (guarantee === 'exactly-once' ? 'redis' : 'none');
+  const memory = isMemoryUrl(given.url);
+  const faults = given.faults ?? (memory ? [] : PROFILES[profile].faults);
+  if (memory && faults.length > 0)
+    throw new ConfigurationError(
+      'faults',
+      `memory:// runs every publisher and consumer inside this one process (the memory broker cannot be shared across processes): it has no process to SIGKILL and no network to cut, so it takes no faults (got ${faults.join(', ')}); run the faults against a broker`,
+    );
   const options: WorkloadOptions = {
     ...PROFILES[profile],
     guarantee,
     seed: 1,
-    store: guarantee === 'exactly-once' ? 'redis' : 'none',
+    storeUrl: store === 'postgres' ? '' : 'redis://127.0.0.1:6379',
     ...withoutUndefined(given),
+    store,
     url: given.url,
+    faults:
+      given.brokerRestartCmd && !faults.includes('broker-restart') ? [...faults, 'broker-restart'] : faults,
   };
   validate(options);
   return options;
 }
+
+/** `memory://…`: the workload runs in the runner's process (see in-process-worker.ts). */
+export const isMemoryUrl = (url: string): boolean => /^memory:/i.test(url);
 
 function validate(o: WorkloadOptions): void {
   if (typeof o.url !== 'string' || o.url === '') throw new ConfigurationError('url', 'is required');
@@ -133,6 +162,7 @@ function validate(o: WorkloadOptions): void {
       throw new ConfigurationError(name, `must be an integer >= 1, got ${String(o[name])}`);
   for (const name of [
     'kills',
+    'publisherKills',
     'seed',
     'idempotencyLockTtlMs',
     'settleTimeoutMs',
@@ -152,8 +182,20 @@ function validate(o: WorkloadOptions): void {
       throw new ConfigurationError(name, `must be in [0, 1), got ${String(o[name])}`);
   if (!['none', 'per-key'].includes(o.ordering))
     throw new ConfigurationError('ordering', `must be none or per-key, got '${o.ordering}'`);
-  if (!['redis', 'memory', 'none'].includes(o.store))
-    throw new ConfigurationError('store', `must be redis, memory or none, got '${o.store}'`);
+  if (!['redis', 'postgres', 'memory', 'none'].includes(o.store))
+    throw new ConfigurationError('store', `must be redis, postgres, memory or none, got '${o.store}'`);
+  if (o.store === 'postgres' && !/^postgres(ql)?:\/\//i.test(o.storeUrl))
+    throw new ConfigurationError(
+      'storeUrl',
+      `--store postgres needs --store-url postgres://user@host:port/db, got '${o.storeUrl}'`,
+    );
+  if (o.store === 'postgres' && o.guarantee !== 'exactly-once')
+    throw new ConfigurationError(
+      'store',
+      'postgres is an exactly-once inbox: use it with --guarantee exactly-once',
+    );
+  if (o.faults.includes('broker-restart') && !o.brokerRestartCmd)
+    throw new ConfigurationError('faults', 'broker-restart needs --broker-restart-cmd "<shell command>"');
   for (const fault of o.faults)
     if (!FAULTS.includes(fault))
       throw new ConfigurationError('faults', `unknown fault '${String(fault)}'; known: ${FAULTS.join(', ')}`);

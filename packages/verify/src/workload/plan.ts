@@ -41,7 +41,7 @@ export const isPoison = (o: WorkloadOptions, id: string): boolean =>
 
 /**
  * One planned fault: when this many outcomes (processed + dead-lettered) are in, inject `fault`
- * (`slot`: the consumer a kill hits; `durationMs`: how long a cut or stall lasts).
+ * (`slot`: the consumer or publisher a kill hits; `durationMs`: how long a cut or stall lasts).
  */
 export interface PlannedFault {
   readonly fault: Fault;
@@ -51,7 +51,7 @@ export interface PlannedFault {
 }
 
 /**
- * Every fault of the run (`kills` kills, one cut, one stall, as `faults` asks) spread over the
+ * Every fault of the run (`kills` and `publisherKills` kills, one cut, one stall, one broker restart, as `faults` asks) spread over the
  * middle of the run (20-80 % of the messages), each in its own seeded share of it, in order of
  * `afterOutcomes`. The runner injects them one at a time, so two faults never overlap.
  */
@@ -59,6 +59,7 @@ export function faultSchedule(o: WorkloadOptions): PlannedFault[] {
   const kinds: Fault[] = [];
   for (const fault of o.faults)
     if (fault === 'kill-consumer') kinds.push(...Array.from({ length: o.kills }, () => fault));
+    else if (fault === 'kill-publisher') kinds.push(...Array.from({ length: o.publisherKills }, () => fault));
     else kinds.push(fault);
   // Which fault takes which share of the run is seeded too.
   const order = kinds
@@ -69,7 +70,9 @@ export function faultSchedule(o: WorkloadOptions): PlannedFault[] {
     afterOutcomes: Math.floor(
       o.messages * (0.2 + (0.6 * (k + seeded(o.seed, 'fault-at', k))) / kinds.length),
     ),
-    slot: Math.floor(seeded(o.seed, 'kill-slot', k) * o.consumers),
+    slot: Math.floor(
+      seeded(o.seed, 'kill-slot', k) * (fault === 'kill-publisher' ? o.publishers : o.consumers),
+    ),
     durationMs: 1_000 * (fault === 'cut' ? o.cutSeconds : fault === 'stall' ? o.stallSeconds : 0),
   }));
 }

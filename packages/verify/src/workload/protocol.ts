@@ -17,6 +17,11 @@ export interface WorkerConfig {
   readonly options: WorkloadOptions;
   /** Publishers: the publish gate's fraction at start (see publish-gate.ts). */
   readonly allowed: number;
+  /**
+   * A restarted publisher: the ledgers of the processes that held its slot before. What they saw
+   * acknowledged is not published again; everything else is, with the same id and idempotency key.
+   */
+  readonly resumeFrom?: readonly string[];
 }
 
 export const WORKER_ENV = 'POLYBUS_VERIFY_WORKER';

@@ -1,5 +1,7 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { now } from '../ledger/events';
+import { parseLedger } from '../ledger/read-ledger';
 import type { LedgerWriter } from '../ledger/ledger-writer';
 import { workerBus } from '../network/worker-bus';
 import { publisherPlan, publishesTwice, type WorkloadMessage } from './plan';
@@ -16,7 +18,9 @@ const GIVE_UP_AFTER_MS = 120_000;
  * acknowledgement, so publish order is the ledger's seq order), all keys at once, at most
  * `publishRate / publishers` messages a second, and no further than `gate` lets it. A rejected publish is recorded and tried again with
  * the same id and idempotency key, as a user's service would, until acknowledged: every outcome is
- * in the ledger before the next publish of the key starts. Resolves when all are settled.
+ * in the ledger before the next publish of the key starts. A restarted publisher (`resumeFrom`)
+ * skips what its predecessors saw acknowledged and publishes the rest, the one in flight at the
+ * kill included, as a service replaying from its own source of truth would. Resolves when all are settled.
  */
 export async function runPublisher(
   config: WorkerConfig,
@@ -26,14 +30,16 @@ export async function runPublisher(
   const o = config.options;
   const bus = await workerBus(config);
   const pace = pacer(o.publishRate / o.publishers);
+  const done = ackedBefore(config.resumeFrom ?? []);
   try {
     await Promise.all(
       publisherPlan(o, config.index).map(async (messages) => {
         for (const m of messages) {
+          const copies = publishesTwice(o, m.id) ? [0, 1] : [0];
+          if (copies.every((copy) => done.has(`${m.id}#${copy}`))) continue;
           await gate.pass(m.seq, messages.length);
           await pace();
-          await publishUntilAcked(m, 0);
-          if (publishesTwice(o, m.id)) await publishUntilAcked(m, 1);
+          for (const copy of copies) if (!done.has(`${m.id}#${copy}`)) await publishUntilAcked(m, copy);
         }
       }),
     );
@@ -44,6 +50,8 @@ export async function runPublisher(
   async function publishUntilAcked(m: WorkloadMessage, copy: number): Promise<void> {
     const began = Date.now();
     for (let attempt = 0; ; attempt++) {
+      // Before the call: an attempt cut short by a SIGKILL still shows (neither lost nor unexpected).
+      ledger.append({ type: 'publish-attempted', ...m, copy, at: now() });
       try {
         await bus.publish(config.topic, m, { key: m.key, idempotencyKey: m.id, guarantee: o.guarantee });
         ledger.append({ type: 'publish-acked', ...m, copy, at: now() });
@@ -55,6 +63,17 @@ export async function runPublisher(
       }
     }
   }
+}
+
+/** `id#copy` of every publish the earlier holders of this slot saw acknowledged. */
+function ackedBefore(ledgers: readonly string[]): Set<string> {
+  const acked = new Set<string>();
+  for (const path of ledgers) {
+    if (!existsSync(path)) continue;
+    for (const e of parseLedger(readFileSync(path, 'utf8')).events)
+      if (e.type === 'publish-acked') acked.add(`${e.id}#${e.copy}`);
+  }
+  return acked;
 }
 
 /**

@@ -6,13 +6,17 @@ import { tcpProxy, type TcpProxy } from '@polybus/conformance';
 import { check, type CheckResult } from '../checker/rules';
 import { findAnomalies } from '../checker/find';
 import { WorkerFailedError } from '../errors/worker-failed-error';
-import { now, type RunSpec } from '../ledger/events';
+import { now, type LedgerEvent, type RunSpec } from '../ledger/events';
 import { ledgerWriter } from '../ledger/ledger-writer';
-import { readLedgerDir } from '../ledger/read-ledger';
+import { readLedgerDir, type ReadLedger } from '../ledger/read-ledger';
+import { htmlReport } from '../report/html-report';
+import { effectsReader, preparePostgres } from '../store/postgres-effects';
 import { brokerAddress, throughProxy } from '../network/broker-address';
 import { forkWorker, type Worker } from './fork-worker';
+import { inProcessWorker } from './in-process-worker';
+import { publishInFlight } from './in-flight';
 import { injectFault } from './inject-fault';
-import { resolveOptions, type Profile, type WorkloadOptions } from './options';
+import { isMemoryUrl, resolveOptions, type Profile, type WorkloadOptions } from './options';
 import { faultSchedule } from './plan';
 import { gateFraction } from './publish-gate';
 import type { WorkerConfig } from './protocol';
@@ -21,7 +25,7 @@ import type { WorkerConfig } from './protocol';
 export interface VerifyResult extends CheckResult {
   readonly options: WorkloadOptions;
   readonly topic: string;
-  /** Holds the ledgers (`*.jsonl`) and `result.json`. */
+  /** Holds the ledgers (`*.jsonl`), `result.json` and `report.html`. */
   readonly dir: string;
   /** False when the run stopped waiting after `settleTimeoutMs` without news: what is missing is lost. */
   readonly settled: boolean;
@@ -65,10 +69,22 @@ export async function runWorkload(
   const runnerLedger = ledgerWriter(join(dir, 'runner.jsonl'));
   const consumers: Worker[] = [];
   const publishers: Worker[] = [];
+  const publisherLedgers: string[][] = [];
   const ended = new Set<Worker>(); // workers the runner ended on purpose
   const outcomes = new Map<string, number>();
   const failures: WorkerFailedError[] = [];
   const generation: number[] = [];
+  // memory://: the broker lives in this process, so the workload must too (in-process-worker.ts).
+  const spawnWorker = isMemoryUrl(o.url) ? inProcessWorker : forkWorker;
+  // --store postgres: the effects are rows (postgres-effects.ts), read with the ledgers.
+  const effects = o.store === 'postgres' ? effectsReader(o.storeUrl, topic) : undefined;
+  const collect = async (): Promise<ReadLedger> => {
+    const ledger = readLedgerDir(dir);
+    if (!effects) return ledger;
+    const merged: LedgerEvent[] = [...ledger.events, ...(await effects.read())];
+    return { events: merged.sort((a, b) => a.at - b.at), badLines: ledger.badLines };
+  };
+  let allowedNow = 0;
   const schedule = faultSchedule(o);
   // The publishers may go a lead ahead of the next fault, or of the outcomes so far once those are
   // past it (the next fault also waits for work after the last one, which needs messages to do).
@@ -92,15 +108,16 @@ export async function runWorkload(
       ...(proxy && { proxyPort: proxy.port }),
       ledgerPath: join(dir, `${name}.jsonl`),
       options: o,
-      allowed: allowed(),
+      allowed: role === 'publisher' ? allowedNow : allowed(),
+      ...(role === 'publisher' && { resumeFrom: publisherLedgers[index].slice(0, -1) }),
     };
-    const worker = forkWorker(config, (report) => {
+    const worker = spawnWorker(config, (report) => {
       if (report.type === 'progress') outcomes.set(name, report.outcomes);
     });
     void worker.exited.then((code) => {
       if (code !== 0 && !ended.has(worker))
         worker.ready.then(
-          () => failures.push(failed(worker, `exited with ${String(code ?? worker.child.signalCode)}`)),
+          () => failures.push(failed(worker, `exited with ${worker.exitStatus()}`)),
           (error: WorkerFailedError) => failures.push(error),
         );
     });
@@ -113,7 +130,28 @@ export async function runWorkload(
     await worker.ready;
     return worker.name;
   };
+  const startPublisher = (slot: number): Worker => {
+    const name = `publisher-${slot}.${publisherLedgers[slot]?.length ?? 0}`;
+    (publisherLedgers[slot] ??= []).push(join(dir, `${name}.jsonl`));
+    const worker = start('publisher', slot, name);
+    publishers[slot] = worker;
+    return worker;
+  };
   const targets = {
+    brokerRestartCmd: o.brokerRestartCmd,
+    publisherIn: (slot: number) => (publishers[slot].hasExited() ? undefined : publishers[slot].name),
+    killPublisher: async (slot: number, onKill: (inFlight: boolean) => void, onExit: () => void) => {
+      const victim = publishers[slot];
+      // Aim at a publish in flight (the case to judge with care); kill anyway after 3 s.
+      onKill(await publishInFlight(publisherLedgers[slot][publisherLedgers[slot].length - 1], 3_000));
+      ended.add(victim);
+      victim.kill();
+      await victim.exited;
+      onExit();
+      const replacement = startPublisher(slot);
+      await replacement.ready;
+      return replacement.name;
+    },
     proxy,
     ledger: runnerLedger,
     log,
@@ -121,19 +159,22 @@ export async function runWorkload(
     kill: async (slot: number) => {
       const victim = consumers[slot];
       ended.add(victim);
-      victim.child.kill('SIGKILL');
+      victim.kill();
       await victim.exited;
     },
     restart: startConsumer,
   };
 
   let settled = false;
+  let ledger: ReadLedger = { events: [], badLines: 0 };
   try {
+    if (o.store === 'postgres') await preparePostgres(o.storeUrl, topic);
     await Promise.all(Array.from({ length: o.consumers }, (_, slot) => startConsumer(slot)));
     log(`${o.consumers} consumers ready on ${topic}; publishing ${o.messages} messages`);
-    for (let p = 0; p < o.publishers; p++) publishers.push(start('publisher', p, `publisher-${p}`));
-    let publishing = true;
-    void Promise.all(publishers.map((p) => p.exited)).then(() => (publishing = false));
+    allowedNow = allowed();
+    for (let p = 0; p < o.publishers; p++) startPublisher(p);
+    // The runner's loop is the only one to replace a publisher: between two polls the slots hold the current ones.
+    const publishing = () => publishers.some((p) => !p.hasExited());
     let injected = 0;
     let outcomesSeen = -1;
     let lastOutcome = Date.now();
@@ -150,10 +191,12 @@ export async function runWorkload(
       if (schedule.length > 0 && total >= schedule[0].afterOutcomes && total > outcomesAtLastFault) {
         const fault = schedule.shift()!;
         // Let the publishers on towards the next fault while this one is injected.
-        for (const p of publishers) p.send({ type: 'allow', fraction: allowed(total) });
+        allowedNow = allowed(total);
+        for (const p of publishers) p.send({ type: 'allow', fraction: allowedNow });
         await injectFault(fault, injected++, targets);
         outcomesAtLastFault = [...outcomes.values()].reduce((a, b) => a + b, 0);
-        for (const p of publishers) p.send({ type: 'allow', fraction: allowed(outcomesAtLastFault) });
+        allowedNow = Math.max(allowedNow, allowed(outcomesAtLastFault));
+        for (const p of publishers) p.send({ type: 'allow', fraction: allowedNow });
       }
       if (schedule.length > 0 && Date.now() - lastOutcome >= o.settleTimeoutMs) {
         // Outcomes stopped short of the next fault (messages went missing): no more faults.
@@ -161,10 +204,11 @@ export async function runWorkload(
           `no outcome for ${o.settleTimeoutMs} ms before ${schedule[0].fault}: skipping the remaining faults`,
         );
         schedule.length = 0;
+        allowedNow = 1;
         for (const p of publishers) p.send({ type: 'allow', fraction: 1 });
       }
-      if (publishing) continue;
-      const { events } = readLedgerDir(dir);
+      if (publishing()) continue;
+      const { events } = await collect();
       if (events.length !== seen) [seen, lastNews] = [events.length, Date.now()];
       const quiet = Date.now() - lastNews;
       const missing = findAnomalies(events, specOf(o)).lost.length;
@@ -182,9 +226,22 @@ export async function runWorkload(
     proxy?.resume();
     await Promise.all([...consumers, ...publishers].map((w) => end(w, ended)));
     await proxy?.close();
+    try {
+      ledger = await collect();
+      if (effects) {
+        // The run directory alone is then enough to check the run again (readLedgerDir + check).
+        const rows = ledger.events.filter((e) => e.type === 'processed');
+        writeFileSync(
+          join(dir, 'postgres-effects.jsonl'),
+          rows.map((e) => `${JSON.stringify(e)}\n`).join(''),
+        );
+        await effects.drop();
+      }
+    } finally {
+      await effects?.close();
+    }
   }
 
-  const ledger = readLedgerDir(dir);
   const result: VerifyResult = {
     ...check(ledger.events, specOf(o)),
     options: o,
@@ -196,6 +253,7 @@ export async function runWorkload(
     durationMs: Date.now() - started,
   };
   writeFileSync(join(dir, 'result.json'), `${JSON.stringify(result, null, 2)}\n`);
+  writeFileSync(join(dir, 'report.html'), htmlReport(result, ledger.events));
   return result;
 }
 
@@ -204,17 +262,18 @@ export function specOf(o: WorkloadOptions): RunSpec {
     guarantee: o.guarantee,
     perKeyOrdering: o.ordering === 'per-key',
     // The Redis store and Kafka's own transactions apply an effect outside them before the mark
-    // or commit: docs/exactly-once.md names that window. A per-process memory store has none.
-    crashWindowMs: o.store === 'memory' ? 0 : CRASH_WINDOW_MS,
+    // or commit: docs/exactly-once.md names that window. A per-process memory store has none, nor
+    // has the PostgreSQL inbox (effect and mark commit together).
+    crashWindowMs: o.store === 'memory' || o.store === 'postgres' ? 0 : CRASH_WINDOW_MS,
   };
 }
 
 /** Stops a worker: a consumer drains and exits when told; one that does not within 15 s is killed. */
 async function end(worker: Worker, ended: Set<Worker>): Promise<void> {
-  if (worker.child.exitCode !== null || worker.child.signalCode !== null) return;
+  if (worker.hasExited()) return;
   ended.add(worker);
   worker.send({ type: 'stop' });
-  const timer = setTimeout(() => worker.child.kill('SIGKILL'), 15_000);
+  const timer = setTimeout(() => worker.kill(), 15_000);
   await worker.exited;
   clearTimeout(timer);
 }
