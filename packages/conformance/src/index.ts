@@ -11,3 +11,4 @@ export { expectHealthFollowsConnection } from './health-contract';
 export { expectStalledBrokerAnswered, STALL_TIMEOUTS } from './stall-contract';
 export { expectOutageLoggedOnce } from './outage-logging';
 export { runDeadLetterAccessSuite, browseAll } from './dead-letter-access';
+export { expectBacklogCounts } from './backlog-contract';

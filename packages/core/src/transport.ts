@@ -121,7 +121,7 @@ export interface TransportHealth {
  *   with `ordering: 'per-key'` (only if `capabilities.perKeyOrdering`) never two of one key at once,
  *   in publish order.
  * - Optional members are powers the core detects: `ensureTopics` (topology setup at start),
- *   `validateSubscription` (broker-specific refusals at bind time), `health`.
+ *   `validateSubscription` (broker-specific refusals at bind time), `health`, `deadLetters`, `backlog`.
  */
 export interface Transport {
   /** Short broker name used in errors and logs: 'kafka', 'rabbitmq', 'sqs', 'redis-streams', 'memory'. */
@@ -138,6 +138,20 @@ export interface Transport {
   health?(): Promise<TransportHealth>;
   /** Read access to dead letters this broker keeps (see `DeadLetterAccess`); after `connect`. */
   deadLetters?(): DeadLetterAccess;
+  /**
+   * Consumer lag as the broker counts it: messages of `topic` that `group` has not consumed yet,
+   * read from the broker now (one or two round trips; nothing is counted per message). What each
+   * broker counts differs and the adapter's doc says it: Kafka the high watermark less the group's
+   * committed offsets, Redis Streams the group's `lag` plus its pending entries, SQS the queue's
+   * approximate visible, in-flight and delayed counts (SQS has no groups: every group of a topic
+   * reads one queue), RabbitMQ the group queue's ready messages (delivered, unacked ones are not
+   * in it). Exact only where the broker is; a gauge, not an accounting.
+   *
+   * Never rejects: resolves `undefined` when the group, topic or queue does not exist (it is not
+   * created), when the broker cannot tell, or when it does not answer within a few seconds (each
+   * adapter bounds the wait, so a metrics scrape never hangs on it). After `connect`.
+   */
+  backlog?(subscription: { readonly topic: string; readonly group: string }): Promise<number | undefined>;
 }
 
 /**

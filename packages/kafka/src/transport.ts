@@ -16,6 +16,7 @@ import {
   type SubscribeOptions,
   type Subscription,
 } from '@polybus/core/transport';
+import { kafkaBacklog } from './backlog';
 import { registerCodecs } from './codecs';
 import { KafkaDeadLetters } from './dead-letters';
 import { kafkaLogCreator } from './kafka-logger';
@@ -234,6 +235,16 @@ export class KafkaTransport implements Transport {
   /** Reads with throw-away groups of their own clients (see `KafkaDeadLetters`). */
   deadLetters(): DeadLetterAccess {
     return new KafkaDeadLetters(this.admin, () => this.newClient(), this.options);
+  }
+
+  /** Committed offsets against watermarks, on the shared admin client (see `kafkaBacklog`). */
+  async backlog(subscription: { topic: string; group: string }): Promise<number | undefined> {
+    const connected = await this.connected?.then(
+      () => true,
+      () => false,
+    );
+    if (connected !== true) return undefined;
+    return kafkaBacklog(this.admin, subscription, this.options.consumer.fromBeginning);
   }
 
   /**
