@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Admin, Kafka, KafkaMessage } from 'kafkajs';
 import { ConfigurationError, ConnectionError, Headers } from '@polybus/core';
 import {
+  integerOption,
   withTimeout,
   type DeadLetterAccess,
   type DeadLetterBatch,
@@ -46,9 +47,8 @@ export class KafkaDeadLetters implements DeadLetterAccess {
     deadLetterTopic: string,
     options: { limit: number; after?: string },
   ): Promise<DeadLetterBatch> {
-    const { limit, after } = options;
-    if (!Number.isInteger(limit) || limit < 1)
-      throw new ConfigurationError('limit', `must be an integer >= 1, got ${String(limit)}`);
+    const limit = integerOption('limit', options.limit, 1);
+    const { after } = options;
     const topic = deadLetterTopic;
     if (!(await this.admin.listTopics()).includes(topic))
       throw new ConfigurationError(

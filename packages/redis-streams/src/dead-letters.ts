@@ -1,5 +1,10 @@
 import { ConfigurationError } from '@polybus/core';
-import type { DeadLetterAccess, DeadLetterBatch, StoredDeadLetter } from '@polybus/core/transport';
+import {
+  integerOption,
+  type DeadLetterAccess,
+  type DeadLetterBatch,
+  type StoredDeadLetter,
+} from '@polybus/core/transport';
 import type { Redis } from 'ioredis';
 import { text, type Bulk } from './replies';
 import { decodeEntry } from './wire';
@@ -18,9 +23,8 @@ export class RedisDeadLetters implements DeadLetterAccess {
     deadLetterTopic: string,
     options: { limit: number; after?: string },
   ): Promise<DeadLetterBatch> {
-    const { limit, after } = options;
-    if (!Number.isInteger(limit) || limit < 1)
-      throw new ConfigurationError('limit', `must be an integer >= 1, got ${String(limit)}`);
+    const limit = integerOption('limit', options.limit, 1);
+    const { after } = options;
     const redis = this.commands();
     if (redis === undefined)
       throw new ConfigurationError('deadLetters', 'connect() the transport before browsing');

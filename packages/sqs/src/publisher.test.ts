@@ -1,14 +1,17 @@
 import type { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { PublishError, silentLogger, type TransportMessage } from '@polybus/core';
 import { Publisher } from './publisher';
-import type { QueueRegistry } from './queues';
+import type { Queue, QueueRegistry } from './queues';
 
 // SQS's per-entry replies (Successful / Failed with SenderFault) are what this maps; ElasticMQ
 // does not fail single entries on demand, so a scripted client plays the replies here. The
 // broker path itself is covered by test/transport.test.ts against ElasticMQ.
 type Reply = { Successful?: Array<{ Id: string }>; Failed?: Array<Record<string, unknown>> };
 
-function publisherWith(replies: Array<(ids: string[]) => Reply>): { publisher: Publisher; sent: string[][] } {
+function publisherWith(
+  replies: Array<(ids: string[]) => Reply>,
+  queue: Queue = { url: 'http://sqs/q', name: 'q', fifo: false },
+): { publisher: Publisher; sent: string[][] } {
   const sent: string[][] = [];
   const client = {
     send: async (command: SendMessageBatchCommand) => {
@@ -17,8 +20,7 @@ function publisherWith(replies: Array<(ids: string[]) => Reply>): { publisher: P
       return replies.shift()!(ids);
     },
   } as unknown as SQSClient;
-  const queue = { url: 'http://sqs/q', name: 'q', fifo: false };
-  const queues = { peek: () => queue } as unknown as QueueRegistry;
+  const queues = { peek: () => queue, resolve: async () => queue } as unknown as QueueRegistry;
   const publisher = new Publisher(client, queues, {
     lingerMs: 1,
     maxMessageBytes: 262_144,
@@ -82,43 +84,26 @@ describe('Publisher per-entry outcomes', () => {
 describe('Publisher with a queue configured below maxMessageBytes', () => {
   // AWS reports a queue's MaximumMessageSize; ElasticMQ neither reports nor enforces it, so the
   // queue's reported limit is played here.
-  function smallQueuePublisher(): { publisher: Publisher; sent: number[] } {
-    const sent: number[] = [];
-    const client = {
-      send: async (command: SendMessageBatchCommand) => {
-        sent.push(command.input.Entries!.length);
-        return { Successful: command.input.Entries!.map((e) => ({ Id: e.Id! })) };
-      },
-    } as unknown as SQSClient;
-    const queue = { url: 'http://sqs/small', name: 'small', fifo: false, maxMessageBytes: 2_048 };
-    const queues = { peek: () => queue, resolve: async () => queue } as unknown as QueueRegistry;
-    const publisher = new Publisher(client, queues, {
-      lingerMs: 1,
-      maxMessageBytes: 262_144,
-      defaultMessageGroupId: 'g',
-      publishTimeoutMs: 10_000,
-      logger: silentLogger,
-    });
-    return { publisher, sent };
-  }
+  const small: Queue = { url: 'http://sqs/small', name: 'small', fifo: false, maxMessageBytes: 2_048 };
+  const accepting = (ids: string[]): Reply => ({ Successful: ids.map((Id) => ({ Id })) });
   const sized = (n: number, bytes: number): TransportMessage => ({
     ...message(n),
     payload: `"${'x'.repeat(bytes)}"`,
   });
 
   it('refuses the whole call before any send when one message is over the queue’s own limit', async () => {
-    const { publisher, sent } = smallQueuePublisher();
+    const { publisher, sent } = publisherWith([accepting], small);
     const refused = await publisher
       .publish([sized(0, 100), sized(1, 3_000)], 'at-least-once')
       .catch((e: unknown) => e);
     expect(PublishError.is(refused)).toBe(true);
     expect((refused as Error).message).toMatch(/over the 2048-byte queue 'small' limit/);
     await publisher.publish([sized(2, 100)], 'at-least-once');
-    expect(sent).toEqual([1]); // only the later call went out
+    expect(sent.map((batch) => batch.length)).toEqual([1]); // only the later call went out
   });
 
   it('sizes dead-letter copies to the queue: maxMessageBytesFor is the lower of the two limits', async () => {
-    const { publisher } = smallQueuePublisher();
+    const { publisher } = publisherWith([], small);
     expect(await publisher.maxMessageBytesFor('t')).toBe(2_048);
   });
 });
