@@ -13,6 +13,7 @@ import {
   type SubscribeOptions,
   type Subscription,
 } from '@polybus/core/transport';
+import { rabbitBacklog } from './backlog';
 import { ConnectionManager } from './connection';
 import { RabbitDeadLetters } from './dead-letters';
 import { groupQueueName } from './naming';
@@ -129,6 +130,11 @@ class RabbitmqTransport implements Transport {
   /** Browses the retention queues on the consuming connection (see `RabbitDeadLetters`). */
   deadLetters(): DeadLetterAccess {
     return new RabbitDeadLetters(this.consuming);
+  }
+
+  /** The group queue's ready messages, asked on the consuming connection (see `rabbitBacklog`). */
+  backlog(subscription: { topic: string; group: string }): Promise<number | undefined> {
+    return rabbitBacklog(this.consuming, subscription);
   }
 
   /** Ok only while both connections are up: not while amqplib reconnects, nor after close. */

@@ -8,6 +8,7 @@
  * - XAUTOCLAIM: `[nextCursor, entries, deletedIds]` in both mappings (Redis >= 7).
  * - XPENDING extended: `[[id, consumer, idleMs, deliveryCount], ...]` in both mappings.
  * - XINFO CONSUMERS: legacy `[[name, v, pending, v, idle, v], ...]`, resp3 `[{ name, pending, idle }]`.
+ * - XINFO GROUPS: the same two shapes, with `pending` and (Redis >= 7) `lag`, nil when unknown.
  *
  * The *Buffer variants return the same shapes with Buffers for every bulk string.
  */
@@ -78,15 +79,38 @@ export interface ConsumerInfo {
   readonly idle: number;
 }
 
+/** One row of an XINFO reply as a record: legacy replies are flat `[name, value, ...]` lists. */
+function recordOf(row: unknown): Record<string, unknown> {
+  if (!Array.isArray(row)) return row as Record<string, unknown>;
+  const record: Record<string, unknown> = {};
+  for (let i = 0; i + 1 < row.length; i += 2) record[text(row[i] as Bulk)] = row[i + 1];
+  return record;
+}
+
 export function parseConsumersReply(reply: unknown): ConsumerInfo[] {
   return ((reply as unknown[] | null) ?? []).map((row) => {
-    let record: Record<string, unknown>;
-    if (Array.isArray(row)) {
-      record = {};
-      for (let i = 0; i + 1 < row.length; i += 2) record[text(row[i] as Bulk)] = row[i + 1];
-    } else {
-      record = row as Record<string, unknown>;
-    }
+    const record = recordOf(row);
     return { name: text(record.name as Bulk), pending: Number(record.pending), idle: Number(record.idle) };
+  });
+}
+
+export interface GroupInfo {
+  readonly name: string;
+  /** Delivered to a consumer and not acknowledged yet. */
+  readonly pending: number;
+  /** Entries not delivered to the group yet; undefined when Redis cannot tell (nil `lag`). */
+  readonly lag: number | undefined;
+}
+
+/** XINFO GROUPS (Redis >= 7 for `lag`): legacy `[[name, v, ..., lag, v], ...]`, resp3 `[{ name, pending, lag }]`. */
+export function parseGroupsReply(reply: unknown): GroupInfo[] {
+  return ((reply as unknown[] | null) ?? []).map((row) => {
+    const record = recordOf(row);
+    const lag = record.lag;
+    return {
+      name: text(record.name as Bulk),
+      pending: Number(record.pending),
+      lag: lag === null || lag === undefined ? undefined : Number(lag),
+    };
   });
 }

@@ -18,6 +18,7 @@ import {
   type Subscription,
 } from '@polybus/core/transport';
 import Redis from 'ioredis';
+import { redisBacklog } from './backlog';
 import { RedisDeadLetters } from './dead-letters';
 import { resolveOptions, type RedisStreamsOptions, type ResolvedOptions } from './options';
 import { Publisher } from './publisher';
@@ -143,6 +144,12 @@ class RedisStreamsTransport implements Transport {
   /** XRANGE / XDEL on the command connection (see `RedisDeadLetters`). */
   deadLetters(): DeadLetterAccess {
     return new RedisDeadLetters(() => this.commands);
+  }
+
+  /** The group's lag plus its pending entries, from XINFO GROUPS on the command connection (see `redisBacklog`). */
+  async backlog(subscription: { topic: string; group: string }): Promise<number | undefined> {
+    if (this.commands?.status !== 'ready') return undefined;
+    return redisBacklog(this.commands, subscription);
   }
 
   /** Ok when the command connection is ready and answers PING (a reconnecting one would queue it). */

@@ -1,13 +1,8 @@
-import {
-  GetQueueUrlCommand,
-  ReceiveMessageCommand,
-  type Message as SqsMessage,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
+import { ReceiveMessageCommand, type Message as SqsMessage, type SQSClient } from '@aws-sdk/client-sqs';
 import { ConfigurationError } from '@polybus/core';
 import type { DeadLetterAccess, DeadLetterBatch, StoredDeadLetter } from '@polybus/core/transport';
 import type { Heartbeat, HeartbeatEntry } from './heartbeat';
-import { isMissingQueue, type QueueRegistry } from './queues';
+import type { QueueRegistry } from './queues';
 import type { Settler } from './settler';
 import { decodeMessage } from './wire';
 
@@ -73,18 +68,13 @@ export class SqsDeadLetters implements DeadLetterAccess {
   }
 
   private async queueUrl(topic: string): Promise<string> {
+    const url = await this.deps.queues.find(topic);
+    if (url !== undefined) return url;
     const { name } = this.deps.queues.nameOf(topic);
-    try {
-      const found = await this.deps.client.send(new GetQueueUrlCommand({ QueueName: name }));
-      return found.QueueUrl as string;
-    } catch (error) {
-      if (!isMissingQueue(error)) throw error;
-      throw new ConfigurationError(
-        'deadLetterTopic',
-        `'${topic}' has no queue '${name}' (it is created when a bus with a binding that dead-letters to it starts): check the topic name`,
-        { cause: error },
-      );
-    }
+    throw new ConfigurationError(
+      'deadLetterTopic',
+      `'${topic}' has no queue '${name}' (it is created when a bus with a binding that dead-letters to it starts): check the topic name`,
+    );
   }
 }
 

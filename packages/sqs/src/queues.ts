@@ -56,6 +56,23 @@ export class QueueRegistry {
     return this.known.get(topic);
   }
 
+  /**
+   * The URL of the topic's queue if it exists, never creating it (a read-only lookup: dead-letter
+   * browsing, backlog). Undefined when SQS says there is no such queue; other errors reject.
+   */
+  async find(topic: string, abortSignal?: AbortSignal): Promise<string | undefined> {
+    const known = this.peek(topic);
+    if (known !== undefined) return known.url;
+    try {
+      const { name } = this.nameOf(topic);
+      const found = await this.client.send(new GetQueueUrlCommand({ QueueName: name }), { abortSignal });
+      return found.QueueUrl as string;
+    } catch (error) {
+      if (isMissingQueue(error)) return undefined;
+      throw error;
+    }
+  }
+
   /** Forget a URL that stopped working (queue deleted and recreated). */
   forget(topic: string): void {
     this.cache.delete(topic);
@@ -88,19 +105,14 @@ export class QueueRegistry {
 
   private async lookup(topic: string): Promise<Queue> {
     const queue = this.nameOf(topic);
-    try {
-      const found = await this.client.send(new GetQueueUrlCommand({ QueueName: queue.name }));
-      return await this.withLimit({ ...queue, url: found.QueueUrl as string });
-    } catch (error) {
-      if (!isMissingQueue(error)) throw error;
-      if (!this.options.autoCreate)
-        throw new ConfigurationError(
-          'autoCreateQueues',
-          `queue '${queue.name}' for topic '${topic}' does not exist and autoCreateQueues is false`,
-          { cause: error },
-        );
-      return this.create(queue, { ...this.options.attributes });
-    }
+    const url = await this.find(topic);
+    if (url !== undefined) return this.withLimit({ ...queue, url });
+    if (!this.options.autoCreate)
+      throw new ConfigurationError(
+        'autoCreateQueues',
+        `queue '${queue.name}' for topic '${topic}' does not exist and autoCreateQueues is false`,
+      );
+    return this.create(queue, { ...this.options.attributes });
   }
 
   private async create(queue: QueueName, attributes: Record<string, string>): Promise<Queue> {

@@ -16,6 +16,7 @@ import {
   type Subscription,
 } from '@polybus/core/transport';
 import { AttemptMemory } from './attempt-memory';
+import { sqsBacklog } from './backlog';
 import { createSqsClient } from './client';
 import { SqsDeadLetters } from './dead-letters';
 import { Heartbeat } from './heartbeat';
@@ -165,6 +166,11 @@ class SqsTransport implements Transport {
     const { client, queues, settler, heartbeat } = this;
     const { visibilityTimeoutSeconds } = this.options;
     return new SqsDeadLetters({ client, queues, settler, heartbeat, visibilityTimeoutSeconds });
+  }
+
+  /** The queue's approximate counts, the same for every group of the topic (see `sqsBacklog`). */
+  backlog(subscription: { topic: string; group: string }): Promise<number | undefined> {
+    return sqsBacklog(this.client, this.queues, subscription.topic);
   }
 
   async health(): Promise<TransportHealth> {
