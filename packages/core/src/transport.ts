@@ -144,8 +144,9 @@ export interface Transport {
    * broker counts differs and the adapter's doc says it: Kafka the high watermark less the group's
    * committed offsets, Redis Streams the group's `lag` plus its pending entries, SQS the queue's
    * approximate visible, in-flight and delayed counts (SQS has no groups: every group of a topic
-   * reads one queue), RabbitMQ the group queue's ready messages (delivered, unacked ones are not
-   * in it). Exact only where the broker is; a gauge, not an accounting.
+   * reads one queue), RabbitMQ the group queue's ready messages (delivered, unacked ones and
+   * retries waiting in the TTL queues are not in it). Exact only where the broker is; a gauge,
+   * not an accounting. `@polybus/opentelemetry` exports it as `polybus.consumer.lag`.
    *
    * Never rejects: resolves `undefined` when the group, topic or queue does not exist (it is not
    * created), when the broker cannot tell, or when it does not answer within a few seconds (each

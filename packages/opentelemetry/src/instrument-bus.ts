@@ -1,6 +1,7 @@
 import type { BatchEntry, Bus, PublishReceipt } from '@polybus/core';
 import { messagingSystem } from './attributes';
 import { observeStats } from './bus-metrics';
+import { observeLag } from './consumer-lag';
 import { endPublish, startPublish, tracedPublish, type SystemOf } from './publish-span';
 import { resolveTelemetry, type TelemetryOptions } from './telemetry';
 import { processSpans } from './tracing-middleware';
@@ -19,15 +20,15 @@ export interface InstrumentOptions extends TelemetryOptions {
 /**
  * The bus, traced: `publish` and `publishBatch` start a `publish <topic>` span (PRODUCER) per message
  * and put its trace context into the message's headers (`traceparent`, `tracestate`), `bind` adds the
- * process-span middleware (`tracingMiddleware`), and the bus's counters are observed as metrics
- * until `stop`. Everything else passes through to `bus`, which stays usable (untraced) on its own.
+ * process-span middleware (`tracingMiddleware`), and the bus's counters and its bindings' consumer lag are observed as
+ * metrics until `stop`. Everything else passes through to `bus`, which stays usable (untraced) on its own.
  */
 export function instrumentBus(bus: Bus, options: InstrumentOptions = {}): Bus {
   const t = resolveTelemetry(options);
   const fixed = options.system;
   const system: SystemOf = () => fixed ?? (bus.transport ? messagingSystem(bus.transport.name) : undefined);
   const consume = options.consume === false ? undefined : processSpans(t, system);
-  const unobserve = t.meter ? observeStats(bus, t.meter, system) : undefined;
+  const unobserve = t.meter ? [observeStats(bus, t.meter, system), observeLag(bus, t.meter, system)] : [];
 
   const traced: Bus = {
     bind(topic, handler, bindOptions) {
@@ -61,7 +62,7 @@ export function instrumentBus(bus: Bus, options: InstrumentOptions = {}): Bus {
       try {
         await bus.stop(stopOptions);
       } finally {
-        unobserve?.();
+        for (const each of unobserve) each();
       }
     },
     health: () => bus.health(),

@@ -1,25 +1,9 @@
-import { MeterProvider, MetricReader, type DataPoint, type MetricData } from '@opentelemetry/sdk-metrics';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { createBus, memoryTransport, silentLogger } from '@polybus/core';
 import { waitFor } from '@polybus/core/testing';
 import { instrumentBus } from '@polybus/opentelemetry';
 import { unique } from './otel-harness';
-
-/** Collects on demand, as a Prometheus scrape would. */
-class ScrapeReader extends MetricReader {
-  protected async onForceFlush(): Promise<void> {}
-  protected async onShutdown(): Promise<void> {}
-}
-
-async function scrape(reader: ScrapeReader): Promise<Map<string, MetricData>> {
-  const { resourceMetrics, errors } = await reader.collect();
-  expect(errors).toEqual([]);
-  return new Map(
-    resourceMetrics.scopeMetrics.flatMap((scope) => scope.metrics).map((m) => [m.descriptor.name, m]),
-  );
-}
-
-const points = (metric: MetricData | undefined): DataPoint<unknown>[] =>
-  (metric?.dataPoints ?? []) as DataPoint<unknown>[];
+import { points, scrape, ScrapeReader } from './scrape';
 
 it("the bus's counters and in-flight count are observed, and each attempt's duration is recorded", async () => {
   const reader = new ScrapeReader();
