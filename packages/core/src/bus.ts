@@ -1,7 +1,6 @@
 import type { BindOptions } from './bind-options';
-import { checkGuarantee, toSubscribeOptions } from './check-guarantee';
+import { BusBindings } from './bus-bindings';
 import { jsonCodec, type Codec } from './codec';
-import { Dispatcher } from './dispatcher';
 import { calledWithin } from './engine/called-within';
 import { encodeMessage } from './encode';
 import { setMaxListeners } from 'node:events';
@@ -13,7 +12,7 @@ import { consoleLogger, isPinoLike, pinoLogger, type Logger } from './logger';
 import type { BatchEntry, Guarantee, PublishOptions, PublishReceipt, TransportMessage } from './message';
 import { integerOption } from './kit/options';
 import { PublishBatcher, resolveBatching } from './publish-batcher';
-import { middlewares, resolveBinding, type BindingDefaults } from './resolve-binding';
+import { middlewares } from './resolve-binding';
 import type { Transport, TransportHealth } from './transport';
 import { transportFromUrl } from './transport-loader';
 import { checkShutdownSignals, onShutdownSignals } from './shutdown-signals';
@@ -26,14 +25,8 @@ export function createBus(options: BusOptions): Bus {
 
 class PolybusBus implements Bus {
   private readonly codec: Codec;
-  private readonly bindingDefaults: BindingDefaults;
+  private readonly bindings: BusBindings;
   private readonly logger: Logger;
-  private readonly dispatchers: Dispatcher[] = [];
-  private readonly pending: Array<{
-    topic: string;
-    handler: Handler<unknown>;
-    options: BindOptions<unknown>;
-  }> = [];
   private readonly stopping = new AbortController();
   private readonly ownerPrefix = uuidv7();
   private resolved: Transport | undefined;
@@ -58,7 +51,10 @@ class PolybusBus implements Bus {
     checkShutdownSignals(options.shutdownSignals);
     this.stuckAfterMs = integerOption('health.stuckAfterMs', options.health?.stuckAfterMs, 300_000);
     this.codec = options.codec ?? jsonCodec;
-    this.bindingDefaults = { codec: this.codec, middleware: middlewares('middleware', options.middleware) };
+    this.bindings = new BusBindings({
+      codec: this.codec,
+      middleware: middlewares('middleware', options.middleware),
+    });
     const logger = options.logger ?? consoleLogger;
     this.logger = isPinoLike(logger) ? pinoLogger(logger) : logger;
     this.resolved = options.transport;
@@ -73,21 +69,7 @@ class PolybusBus implements Bus {
   bind<T>(topic: string, handler: Handler<T>, options: BindOptions<T>): this {
     if (this.state !== 'idle')
       throw new ConfigurationError('bind', `bind before start (the bus is ${this.state})`);
-    if (typeof handler !== 'function') throw new ConfigurationError('handler', 'must be a function');
-    const binding = resolveBinding(topic, options, this.bindingDefaults);
-    if (this.pending.some((b) => b.topic === topic && b.options.group === binding.group))
-      throw new ConfigurationError('group', `'${topic}' is already bound for group '${binding.group}'`);
-    if (this.resolved)
-      checkGuarantee(
-        binding,
-        this.resolved,
-        this.pending.map((b) => this.subscribeOptionsOf(b)),
-      );
-    this.pending.push({
-      topic,
-      handler: handler as Handler<unknown>,
-      options: options as BindOptions<unknown>,
-    });
+    this.bindings.add(topic, handler, options, this.resolved);
     return this;
   }
 
@@ -96,28 +78,13 @@ class PolybusBus implements Bus {
     this.state = 'starting';
     try {
       const transport = await this.connect();
-      const deps = {
+      await this.bindings.open({
         transport,
         logger: this.logger,
         stopping: this.stopping.signal,
         ownerPrefix: this.ownerPrefix,
         encode: (topic: string, body: unknown, o: PublishOptions) => this.encode(topic, body, o),
-      };
-      const existing = [];
-      for (const b of this.pending) {
-        const binding = resolveBinding(b.topic, b.options, this.bindingDefaults);
-        checkGuarantee(binding, transport, existing);
-        existing.push(toSubscribeOptions(binding));
-        this.dispatchers.push(new Dispatcher(binding, b.handler, deps));
-      }
-      const topics = new Set<string>();
-      for (const d of this.dispatchers) {
-        topics.add(d.binding.topic);
-        if (d.binding.deadLetter !== false) topics.add(d.binding.deadLetter);
-      }
-      if (topics.size > 0) await transport.ensureTopics?.([...topics]);
-      for (const d of this.dispatchers)
-        d.subscription = await transport.subscribe(toSubscribeOptions(d.binding), d.handle);
+      });
       this.state = 'running';
       if (this.options.shutdownSignals)
         this.unlistenSignals = onShutdownSignals(
@@ -127,8 +94,7 @@ class PolybusBus implements Bus {
         );
     } catch (error) {
       this.state = 'idle';
-      await Promise.allSettled(this.dispatchers.map((d) => d.subscription?.close()));
-      this.dispatchers.length = 0;
+      await this.bindings.abandon();
       throw error;
     }
   }
@@ -192,15 +158,15 @@ class PolybusBus implements Bus {
 
   stats(): BindingHealth[] {
     const now = Date.now();
-    return this.dispatchers.map((d) => d.health(now, this.stuckAfterMs));
+    return this.bindings.dispatchers.map((d) => d.health(now, this.stuckAfterMs));
   }
 
   private async shutdown(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     this.state = 'stopping';
     this.stopping.abort();
-    await Promise.allSettled(this.dispatchers.map((d) => d.subscription?.close()));
-    const drained = await Promise.all(this.dispatchers.map((d) => d.drain(timeoutMs)));
+    await this.bindings.closeAll();
+    const drained = await Promise.all(this.bindings.dispatchers.map((d) => d.drain(timeoutMs)));
     if (drained.includes(false))
       this.logger.warn('stop timed out with messages in flight; the broker will redeliver them', {
         timeoutMs,
@@ -222,7 +188,7 @@ class PolybusBus implements Bus {
    * reach a store any more. A store shared with another bus tolerates it (see IdempotencyStore).
    */
   private async closeStores(): Promise<void> {
-    const stores = new Set(this.pending.map((b) => b.options.idempotency));
+    const stores = new Set(this.bindings.pending.map((b) => b.options.idempotency));
     for (const store of stores)
       await store
         ?.close?.()
@@ -242,12 +208,12 @@ class PolybusBus implements Bus {
    * it is called, the first-hour trap of a bus that publishes and never consumes.
    */
   private connectToPublish(): Promise<Transport> {
-    if (this.state === 'idle' && this.pending.length > 0 && !this.warnedNotStarted) {
+    if (this.state === 'idle' && this.bindings.pending.length > 0 && !this.warnedNotStarted) {
       this.warnedNotStarted = true;
       this.logger.warn(
         'publish on a bus that was not started: its bindings consume nothing until bus.start()',
         {
-          bindings: this.pending.map((b) => `${b.topic} (${b.options.group})`),
+          bindings: this.bindings.pending.map((b) => `${b.topic} (${b.options.group})`),
         },
       );
     }
@@ -272,9 +238,5 @@ class PolybusBus implements Bus {
 
   private encode(topic: string, body: unknown, options: Omit<PublishOptions, 'guarantee'>): TransportMessage {
     return encodeMessage(this.codec, topic, body, options, this.resolved?.capabilities.maxMessageBytes);
-  }
-
-  private subscribeOptionsOf(b: { topic: string; options: BindOptions<unknown> }) {
-    return toSubscribeOptions(resolveBinding(b.topic, b.options, this.bindingDefaults));
   }
 }

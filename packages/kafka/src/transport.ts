@@ -1,4 +1,4 @@
-import { ConfigResourceTypes, Kafka, logLevel, type Admin } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 import {
   ConfigurationError,
   ConnectionError,
@@ -17,9 +17,11 @@ import {
   type Subscription,
 } from '@polybus/core/transport';
 import { kafkaBacklog } from './backlog';
+import { brokerMessageLimit } from './broker-limit';
+import { kafkaClient } from './client';
 import { registerCodecs } from './codecs';
 import { KafkaDeadLetters } from './dead-letters';
-import { kafkaLogCreator } from './kafka-logger';
+import { kafkaHealth } from './health';
 import { KafkaSubscription, type RetryRoute } from './subscription';
 import { retryTopicOf } from './wire';
 import { resolveOptions, type KafkaTransportOptions, type ResolvedKafkaOptions } from './options';
@@ -32,9 +34,6 @@ import { ensureKafkaTopics } from './topics';
  * binding is its own consumer in its group; exactly-once bindings commit outputs and consumed
  * offsets in Kafka transactions.
  */
-/** Room left in `message.max.bytes` for the record batch's header and each record's framing. */
-const BATCH_FRAMING_BYTES = 1024;
-
 export class KafkaTransport implements Transport {
   readonly name = 'kafka';
   capabilities: TransportCapabilities;
@@ -60,31 +59,9 @@ export class KafkaTransport implements Transport {
       persistent: true,
       maxMessageBytes: o.maxMessageBytes,
     };
-    this.kafka = this.newClient();
+    this.kafka = kafkaClient(o);
     this.admin = this.kafka.admin();
     this.producers = new ProducerPool(this.kafka, o);
-  }
-
-  /**
-   * A kafkajs client: one for the admin and the shared producers, and one per subscription.
-   * kafkajs keeps one committed-offsets cache per group id in each client and a consumer clears
-   * every other topic of its group from it when it (re)joins, so two bindings of one group (two
-   * topics) on one client make the other consumer crash with a TypeError, for good, after a
-   * rebalance. A client of their own keeps them apart; it costs no connection by itself.
-   */
-  private newClient(): Kafka {
-    const o = this.options;
-    return new Kafka({
-      clientId: o.clientId,
-      brokers: o.brokers,
-      ssl: o.ssl,
-      sasl: o.sasl,
-      connectionTimeout: o.connectionTimeout,
-      requestTimeout: o.requestTimeout,
-      ...(o.socketFactory === undefined ? {} : { socketFactory: o.socketFactory }),
-      logLevel: logLevel.WARN,
-      logCreator: kafkaLogCreator(o.logger),
-    });
   }
 
   /** A failed connect is not kept: the next call (the bus's next start or publish) tries again. */
@@ -119,39 +96,12 @@ export class KafkaTransport implements Transport {
     return this.connected;
   }
 
-  /**
-   * The broker's `message.max.bytes` (its record-batch limit) as this transport's message limit,
-   * less 1 KiB for the batch's framing: publish refuses, and dead letters are cut to, what the
-   * broker would take, not a fixed 1,000,000. Kept as it was when the broker does not say.
-   */
+  /** The broker's message limit replaces the default one (see `brokerMessageLimit`). */
   private async readBrokerLimit(): Promise<void> {
-    try {
-      const { brokers } = await this.admin.describeCluster();
-      const { resources } = await this.admin.describeConfigs({
-        includeSynonyms: false,
-        resources: [
-          {
-            type: ConfigResourceTypes.BROKER,
-            name: String(brokers[0]!.nodeId),
-            configNames: ['message.max.bytes'],
-          },
-        ],
-      });
-      const value = Number(
-        resources[0]?.configEntries.find((e) => e.configName === 'message.max.bytes')?.configValue,
-      );
-      if (!Number.isInteger(value) || value <= BATCH_FRAMING_BYTES) return;
-      this.options.maxMessageBytes = value - BATCH_FRAMING_BYTES;
-      this.capabilities = { ...this.capabilities, maxMessageBytes: this.options.maxMessageBytes };
-    } catch (error) {
-      this.options.logger.debug(
-        "kafka: the broker's message.max.bytes could not be read; maxMessageBytes stays",
-        {
-          maxMessageBytes: this.options.maxMessageBytes,
-          error: (error as Error).message,
-        },
-      );
-    }
+    const limit = await brokerMessageLimit(this.admin, this.options.logger, this.options.maxMessageBytes);
+    if (limit === undefined) return;
+    this.options.maxMessageBytes = limit;
+    this.capabilities = { ...this.capabilities, maxMessageBytes: limit };
   }
 
   async publish(messages: readonly TransportMessage[], options: { guarantee: Guarantee }): Promise<void> {
@@ -198,7 +148,7 @@ export class KafkaTransport implements Transport {
   ): Promise<KafkaSubscription> {
     const subscription = new KafkaSubscription(
       {
-        kafka: this.newClient(),
+        kafka: kafkaClient(this.options),
         admin: this.admin,
         producers: this.producers,
         options: this.options,
@@ -234,7 +184,7 @@ export class KafkaTransport implements Transport {
 
   /** Reads with throw-away groups of their own clients (see `KafkaDeadLetters`). */
   deadLetters(): DeadLetterAccess {
-    return new KafkaDeadLetters(this.admin, () => this.newClient(), this.options);
+    return new KafkaDeadLetters(this.admin, () => kafkaClient(this.options), this.options);
   }
 
   /** Committed offsets against watermarks, on the shared admin client (see `kafkaBacklog`). */
@@ -247,27 +197,9 @@ export class KafkaTransport implements Transport {
     return kafkaBacklog(this.admin, subscription, this.options.consumer.fromBeginning);
   }
 
-  /**
-   * Not ok while the cluster does not answer, or while a binding's consumer is in a crash loop
-   * (it then consumes nothing, though the cluster is fine): `crashLoops` names them.
-   */
-  async health(): Promise<TransportHealth> {
-    const crashLoops = [...this.subscriptions].flatMap((s) => {
-      const loop = s.crashLoop;
-      return loop === undefined ? [] : [{ topic: s.options.topic, group: s.options.group, ...loop }];
-    });
-    try {
-      await this.connect();
-      const cluster = await this.admin.describeCluster();
-      const details = { brokers: cluster.brokers.length, controller: cluster.controller };
-      if (crashLoops.length > 0) return { ok: false, details: { ...details, crashLoops } };
-      return { ok: true, details };
-    } catch (error) {
-      return {
-        ok: false,
-        details: { error: (error as Error).message, ...(crashLoops.length ? { crashLoops } : {}) },
-      };
-    }
+  /** The cluster's answer and the bindings' crash loops (see `kafkaHealth`). */
+  health(): Promise<TransportHealth> {
+    return kafkaHealth(() => this.connect(), this.admin, this.subscriptions);
   }
 
   close(): Promise<void> {
