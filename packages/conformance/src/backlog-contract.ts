@@ -1,4 +1,5 @@
 import type { Transport } from '@polybus/core';
+import type { ConformanceOptions } from './options';
 import type { Delivery, SubscribeOptions } from '@polybus/core/transport';
 import { waitFor } from '@polybus/core/testing';
 import { randomBytes } from 'node:crypto';
@@ -65,4 +66,33 @@ export async function expectBacklogCounts(
 
   if (groups) expect(await transport.backlog!({ topic, group: `${group}-unknown` })).toBeUndefined();
   expect(await transport.backlog!({ topic: `${topic}-unknown`, group })).toBeUndefined();
+}
+
+/**
+ * The backlog contract as tests of their own: the counts above on a fresh topic, and `undefined`
+ * (never a rejection) before `connect`. `groups: false` for a broker without consumer groups.
+ */
+export function runBacklogSuite(
+  options: Pick<ConformanceOptions, 'name' | 'createTransport'> & { groups?: boolean; topic: () => string },
+): void {
+  describe(`backlog: ${options.name}`, () => {
+    it('counts what the group has not consumed; undefined for an unknown group or topic', async () => {
+      const transport = options.createTransport();
+      await transport.connect();
+      try {
+        await expectBacklogCounts(transport, { topic: options.topic(), groups: options.groups ?? true });
+      } finally {
+        await transport.close();
+      }
+    }, 90_000);
+
+    it('is undefined before connect', async () => {
+      const transport = options.createTransport();
+      try {
+        expect(await transport.backlog!({ topic: options.topic(), group: 'g' })).toBeUndefined();
+      } finally {
+        await transport.close();
+      }
+    });
+  });
 }

@@ -11,4 +11,4 @@ export { expectHealthFollowsConnection } from './health-contract';
 export { expectStalledBrokerAnswered, STALL_TIMEOUTS } from './stall-contract';
 export { expectOutageLoggedOnce } from './outage-logging';
 export { runDeadLetterAccessSuite, browseAll } from './dead-letter-access';
-export { expectBacklogCounts } from './backlog-contract';
+export { expectBacklogCounts, runBacklogSuite } from './backlog-contract';

@@ -1,23 +1,18 @@
-import { expectBacklogCounts } from '@polybus/conformance';
+import { runBacklogSuite } from '@polybus/conformance';
 import { testTransport, uniqueTopic } from './helpers';
 
-// SQS has no groups: every group of a topic reads its queue's count, so only the unknown topic is undefined.
-it.each([
+// Visible + in flight + delayed of the topic's queue. SQS has no groups: every group of a topic
+// reads its queue's count, so only the unknown topic is undefined.
+for (const [kind, suffix] of [
   ['standard', ''],
   ['FIFO', '.fifo'],
-])(
-  'backlog (%s queue): visible + in flight + delayed; undefined for a queue that does not exist',
-  async (_, suffix) => {
-    const transport = testTransport();
-    await transport.connect();
-    try {
-      await expectBacklogCounts(transport, { topic: uniqueTopic('backlog', suffix), groups: false });
-    } finally {
-      await transport.close();
-    }
-  },
-  90_000,
-);
+])
+  runBacklogSuite({
+    name: `sqs ${kind}`,
+    createTransport: () => testTransport(),
+    topic: () => uniqueTopic('backlog', suffix),
+    groups: false,
+  });
 
 it('backlog: never creates the queue it is asked about', async () => {
   const transport = testTransport();
