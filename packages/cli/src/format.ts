@@ -17,7 +17,7 @@ const table = (rows: string[][]): string => {
 
 export function formatListing(listing: DeadLetterListing): string {
   if (listing.total === 0) return `${listing.topic}: no dead letters`;
-  const rows = [['COUNT', 'REASON', 'OLDEST', 'NEWEST', 'SOURCE', 'ERROR']];
+  const rows = [['COUNT', 'REASON', 'OLDEST', 'NEWEST', 'SOURCE', 'EXAMPLE ID', 'ERROR']];
   for (const g of listing.groups)
     rows.push([
       String(g.count),
@@ -25,6 +25,7 @@ export function formatListing(listing: DeadLetterListing): string {
       g.oldest ?? '-',
       g.newest ?? '-',
       g.sources.join(',') || '-',
+      g.exampleId,
       g.fingerprint,
     ]);
   const groups = listing.groups.length;

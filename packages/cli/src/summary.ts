@@ -10,6 +10,8 @@ export interface DeadLetterGroup {
   readonly fingerprint: string;
   /** The error text of the group's oldest letter, as it was. */
   readonly example: string;
+  /** That letter's message id: what `dlq show` takes to see one of the group in full. */
+  readonly exampleId: string;
   readonly count: number;
   /** ISO times of the group's oldest and newest failure; undefined when no letter says when. */
   readonly oldest?: string;
@@ -29,6 +31,7 @@ interface Tally {
   reason: string;
   fingerprint: string;
   example: string;
+  exampleId: string;
   count: number;
   min?: number;
   max?: number;
@@ -48,7 +51,8 @@ export class Summary {
     const key = `${reason}\n${fingerprint}`;
     let group = this.groups.get(key);
     if (!group) {
-      group = { reason, fingerprint, example: headers[Headers.dlqError] ?? '', count: 0, sources: new Set() };
+      const example = headers[Headers.dlqError] ?? '';
+      group = { reason, fingerprint, example, exampleId: letter.message.id, count: 0, sources: new Set() };
       this.groups.set(key, group);
     }
     group.count++;
@@ -59,6 +63,7 @@ export class Summary {
     if (group.min === undefined || at < group.min) {
       group.min = at;
       group.example = headers[Headers.dlqError] ?? '';
+      group.exampleId = letter.message.id;
     }
     if (group.max === undefined || at > group.max) group.max = at;
   }
@@ -72,6 +77,7 @@ export class Summary {
         reason: g.reason,
         fingerprint: g.fingerprint,
         example: g.example,
+        exampleId: g.exampleId,
         count: g.count,
         ...(g.min === undefined
           ? {}

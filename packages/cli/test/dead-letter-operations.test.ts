@@ -50,6 +50,8 @@ describe.each(BROKERS)('dead-letter operations on $name', (broker) => {
       expect(Date.parse(g.oldest!)).toBeLessThanOrEqual(Date.parse(g.newest!));
     }
     expect(listing.groups[0]!.example).toMatch(/^PermanentError: bad order 1 \(id /);
+    expect(listing.groups[0]!.exampleId).toBe(permanent[0]); // the oldest letter, as `show` takes it
+    expect(transient).toContain(listing.groups[1]!.exampleId);
 
     const shown = await ops.show(dlq, permanent[1]!);
     expect(shown).toMatchObject({
