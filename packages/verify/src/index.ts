@@ -23,7 +23,8 @@ export type {
   UnhealthyConsumer,
 } from './checker/findings';
 export { check, type CheckResult, type RuleVerdict } from './checker/rules';
-export { runWorkload, specOf, type VerifyResult, type RunHooks } from './workload/runner';
+export { runWorkload, type RunHooks } from './workload/runner';
+export { specOf, type VerifyResult } from './workload/run-result';
 export {
   resolveOptions,
   FAULTS,

@@ -1,4 +1,4 @@
-import type { VerifyResult } from '../workload/runner';
+import type { VerifyResult } from '../workload/run-result';
 
 const SHOWN_IDS = 10;
 

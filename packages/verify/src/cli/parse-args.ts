@@ -17,15 +17,17 @@ export const USAGE = `usage: polybus-verify --url <url> [options]
   --messages <n>         distinct messages to publish
   --seed <s>             seed of every random choice (default 1): a seed names a run
   --faults <list>        comma-separated faults: kill-consumer, kill-publisher, cut, stall,
-                         broker-restart (ci: kill-consumer, cut, stall; memory://: none)
-  --kills <n>            consumer SIGKILLs with kill-consumer
-  --publisher-kills <n>  publisher SIGKILLs with kill-publisher (default 1)
+                         broker-restart (ci: kill-consumer, cut, stall; soak: kill-consumer,
+                         kill-publisher, cut, stall; memory://: none)
+  --kills <n>            consumer SIGKILLs with kill-consumer (default 3, ci 1, soak 5)
+  --publisher-kills <n>  publisher SIGKILLs with kill-publisher (default 1, soak 3)
   --broker-restart-cmd <shell command>
                          restarts the broker once, at a seeded point (adds broker-restart)
-  --cut-seconds <n>      how long the cut lasts (default 10, ci 8)
-  --stall-seconds <n>    how long the stall lasts (default 10, ci 8)
-  --publish-rate <n>     messages per second over all publishers, 0 = unpaced (ci: 15)
-  --profile <p>          default | ci (small and quick)
+  --cut-seconds <n>      how long the cut lasts (default 10, ci 8, soak 20)
+  --stall-seconds <n>    how long the stall lasts (default 10, ci 8, soak 15)
+  --publish-rate <n>     messages per second over all publishers, 0 = unpaced (ci: 15, soak: 200)
+  --profile <p>          default | ci (small and quick) | soak (50,000 messages, every fault
+                         but broker-restart, several kills; about 5 minutes)
   --ordering <o>         none (default) | per-key
   --store <s>            idempotency store for exactly-once: redis (default) | postgres | memory | none
   --store-url <url>      the store's Redis (default redis://127.0.0.1:6379) or PostgreSQL

@@ -1,5 +1,5 @@
 import type { LedgerEvent } from '../ledger/events';
-import type { VerifyResult } from '../workload/runner';
+import type { VerifyResult } from '../workload/run-result';
 import { timelineOf, type Timeline } from './timeline';
 
 const esc = (text: string | number): string =>

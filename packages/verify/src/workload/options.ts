@@ -67,7 +67,13 @@ export interface WorkloadOptions {
   readonly topic?: string;
 }
 
-export type Profile = 'default' | 'ci';
+/**
+ * `default`: a thorough run, faults as asked. `ci`: small and quick, a consumer kill, a cut and a
+ * stall, for a pipeline. `soak`: long (50,000 messages, more processes), every fault but
+ * `broker-restart`, with several kills of each kind, paced so that each fault lands while
+ * messages flow; minutes, not seconds.
+ */
+export type Profile = 'default' | 'ci' | 'soak';
 
 const PROFILES: Record<
   Profile,
@@ -114,15 +120,41 @@ const PROFILES: Record<
     idempotencyLockTtlMs: 5_000,
     settleTimeoutMs: 40_000,
   },
+  soak: {
+    messages: 50_000,
+    publishers: 4,
+    consumers: 4,
+    keys: 64,
+    ordering: 'none',
+    transientFailureRate: 0.05,
+    permanentFailureRate: 0.01,
+    poisonRate: 0.005,
+    duplicatePublishRate: 0.02,
+    // About 250 s of publishing: the ten faults come some 15 s apart, each while the publishers are at work.
+    publishRate: 200,
+    faults: ['kill-consumer', 'kill-publisher', 'cut', 'stall'],
+    kills: 5,
+    publisherKills: 3,
+    // The cut outlasts a reconnect backoff; the stall outlasts the adapters' 10 s publishTimeoutMs.
+    cutSeconds: 20,
+    stallSeconds: 15,
+    concurrency: 8,
+    idempotencyLockTtlMs: 5_000,
+    // A Kafka consumer kill waits out the session timeout, an SQS one the visibility timeout.
+    settleTimeoutMs: 120_000,
+  },
 };
+
+// Own keys only: `profile in PROFILES` would take 'toString'.
+const PROFILE_NAMES = Object.keys(PROFILES) as Profile[];
 
 /** The profile's values under `given`; checked, so a worker never starts with a bad option. */
 export function resolveOptions(
   given: Partial<WorkloadOptions> & Pick<WorkloadOptions, 'url'>,
   profile: Profile = 'default',
 ): WorkloadOptions {
-  if (!(profile in PROFILES))
-    throw new ConfigurationError('profile', `must be default or ci, got '${profile}'`);
+  if (!PROFILE_NAMES.includes(profile))
+    throw new ConfigurationError('profile', `must be default, ci or soak, got '${profile}'`);
   const guarantee = given.guarantee ?? 'at-least-once';
   const store = given.store ?? (guarantee === 'exactly-once' ? 'redis' : 'none');
   const memory = isMemoryUrl(given.url);
