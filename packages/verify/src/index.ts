@@ -29,6 +29,7 @@ export {
   resolveOptions,
   FAULTS,
   type WorkloadOptions,
+  type WorkloadRequest,
   type Profile,
   type Fault,
   type StoreKind,

@@ -68,3 +68,30 @@ describe('--profile', () => {
       );
   });
 });
+
+describe('--duration', () => {
+  const url = 'redis://127.0.0.1:6379';
+
+  it('publishes for that long at the publish rate: messages = rate × seconds', () => {
+    expect(resolveOptions({ url, durationSeconds: 600 }, 'soak').messages).toBe(200 * 600);
+    expect(resolveOptions({ url, durationSeconds: 60, publishRate: 50 }).messages).toBe(3_000);
+    expect(parseCliArgs(['--url', url, '--duration', '10m']).options.durationSeconds).toBe(600);
+    expect(parseCliArgs(['--url', url, '--duration', '90']).options.durationSeconds).toBe(90);
+    expect(parseCliArgs(['--url', url, '--duration', '1h']).options.durationSeconds).toBe(3_600);
+    expect(USAGE).toContain('--duration <t>');
+  });
+
+  it('is refused unpaced, beside --messages, and when it is no time', () => {
+    expect(() => resolveOptions({ url, durationSeconds: 60 })).toThrow(/needs a publish rate > 0/);
+    expect(() => resolveOptions({ url, durationSeconds: 60, messages: 10 }, 'ci')).toThrow(
+      /--messages or --duration, not both/,
+    );
+    expect(() => resolveOptions({ url, durationSeconds: 0 }, 'ci')).toThrow(/must be a time > 0/);
+    expect(() => parseCliArgs(['--url', url, '--duration', '5 min'])).toThrow(/--duration/);
+    expect(() => parseCliArgs(['--url', url, '--duration', '1.5h'])).toThrow(/whole number of s, m or h/);
+  });
+
+  it('leaves no durationSeconds in the resolved options', () => {
+    expect(resolveOptions({ url, durationSeconds: 10 }, 'ci')).not.toHaveProperty('durationSeconds');
+  });
+});

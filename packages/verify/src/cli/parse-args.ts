@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util';
 import { ConfigurationError, type Guarantee } from '@polybus/core';
-import type { Fault, Profile, StoreKind, WorkloadOptions } from '../workload/options';
+import type { Fault, Profile, StoreKind, WorkloadOptions, WorkloadRequest } from '../workload/options';
 
 export interface CliArgs {
-  readonly options: Partial<WorkloadOptions> & Pick<WorkloadOptions, 'url'>;
+  readonly options: WorkloadRequest;
   readonly profile: Profile;
   /** Print the JSON result on stdout instead of the table. */
   readonly json: boolean;
@@ -15,6 +15,8 @@ export const USAGE = `usage: polybus-verify --url <url> [options]
   --url <url>            broker URL, as for createBus({ url }) (default: $POLYBUS_URL)
   --guarantee <g>        at-least-once (default) | exactly-once | at-most-once
   --messages <n>         distinct messages to publish
+  --duration <t>         instead of --messages: publish for this long at the publish rate
+                         (90s, 10m, 1h; with --publish-rate, or the ci or soak profile)
   --seed <s>             seed of every random choice (default 1): a seed names a run
   --faults <list>        comma-separated faults: kill-consumer, kill-publisher, cut, stall,
                          broker-restart (ci: kill-consumer, cut, stall; soak: kill-consumer,
@@ -39,6 +41,20 @@ export const USAGE = `usage: polybus-verify --url <url> [options]
   --json                 print the JSON result instead of the table
 `;
 
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600 };
+
+/** `90`, `90s`, `10m`, `1h` in seconds; undefined when not given. */
+function duration(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const match = /^(\d+)([smh]?)$/.exec(raw);
+  if (match === null)
+    throw new ConfigurationError(
+      '--duration',
+      `must be a whole number of s, m or h (90s, 10m, 1h), got '${raw}'`,
+    );
+  return Number(match[1]) * UNIT_SECONDS[match[2] || 's']!;
+}
+
 /** Reads the command line; a bad flag or value is a `ConfigurationError` naming it. */
 export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}): CliArgs {
   let values: Record<string, string | boolean | undefined>;
@@ -50,6 +66,7 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {
         url: { type: 'string' },
         guarantee: { type: 'string' },
         messages: { type: 'string' },
+        duration: { type: 'string' },
         seed: { type: 'string' },
         faults: { type: 'string' },
         kills: { type: 'string' },
@@ -91,6 +108,7 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {
       url,
       guarantee: str('guarantee') as Guarantee | undefined,
       messages: int('messages'),
+      durationSeconds: duration(str('duration')),
       seed: int('seed'),
       faults: str('faults')
         ?.split(',')

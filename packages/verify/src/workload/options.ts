@@ -1,5 +1,8 @@
 import { ConfigurationError, type Guarantee } from '@polybus/core';
 import { brokerAddress } from '../network/broker-address';
+import { PROFILE_NAMES, PROFILES, type Profile } from './profiles';
+
+export type { Profile } from './profiles';
 
 /**
  * `kill-consumer` / `kill-publisher`: SIGKILL a consumer / publisher process and restart it.
@@ -68,93 +71,21 @@ export interface WorkloadOptions {
 }
 
 /**
- * `default`: a thorough run, faults as asked. `ci`: small and quick, a consumer kill, a cut and a
- * stall, for a pipeline. `soak`: long (50,000 messages, more processes), every fault but
- * `broker-restart`, with several kills of each kind, paced so that each fault lands while
- * messages flow; minutes, not seconds.
+ * What a caller asks for: any options over the profile's, and instead of `messages` a
+ * `durationSeconds` to publish for (at the publish rate: `messages` = rate × seconds).
  */
-export type Profile = 'default' | 'ci' | 'soak';
+export type WorkloadRequest = Partial<WorkloadOptions> &
+  Pick<WorkloadOptions, 'url'> & { readonly durationSeconds?: number };
 
-const PROFILES: Record<
-  Profile,
-  Omit<WorkloadOptions, 'url' | 'guarantee' | 'seed' | 'store' | 'storeUrl'>
-> = {
-  default: {
-    messages: 2_000,
-    publishers: 2,
-    consumers: 3,
-    keys: 32,
-    ordering: 'none',
-    transientFailureRate: 0.05,
-    permanentFailureRate: 0.01,
-    poisonRate: 0.005,
-    duplicatePublishRate: 0.02,
-    publishRate: 0,
-    faults: [],
-    kills: 3,
-    publisherKills: 1,
-    cutSeconds: 10,
-    stallSeconds: 10,
-    concurrency: 8,
-    idempotencyLockTtlMs: 5_000,
-    settleTimeoutMs: 90_000,
-  },
-  ci: {
-    messages: 300,
-    publishers: 2,
-    consumers: 2,
-    keys: 16,
-    ordering: 'none',
-    transientFailureRate: 0.05,
-    permanentFailureRate: 0.02,
-    poisonRate: 0.01,
-    duplicatePublishRate: 0.03,
-    // Slow enough that every fault of the schedule lands while the publishers are still at work.
-    publishRate: 15,
-    faults: ['kill-consumer', 'cut', 'stall'],
-    kills: 1,
-    publisherKills: 1,
-    cutSeconds: 8,
-    stallSeconds: 8,
-    concurrency: 8,
-    idempotencyLockTtlMs: 5_000,
-    settleTimeoutMs: 40_000,
-  },
-  soak: {
-    messages: 50_000,
-    publishers: 4,
-    consumers: 4,
-    keys: 64,
-    ordering: 'none',
-    transientFailureRate: 0.05,
-    permanentFailureRate: 0.01,
-    poisonRate: 0.005,
-    duplicatePublishRate: 0.02,
-    // About 250 s of publishing: the ten faults come some 15 s apart, each while the publishers are at work.
-    publishRate: 200,
-    faults: ['kill-consumer', 'kill-publisher', 'cut', 'stall'],
-    kills: 5,
-    publisherKills: 3,
-    // The cut outlasts a reconnect backoff; the stall outlasts the adapters' 10 s publishTimeoutMs.
-    cutSeconds: 20,
-    stallSeconds: 15,
-    concurrency: 8,
-    idempotencyLockTtlMs: 5_000,
-    // A Kafka consumer kill waits out the session timeout, an SQS one the visibility timeout.
-    settleTimeoutMs: 120_000,
-  },
-};
-
-// Own keys only: `profile in PROFILES` would take 'toString'.
-const PROFILE_NAMES = Object.keys(PROFILES) as Profile[];
-
-/** The profile's values under `given`; checked, so a worker never starts with a bad option. */
-export function resolveOptions(
-  given: Partial<WorkloadOptions> & Pick<WorkloadOptions, 'url'>,
-  profile: Profile = 'default',
-): WorkloadOptions {
+/** The profile's values under `request`; checked, so a worker never starts with a bad option. */
+export function resolveOptions(request: WorkloadRequest, profile: Profile = 'default'): WorkloadOptions {
   if (!PROFILE_NAMES.includes(profile))
     throw new ConfigurationError('profile', `must be default, ci or soak, got '${profile}'`);
+  const { durationSeconds, ...asked } = request;
+  const given =
+    durationSeconds === undefined
+      ? asked
+      : { ...asked, messages: messagesFor(durationSeconds, asked, PROFILES[profile]) };
   const guarantee = given.guarantee ?? 'at-least-once';
   const store = given.store ?? (guarantee === 'exactly-once' ? 'redis' : 'none');
   const memory = isMemoryUrl(given.url);
@@ -177,6 +108,25 @@ export function resolveOptions(
   };
   validate(options);
   return options;
+}
+
+/** The messages that keep the publishers at work for `seconds` at the publish rate. */
+function messagesFor(
+  seconds: number,
+  given: Partial<WorkloadOptions>,
+  profile: Pick<WorkloadOptions, 'publishRate'>,
+): number {
+  if (given.messages !== undefined)
+    throw new ConfigurationError('duration', 'give --messages or --duration, not both');
+  if (!(Number.isFinite(seconds) && seconds > 0))
+    throw new ConfigurationError('duration', `must be a time > 0, got ${String(seconds)}`);
+  const rate = given.publishRate ?? profile.publishRate;
+  if (!(rate > 0))
+    throw new ConfigurationError(
+      'duration',
+      'needs a publish rate > 0 (--publish-rate, or the ci or soak profile): unpaced, a run lasts as long as its messages take',
+    );
+  return Math.max(1, Math.round(rate * seconds));
 }
 
 /** `memory://…`: the workload runs in the runner's process (see in-process-worker.ts). */

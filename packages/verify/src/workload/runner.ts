@@ -10,7 +10,7 @@ import type { ReadLedger } from '../ledger/read-ledger';
 import { preparePostgres } from '../store/postgres-effects';
 import { brokerAddress } from '../network/broker-address';
 import { faultDriver } from './fault-driver';
-import { resolveOptions, type Profile, type WorkloadOptions } from './options';
+import { resolveOptions, type Profile, type WorkloadOptions, type WorkloadRequest } from './options';
 import { runLedger } from './run-ledger';
 import { specOf, writeResult, type VerifyResult } from './run-result';
 import { superviseWorkers } from './supervisor';
@@ -33,7 +33,7 @@ const QUIET_MS = 1_500;
  * `WorkerFailedError` when a process fails on its own; the run then has no verdict.
  */
 export async function runWorkload(
-  given: Partial<WorkloadOptions> & Pick<WorkloadOptions, 'url'>,
+  given: WorkloadRequest,
   profile: Profile = 'default',
   hooks: RunHooks = {},
 ): Promise<VerifyResult> {
