@@ -40,11 +40,24 @@ export function loadAverage(): string {
 }
 
 /**
- * Messages per column and round on `broker`: BENCH_MESSAGES (20,000); on SQS BENCH_SQS_MESSAGES,
- * by default BENCH_MESSAGES up to 5,000, as ElasticMQ holds every message in its (small) heap.
+ * Messages per column and round when BENCH_MESSAGES is not set: enough for each column to run a
+ * second or more, so a ratio measures the steady state and not the first fetches (a Kafka
+ * consumer takes 20,000 messages in a fraction of a second, most of it its start).
+ */
+const DEFAULT_MESSAGES: Record<BrokerName, number> = {
+  kafka: 100_000,
+  redis: 50_000,
+  rabbitmq: 20_000,
+  sqs: 5_000,
+};
+
+/**
+ * Messages per column and round on `broker`: BENCH_MESSAGES, else `DEFAULT_MESSAGES`; on SQS
+ * BENCH_SQS_MESSAGES, else at most 5,000, as ElasticMQ holds every message in its (small) heap.
  */
 export function messagesFor(broker: BrokerName): number {
-  const n = Number(process.env.BENCH_MESSAGES ?? 20_000);
+  const given = process.env.BENCH_MESSAGES;
+  const n = given === undefined ? DEFAULT_MESSAGES[broker] : Number(given);
   return broker === 'sqs' ? Number(process.env.BENCH_SQS_MESSAGES ?? Math.min(n, 5000)) : n;
 }
 

@@ -1,8 +1,8 @@
 // Consuming as users call it, next to the raw client's idiomatic fast path, same broker, same run.
 //   pnpm bench                        (publish, then consume; BENCH_ONLY=consume for this one only)
 //   BENCH_BROKERS=kafka,redis BENCH_ONLY=consume pnpm bench
-// Env: BENCH_MESSAGES (20000; SQS: BENCH_SQS_MESSAGES, 5000), BENCH_ROUNDS (3; medians),
-// BENCH_WARMUP (1 round, not counted).
+// Env: BENCH_MESSAGES (Kafka 100000, Redis 50000, RabbitMQ 20000; SQS: BENCH_SQS_MESSAGES, 5000),
+// BENCH_ROUNDS (3; medians), BENCH_WARMUP (1 round, not counted).
 // Each round fills a fresh topic (queue, stream) with N messages of ~120 bytes of JSON, off the
 // clock and in this process, then one column consumes them all in a worker process of its own
 // (isolate.ts says why). The clock and the worker's CPU meter run from the first message seen to

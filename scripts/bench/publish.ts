@@ -1,8 +1,8 @@
 // Publishing as users call it, next to the raw client's idiomatic fast path, same broker, same run.
 //   pnpm bench                      (all brokers, publish then consume.ts; start them with `pnpm brokers:up`)
 //   BENCH_BROKERS=kafka,redis BENCH_ONLY=publish pnpm bench
-// Env: BENCH_MESSAGES (20000; SQS: BENCH_SQS_MESSAGES, 5000), BENCH_WINDOW (1000 concurrent
-// calls), BENCH_ROUNDS (3; medians, after one warm-up round).
+// Env: BENCH_MESSAGES (Kafka 100000, Redis 50000, RabbitMQ 20000; SQS: BENCH_SQS_MESSAGES, 5000),
+// BENCH_WINDOW (1000 concurrent calls), BENCH_ROUNDS (3; medians, after one warm-up round).
 // Columns, each over the same N messages of ~120 bytes of JSON:
 //   raw            the raw client's fast path: one batched send per window (kafkajs `send`, pipelined
 //                  XADD, confirm channel + waitForConfirms, SendMessageBatch of 10 in parallel), the
