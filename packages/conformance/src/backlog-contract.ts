@@ -56,7 +56,9 @@ export async function expectBacklogCounts(
       done += 1;
     } else held.push(delivery); // concurrency 1: nothing more comes while it is held
   });
-  await waitFor(() => done === acked && held.length === 1, {
+  // A delivery its handler leaves unsettled comes back to it after a while (each adapter's
+  // forgotten-delivery rule), so the held one may be held again: at least one.
+  await waitFor(() => done === acked && held.length >= 1, {
     timeoutMs,
     description: `${acked} acked and one held`,
   });
