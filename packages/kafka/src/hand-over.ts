@@ -1,6 +1,7 @@
 import type { Logger, TransportMessage } from '@polybus/core';
 import {
   backoffDelay,
+  retryInPlace,
   sleep,
   type BackoffPolicy,
   type DeliveryHandler,
@@ -79,26 +80,26 @@ export class HandOver<S extends HandOverSource> {
 
   /** Off the hot path: waits for a settlement in progress, or hands the record over again in place. */
   private async untilSettled(source: S, first: KafkaDelivery<S>): Promise<void> {
-    let delivery = first;
     let unsettled = 0;
     try {
-      for (;;) {
-        if (delivery.state === 'settling') await delivery.pending;
-        if (delivery.state === 'settled') return;
-        // The handler broke its contract (returned without settling). Hand the record over again
-        // rather than leave the partition's commit point stuck, but not in a hot loop.
+      await retryInPlace<KafkaDelivery<S>>(first, {
+        handler: this.deps.handler,
+        next: async (delivery) => {
+          if (delivery.state === 'settling') await delivery.pending;
+          if (delivery.state === 'settled') return undefined;
+          const attempt = delivery.nextAttempt ?? delivery.attempt + 1;
+          // The handler broke its contract (returned without settling). Hand the record over again
+          // rather than leave the partition's commit point stuck, but not in a hot loop.
+          if (delivery.state === 'open') return { delayMs: this.backOff(delivery, ++unsettled), attempt };
+          return { delayMs: delivery.nextDelayMs ?? 0, attempt };
+        },
         // A delayed nack's wait, or the backoff, ends early when the partition leaves or we close.
-        if (delivery.state === 'open') await this.backOff(source, delivery, ++unsettled);
-        else if (delivery.nextDelayMs) await sleep(delivery.nextDelayMs, source.left.signal);
-        const attempt = delivery.nextAttempt ?? delivery.attempt + 1;
-        if (this.deps.closing() || source.revoked) return;
-        delivery = this.newDelivery(source, delivery.message, attempt, delivery.offset, delivery.tracked);
-        try {
-          await this.deps.handler(delivery);
-        } catch (error) {
-          this.handlerRejected(delivery, error);
-        }
-      }
+        wait: (ms) => sleep(ms, source.left.signal),
+        stopped: () => this.deps.closing() || source.revoked,
+        again: (previous, attempt) =>
+          this.newDelivery(source, previous.message, attempt, previous.offset, previous.tracked),
+        rejected: (delivery, error) => this.handlerRejected(delivery, error),
+      });
     } finally {
       this.deps.slots.give();
     }
@@ -133,7 +134,8 @@ export class HandOver<S extends HandOverSource> {
     });
   }
 
-  private backOff(source: S, delivery: KafkaDelivery<S>, times: number): Promise<void> {
+  /** The wait before an unsettled record's next hand-over (warned: it is a handler bug). */
+  private backOff(delivery: KafkaDelivery<S>, times: number): number {
     const waitMs = backoffDelay(times + 1, UNSETTLED_BACKOFF);
     this.deps.logger.warn('delivery returned unsettled; handing it over again', {
       topic: delivery.message.topic,
@@ -141,6 +143,6 @@ export class HandOver<S extends HandOverSource> {
       offset: delivery.offset,
       waitMs,
     });
-    return sleep(waitMs, source.left.signal);
+    return waitMs;
   }
 }

@@ -12,6 +12,7 @@ import {
   messageBytes,
   type Coordinates,
   type Delivery,
+  type NextAttempt,
 } from '@polybus/core/transport';
 import type { Outgoing } from './confirm-channel';
 import type { ConsumerChannel } from './consumer-channel';
@@ -37,15 +38,7 @@ export interface DeliveryScope {
   readonly holdRetries: boolean;
 }
 
-/** A retry the subscription runs itself (see `DeliveryScope.holdRetries`). */
-export interface HeldRetry {
-  readonly delayMs: number;
-  readonly attempt: number;
-}
-
 const settledAlready: Promise<void> = Promise.resolve();
-/** How long a delivery its handler left unsettled waits before it is delivered again. */
-const FORGOTTEN_DELAY_MS = 1_000;
 
 /**
  * One broker message as a `Delivery`.
@@ -65,7 +58,7 @@ const FORGOTTEN_DELAY_MS = 1_000;
 export class RabbitDelivery implements Delivery {
   readonly attempt: number;
   /** Set by `nack` on a per-key binding: the subscription runs this retry itself. */
-  held: HeldRetry | undefined;
+  held: NextAttempt | undefined;
   private settled = false;
 
   constructor(
@@ -118,19 +111,9 @@ export class RabbitDelivery implements Delivery {
     await this.republish(this.scope.publisher.copy(copy, topic));
   }
 
-  /**
-   * Called once its handler is done: a delivery the handler left unsettled (the handler contract
-   * says it settles; a bug or a failed nack may not) comes back after `FORGOTTEN_DELAY_MS`, so
-   * neither the message nor its slot is lost, and a handler that always forgets does not spin.
-   * Undefined when it was settled, the common case.
-   */
-  settleForgotten(): Promise<void> | undefined {
-    if (this.settled) return undefined;
-    this.scope.logger.warn('rabbitmq delivery left unsettled by its handler; it comes back in 1 s', {
-      topic: this.scope.topic,
-      id: this.message.id,
-    });
-    return this.nack({ delayMs: FORGOTTEN_DELAY_MS });
+  /** True once `ack`, `nack` or `deadLetter` was called (the first call counts). */
+  get isSettled(): boolean {
+    return this.settled;
   }
 
   private get preAcked(): boolean {

@@ -49,16 +49,9 @@ export class SqsDelivery<H> implements Delivery {
     return this.settler.nack(this.held, this.messageId, options?.delayMs, options?.attempt);
   }
 
-  /**
-   * Called once its handler is done: a delivery the handler left unsettled (the handler contract
-   * says it settles; a bug or a failed nack may not) becomes visible again after a second, so
-   * neither the message nor its slot is held until the process ends, and a handler that always
-   * forgets does not spin. False when it was settled, the common case.
-   */
-  settleForgotten(): boolean {
-    if (this.settled) return false;
-    void this.nack({ delayMs: 1_000 });
-    return true;
+  /** True once `ack`, `nack` or `deadLetter` was called (the first call counts). */
+  get isSettled(): boolean {
+    return this.settled;
   }
 
   deadLetter(topic: string, headers: MessageHeaders): Promise<void> {

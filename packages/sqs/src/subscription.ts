@@ -5,6 +5,7 @@ import {
   fitWithin,
   KeySerializer,
   Slots,
+  settleForgotten,
   type DeliveryHandler,
   type SubscribeOptions,
   type Subscription,
@@ -156,15 +157,11 @@ export class SqsSubscription implements Subscription, DeliverySettler<HeldMessag
     );
   }
 
-  /** After the handler: a message it left unsettled is given back (see `SqsDelivery.settleForgotten`). */
+  /** After the handler: a message it left unsettled is given back (see the kit's `settleForgotten`). */
   private forgotten(m: HeldMessage, delivery: SqsDelivery<HeldMessage> | undefined): void {
     // Not even handed over (it could not be read): it comes back after its visibility timeout.
     if (delivery === undefined) return this.settled(m);
-    if (delivery.settleForgotten())
-      this.ctx.logger.warn('sqs: delivery left unsettled by its handler; it comes back in 1 s', {
-        topic: this.options.topic,
-        id: delivery.message.id,
-      });
+    void settleForgotten(delivery, delivery.isSettled, this.ctx.logger, 'sqs');
   }
 
   /**

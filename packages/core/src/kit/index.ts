@@ -32,3 +32,10 @@ export { fitWithin, messageBytes, type WireSize } from './fit-within';
 export { carriedAttempt } from './attempt';
 export { withTimeout } from './with-timeout';
 export { OutageLog, type OutageMessages } from './outage-log';
+export {
+  retryInPlace,
+  settleForgotten,
+  FORGOTTEN_DELAY_MS,
+  type InPlaceRetryHost,
+  type NextAttempt,
+} from './in-place-retry';
