@@ -7,7 +7,7 @@ import type { SystemOf } from './publish-span';
  * `polybus.consumer.lag`: per binding, the messages its group has not consumed yet, as the broker
  * counts them (`Transport.backlog`: Kafka offsets, Redis XINFO, SQS approximate counts, RabbitMQ
  * queue depth; the adapter's doc says what each counts). Read from the broker only when the
- * MeterProvider collects, one read per topic and group, all at once; a binding whose broker cannot
+ * MeterProvider collects, one read per binding, all at once; a binding whose broker cannot
  * tell (or a transport without `backlog`) reports no point rather than 0. Returns the unregistration.
  */
 export function observeLag(bus: Bus, meter: Meter, system: SystemOf): () => void {
@@ -19,12 +19,9 @@ export function observeLag(bus: Bus, meter: Meter, system: SystemOf): () => void
     const transport = bus.transport;
     if (transport?.backlog === undefined) return;
     const name = system();
-    const seen = new Set<string>();
     const reads: Array<Promise<void>> = [];
+    // One binding per topic and group (`bind` refuses a second), so one read each.
     for (const { topic, group } of bus.stats()) {
-      const id = JSON.stringify([topic, group]);
-      if (seen.has(id)) continue;
-      seen.add(id);
       const attributes: Attributes = { [Attr.destination]: topic, [Attr.consumerGroup]: group };
       if (name !== undefined) attributes[Attr.system] = name;
       reads.push(
