@@ -10,7 +10,7 @@ import { withClient } from './checkout';
 import { OutboxListener } from './listener';
 import { relayBatch, type BatchContext } from './relay-batch';
 import type { Tables } from './tables';
-import { integerOption } from '@polybus/core/transport';
+import { backoffDelay, integerOption, type BackoffPolicy } from '@polybus/core/transport';
 
 /** What the relay publishes through: a started `Bus` (its publishBatch keeps id, key and headers). */
 export interface RelayTarget {
@@ -59,6 +59,13 @@ export function startRelay(deps: RelayDeps): OutboxRelay {
   if (!deps.target || typeof deps.target.publishBatch !== 'function')
     throw new ConfigurationError('bus', 'must be a Bus (publishBatch)');
   const pollMs = integerOption('pollMs', options.pollMs, 1_000);
+  // After a failed round the next waits longer, doubling up to 30 s; a successful round resets it.
+  const roundRetry: BackoffPolicy = {
+    initialDelayMs: pollMs,
+    maxDelayMs: 30_000,
+    multiplier: 2,
+    jitter: false,
+  };
   const cleanupIntervalMs = integerOption('cleanupIntervalMs', options.cleanupIntervalMs, 60_000);
   const ctx: BatchContext = {
     table: deps.tables.outbox,
@@ -125,7 +132,7 @@ export function startRelay(deps: RelayDeps): OutboxRelay {
           .catch((error: unknown) => logger.warn('outbox relay: cleanup failed', { error }));
       }
       // a full batch means more rows wait; otherwise sleep until a NOTIFY, the poll, or stop
-      if (!full) await idle(failures > 0 ? Math.min(pollMs * 2 ** failures, 30_000) : pollMs);
+      if (!full) await idle(failures > 0 ? backoffDelay(failures + 1, roundRetry) : pollMs);
     }
   };
 

@@ -1,5 +1,6 @@
 import type { PoolClient } from 'pg';
 import { DecodeError, Headers, type BatchEntry, type Codec, type Logger } from '@polybus/core';
+import { backoffDelay } from '@polybus/core/transport';
 import type { OutboxRow } from './outbox-rows';
 import type { RelayTarget } from './outbox-relay';
 
@@ -56,8 +57,13 @@ export async function relayBatch(client: PoolClient, ctx: BatchContext): Promise
       );
       continue;
     }
-    const capped = Math.min(ctx.maxDelayMs, ctx.initialDelayMs * 2 ** Math.min(row.attempts, 30));
-    const delay = capped * (0.5 + Math.random() / 2); // jitter: relays that failed together retry apart
+    // Jittered: relays that failed together retry apart.
+    const delay = backoffDelay(row.attempts + 1, {
+      initialDelayMs: ctx.initialDelayMs,
+      maxDelayMs: ctx.maxDelayMs,
+      multiplier: 2,
+      jitter: true,
+    });
     await client.query(
       `UPDATE ${table} SET attempts = attempts + 1, last_error = $2,
          next_attempt_at = now() + make_interval(secs => $3) WHERE seq = $1`,
