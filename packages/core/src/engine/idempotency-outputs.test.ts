@@ -1,4 +1,5 @@
 import { Headers } from '../headers';
+import type { IdempotencyStore } from '../idempotency-store';
 import { memoryIdempotencyStore } from '../memory/memory-idempotency-store';
 import type { TransportMessage } from '../message';
 import { OutputsPendingError } from '../errors/outputs-pending-error';
@@ -6,6 +7,14 @@ import { idempotency } from './idempotency';
 import type { Processing } from './processing';
 import { retry } from './retry';
 import { fakeDelivery, fakeTransport, processing, runtime } from './test-support';
+
+/** An exactly-once binding's runtime on a transport with delivery transactions (Kafka's shape). */
+const exactlyOnceRuntime = (store: IdempotencyStore) =>
+  runtime(
+    { idempotency: store, guarantee: 'exactly-once' },
+    undefined,
+    fakeTransport({ transactions: true }),
+  );
 
 describe('idempotency: store and forward', () => {
   const publishing = (p: Processing, n: number): Promise<unknown> => p.publish('out', { n }, { key: 'k' });
@@ -116,11 +125,7 @@ describe('idempotency: store and forward', () => {
     // once the earlier offset's delivery settled. Here the later one is a duplicate of the key the
     // earlier one is retrying. Before store and forward this deadlocked until the lock expired.
     const store = memoryIdempotencyStore();
-    const rt = runtime(
-      { idempotency: store, guarantee: 'exactly-once' },
-      undefined,
-      fakeTransport({ transactions: true }),
-    );
+    const rt = exactlyOnceRuntime(store);
     let earlierSettled!: () => void;
     const inOrder = new Promise<void>((r) => (earlierSettled = r));
     const committed: string[][] = [];
@@ -157,16 +162,13 @@ describe('idempotency: store and forward', () => {
     expect(runs).toBe(2);
     expect(committed.flat()).toEqual(['out']);
   });
+
   it('on a transactional transport only a redelivery of the delivery that recorded the outputs re-sends them, so a crash between the commit and dispatched repeats no output', async () => {
     // CI saw it on Kafka: a worker committed its transaction (outputs + offset) and was killed
     // before `dispatched`; the duplicate publish of the key, a later offset read by another
     // worker, found the outputs still kept and published them a second time.
     const store = memoryIdempotencyStore();
-    const rt = runtime(
-      { idempotency: store, guarantee: 'exactly-once' },
-      undefined,
-      fakeTransport({ transactions: true }),
-    );
+    const rt = exactlyOnceRuntime(store);
     const committed: Array<{ offset: string; outputs: TransportMessage[] }> = [];
     const at = (message: TransportMessage, offset: string) => ({
       ...fakeDelivery(),
